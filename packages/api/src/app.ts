@@ -1,0 +1,71 @@
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { HonoAdapter } from "@bull-board/hono";
+import { AppError } from "@converter/shared";
+import { serveStatic } from "@hono/node-server/serve-static";
+import { swaggerUI } from "@hono/swagger-ui";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import type { AppDeps, AppEnv } from "./deps.js";
+import { apiKeyAuth } from "./middleware/api-key-auth.js";
+import { handleError } from "./middleware/error-handler.js";
+import { requestContext } from "./middleware/request-context.js";
+import { convertRoutes } from "./routes/convert.js";
+import { jobRoutes } from "./routes/jobs.js";
+import { metaRoutes } from "./routes/meta.js";
+import { presetRoutes } from "./routes/presets.js";
+import { validationHook } from "./routes/validation-hook.js";
+
+export const DASHBOARD_PATH = "/admin/queues";
+
+/** Builds the HTTP app from its dependencies; no I/O happens here. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.onError(handleError);
+  app.notFound((c) => {
+    throw new AppError("not_found", `no route for ${c.req.method} ${c.req.path}`);
+  });
+
+  app.use("*", requestContext(deps.log));
+  if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
+  app.use(
+    "/convert",
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw new AppError("payload_too_large", `the request body is larger than ${deps.config.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+
+  app.route("/", metaRoutes(deps));
+  app.route("/", convertRoutes(deps));
+  app.route("/", jobRoutes(deps));
+  app.route("/", presetRoutes());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "FFmpeg Converter",
+      version: deps.version,
+      description:
+        "Self-hosted video conversion: submit a job, poll its status. When the server sets API_KEY, send it " +
+        "as X-API-Key on every route except /, /health, /docs and /openapi.json.",
+    },
+    security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", persistAuthorization: true }));
+
+  if (deps.queue) {
+    const dashboard = new HonoAdapter(serveStatic);
+    dashboard.setBasePath(DASHBOARD_PATH);
+    createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter: dashboard });
+    app.route(DASHBOARD_PATH, dashboard.registerPlugin());
+  }
+  return app;
+}

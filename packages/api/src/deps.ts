@@ -1,0 +1,22 @@
+import type { ApiConfig, Logger } from "@converter/shared";
+import type { ConversionQueue } from "./queue/conversion-queue.js";
+import type { HealthService } from "./services/health-service.js";
+import type { JobService } from "./services/job-service.js";
+
+/** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
+export type AppDeps = {
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes">;
+  version: string;
+  log: Logger;
+  jobs: JobService;
+  health: HealthService;
+  /** The BullMQ queue shown in Bull Board; omitted in tests that do not mount it. */
+  queue?: ConversionQueue;
+};
+
+export type AppEnv = {
+  Variables: {
+    requestId: string;
+    log: Logger;
+  };
+};

@@ -1,0 +1,112 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { ConfigError, createLogger, loadApiConfig, realMediaRoot, redactUrl } from "@converter/shared";
+import { serve } from "@hono/node-server";
+import { Redis } from "ioredis";
+import { createApp } from "./app.js";
+import { bullJobQueue, createConversionQueue } from "./queue/conversion-queue.js";
+import { JobEventsConsumer } from "./queue/job-events-consumer.js";
+import { JobStateSync } from "./queue/job-state-sync.js";
+import { reconcileLiveJobs } from "./queue/reconcile.js";
+import { HealthService, readFfmpegVersion } from "./services/health-service.js";
+import { JobService } from "./services/job-service.js";
+import { openDatabase } from "./store/db.js";
+import { JobStore } from "./store/job-store.js";
+import { API_VERSION } from "./version.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadApiConfig>;
+  try {
+    config = loadApiConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = createLogger({ name: "api", level: config.logLevel });
+  if (!config.apiKey) log.warn("API_KEY is not set: every route is open to anyone who can reach this port");
+
+  await mkdir(config.mediaRoot, { recursive: true });
+  const mediaRoot = await realMediaRoot(config.mediaRoot);
+  const db = openDatabase(config.databasePath);
+  const store = new JobStore(db);
+
+  // One connection for commands (no offline queue: fail fast while Redis is
+  // down) and one for the blocking event stream reader.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const eventsRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  redis.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  eventsRedis.on("error", (error) => log.warn({ err: error.message }, "redis events connection error"));
+  try {
+    await redis.connect();
+  } catch (error) {
+    log.warn(
+      { redis: redactUrl(config.redisUrl), err: (error as Error).message },
+      "redis unreachable at start; retrying in the background",
+    );
+  }
+
+  const queue = createConversionQueue(redis, config.queueName);
+  const jobQueue = bullJobQueue(queue);
+  const sync = new JobStateSync(queue, store, log);
+  const consumer = new JobEventsConsumer({ connection: eventsRedis, queue, store, sync, log });
+
+  if (!(await readFfmpegVersion(config.ffmpegPath))) {
+    log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
+  }
+
+  // Events first, then reconciliation: nothing can fall between the two.
+  await consumer.start();
+  try {
+    const report = await reconcileLiveJobs({ store, queue, jobQueue, sync, log });
+    log.info(report, "reconciled live jobs with the queue");
+  } catch (error) {
+    log.error({ err: error }, "reconciliation failed; statuses catch up as events arrive");
+  }
+
+  const app = createApp({
+    config,
+    version: API_VERSION,
+    log,
+    jobs: new JobService({ store, queue: jobQueue, mediaRoot, maxQueuedJobs: config.maxQueuedJobs }),
+    health: new HealthService({ redis, queue, ffmpegPath: config.ffmpegPath, version: API_VERSION, log }),
+    queue,
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    log.info(
+      {
+        port: info.port,
+        host: config.host,
+        media_root: mediaRoot,
+        database: path.resolve(config.databasePath),
+        queue: config.queueName,
+      },
+      "api listening",
+    );
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "api stopping");
+    server.close();
+    await consumer.close().catch(() => undefined);
+    await queue.close().catch(() => undefined);
+    redis.disconnect();
+    eventsRedis.disconnect();
+    db.$client.close();
+    log.info("api stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  console.error("api failed to start:", error);
+  process.exit(1);
+});

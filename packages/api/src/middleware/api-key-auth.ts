@@ -1,0 +1,43 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { AppError } from "@converter/shared";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../deps.js";
+
+/** Routes anyone may read (shared/DESIGN.md §3.1). */
+const PUBLIC_GET_PATHS = new Set(["/", "/health", "/docs", "/openapi.json"]);
+const DASHBOARD_PREFIX = "/admin/queues";
+
+/**
+ * Constant-time comparison that cannot throw: both sides are hashed to 32
+ * bytes first, so a length mismatch neither throws nor shows in the timing.
+ */
+export function secretsEqual(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function basicAuthPassword(header: string | undefined): string | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header ?? "");
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+}
+
+/** X-API-Key on the API; HTTP Basic (any user, the key as password) on the dashboard. */
+export function apiKeyAuth(apiKey: string) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const path = c.req.path;
+    if ((c.req.method === "GET" || c.req.method === "HEAD") && PUBLIC_GET_PATHS.has(path)) return next();
+    if (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`)) {
+      const password = basicAuthPassword(c.req.header("authorization"));
+      if (password !== undefined && secretsEqual(password, apiKey)) return next();
+      c.header("WWW-Authenticate", 'Basic realm="FFmpeg Converter queues", charset="UTF-8"');
+      throw new AppError("unauthorized", "the dashboard needs HTTP Basic auth with the API key as password");
+    }
+    const given = c.req.header("x-api-key");
+    if (given !== undefined && secretsEqual(given, apiKey)) return next();
+    throw new AppError("unauthorized", given === undefined ? "X-API-Key header is required" : "X-API-Key is not valid");
+  });
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from "node:crypto";
+import { type Logger, REQUEST_ID_PATTERN } from "@converter/shared";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../deps.js";
+
+/**
+ * Gives every request an id (the client's X-Request-Id when it is sane, a new
+ * one otherwise), echoes it, and logs one line per request with a child
+ * logger that carries it.
+ */
+export function requestContext(log: Logger) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const sent = c.req.header("x-request-id");
+    const requestId = sent && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
+    const child = log.child({ request_id: requestId });
+    c.set("requestId", requestId);
+    c.set("log", child);
+    c.header("X-Request-Id", requestId);
+    const started = performance.now();
+    await next();
+    child.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round((performance.now() - started) * 10) / 10,
+      },
+      "request",
+    );
+  });
+}

@@ -1,0 +1,113 @@
+import type { Logger } from "@converter/shared";
+import { QueueEvents } from "bullmq";
+import type { Redis } from "ioredis";
+import type { JobStore } from "../store/job-store.js";
+import type { ConversionQueue } from "./conversion-queue.js";
+import type { JobStateSync } from "./job-state-sync.js";
+
+/** While a job runs, its log tail in SQLite is refreshed at most this often. */
+const LOG_REFRESH_MS = 5000;
+
+/**
+ * Listens to BullMQ's event stream and records every job transition in
+ * SQLite. Handlers run one at a time in stream order, so a slow read of a
+ * job's logs can never let an older event overwrite a newer one.
+ */
+export class JobEventsConsumer {
+  private readonly events: QueueEvents;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly lastLogRefresh = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      connection: Redis;
+      queue: ConversionQueue;
+      store: JobStore;
+      sync: JobStateSync;
+      log: Logger;
+    },
+  ) {
+    this.events = new QueueEvents(deps.queue.name, { connection: deps.connection, autorun: false });
+    this.events.on("error", (error) => deps.log.warn({ err: error }, "queue events connection error"));
+    this.subscribe();
+  }
+
+  async start(): Promise<void> {
+    void this.events.run().catch((error) => this.deps.log.error({ err: error }, "queue events consumer stopped"));
+    await this.events.waitUntilReady();
+  }
+
+  /** Resolves once every event received so far has been written. */
+  async drain(): Promise<void> {
+    await this.chain;
+  }
+
+  async close(): Promise<void> {
+    await this.events.close();
+    await this.drain();
+  }
+
+  private serial(what: string, jobId: string, handler: () => void | Promise<void>): void {
+    this.chain = this.chain.then(handler).catch((error) => {
+      this.deps.log.error({ err: error, job_id: jobId, event: what }, "failed to record a job event");
+    });
+  }
+
+  private subscribe(): void {
+    const { queue, store, sync } = this.deps;
+    this.events.on("active", ({ jobId }) =>
+      this.serial("active", jobId, async () => {
+        const job = await queue.getJob(jobId);
+        if (job) sync.markActive(job);
+        await sync.refreshLogs(jobId);
+        this.lastLogRefresh.set(jobId, Date.now());
+      }),
+    );
+    this.events.on("progress", ({ jobId, data }) =>
+      this.serial("progress", jobId, async () => {
+        sync.progress(jobId, data);
+        const last = this.lastLogRefresh.get(jobId) ?? 0;
+        if (Date.now() - last >= LOG_REFRESH_MS) {
+          this.lastLogRefresh.set(jobId, Date.now());
+          await sync.refreshLogs(jobId);
+        }
+      }),
+    );
+    this.events.on("completed", ({ jobId, returnvalue }) =>
+      this.serial("completed", jobId, async () => {
+        this.lastLogRefresh.delete(jobId);
+        await sync.completed(jobId, returnvalue, Date.now());
+      }),
+    );
+    this.events.on("failed", ({ jobId, failedReason }) =>
+      this.serial("failed", jobId, async () => {
+        this.lastLogRefresh.delete(jobId);
+        // A failure with attempts left goes back to waiting/delayed; only record final ones.
+        const job = await queue.getJob(jobId);
+        if (job && (await job.getState()) !== "failed") return;
+        await sync.failed(jobId, failedReason, job?.finishedOn);
+      }),
+    );
+    const backToQueue =
+      (what: string) =>
+      ({ jobId, prev }: { jobId: string; prev?: string }) =>
+        this.serial(what, jobId, () => {
+          if (what === "waiting" && prev === undefined) return; // a fresh submission: already queued
+          store.markQueued(jobId);
+        });
+    this.events.on("waiting", backToQueue("waiting"));
+    this.events.on("delayed", backToQueue("delayed"));
+    this.events.on("stalled", backToQueue("stalled"));
+    this.events.on("removed", ({ jobId }) =>
+      this.serial("removed", jobId, async () => {
+        const logs = await sync.logsOf(jobId);
+        store.markFailed(
+          jobId,
+          { code: "cancelled", message: "the job was removed from the queue by an operator" },
+          new Date().toISOString(),
+          logs,
+        );
+      }),
+    );
+  }
+}

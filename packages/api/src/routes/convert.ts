@@ -1,0 +1,44 @@
+import { ConvertRequest, JobView } from "@converter/shared";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { AppDeps, AppEnv } from "../deps.js";
+import { authErrors, errorResponse } from "./schemas.js";
+import { validationHook } from "./validation-hook.js";
+
+const convertRoute = createRoute({
+  method: "post",
+  path: "/convert",
+  tags: ["jobs"],
+  summary: "Submit a conversion job",
+  description:
+    "Only `input` is required. Paths are relative to MEDIA_ROOT. `preset` defaults to `h264`; `options` override " +
+    "the preset field by field. `output` defaults to `converted/<input stem>.<container extension>`.",
+  request: {
+    body: { required: true, content: { "application/json": { schema: ConvertRequest } } },
+  },
+  responses: {
+    202: {
+      description: "Accepted and queued; poll `Location`",
+      headers: { Location: { schema: { type: "string" }, description: "/status/{job_id}" } },
+      content: { "application/json": { schema: JobView } },
+    },
+    400: errorResponse("The body is not JSON (`invalid_json`)"),
+    ...authErrors,
+    404: errorResponse("The input file does not exist (`input_not_found`)"),
+    409: errorResponse("The output exists and `overwrite` is not true, or a live job writes it (`output_exists`)"),
+    413: errorResponse("The body is too large (`payload_too_large`)"),
+    422: errorResponse(
+      "Invalid body, path outside MEDIA_ROOT, unknown preset (`validation_failed`, `invalid_path`, `unknown_preset`)",
+    ),
+    429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
+    503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not accepted"),
+  },
+});
+
+export function convertRoutes(deps: AppDeps) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(convertRoute, async (c) => {
+    const job = await deps.jobs.submit(c.req.valid("json"), c.get("requestId"));
+    c.get("log").info({ job_id: job.job_id, input: job.input, output: job.output, preset: job.preset }, "job queued");
+    c.header("Location", `/status/${job.job_id}`);
+    return c.json(job, 202);
+  });
+}

@@ -1,0 +1,74 @@
+import { JOB_STATUSES, JobList, JobLogs, JobView } from "@converter/shared";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppDeps, AppEnv } from "../deps.js";
+import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { validationHook } from "./validation-hook.js";
+
+const JobIdParam = z.object({
+  job_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "job_id", in: "path" }, example: "0192f3c4-…" }),
+});
+
+const notFound = { 404: errorResponse("No job with this id (`job_not_found`)") };
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/status/{job_id}",
+  tags: ["jobs"],
+  summary: "A job's status, progress and result",
+  request: { params: JobIdParam },
+  responses: { 200: jsonContent(JobView, "The job"), ...authErrors, ...notFound },
+});
+
+const getJobRoute = createRoute({
+  method: "get",
+  path: "/jobs/{job_id}",
+  tags: ["jobs"],
+  summary: "Same as GET /status/{job_id}",
+  request: { params: JobIdParam },
+  responses: { 200: jsonContent(JobView, "The job"), ...authErrors, ...notFound },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/jobs",
+  tags: ["jobs"],
+  summary: "Jobs, newest first, one page at a time",
+  request: {
+    query: z
+      .object({
+        status: z.enum(JOB_STATUSES).optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().max(512).optional().openapi({ description: "`next_cursor` of the previous page" }),
+      })
+      .strict(),
+  },
+  responses: {
+    200: jsonContent(JobList, "A page of jobs; `next_cursor` is null on the last page"),
+    ...authErrors,
+    422: errorResponse("Bad `status`, `limit` or `cursor` (`validation_failed`)"),
+  },
+});
+
+const logsRoute = createRoute({
+  method: "get",
+  path: "/jobs/{job_id}/logs",
+  tags: ["jobs"],
+  summary: "The job's log: the ffmpeg command line first, then the tail of ffmpeg's output and lifecycle lines",
+  request: { params: JobIdParam },
+  responses: { 200: jsonContent(JobLogs, "Log lines, oldest first"), ...authErrors, ...notFound },
+});
+
+export function jobRoutes(deps: AppDeps) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(statusRoute, (c) => c.json(deps.jobs.get(c.req.valid("param").job_id), 200))
+    .openapi(getJobRoute, (c) => c.json(deps.jobs.get(c.req.valid("param").job_id), 200))
+    .openapi(listRoute, (c) => {
+      const { status, limit, cursor } = c.req.valid("query");
+      return c.json(deps.jobs.list({ limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }), 200);
+    })
+    .openapi(logsRoute, (c) => c.json({ logs: deps.jobs.logs(c.req.valid("param").job_id) }, 200));
+}

@@ -1,0 +1,54 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppDeps, AppEnv } from "../deps.js";
+import { jsonContent } from "./schemas.js";
+import { validationHook } from "./validation-hook.js";
+
+const Health = z.object({
+  status: z.enum(["ok", "unavailable"]),
+  version: z.string(),
+  ffmpeg: z.object({ version: z.string().nullable() }),
+  redis: z.enum(["ok", "unavailable"]),
+  database: z.literal("ok"),
+  queue: z.object({ waiting: z.number(), active: z.number() }).nullable(),
+  workers: z.array(
+    z.object({
+      name: z.string(),
+      hardware: z.string(),
+      concurrency: z.number(),
+      encoders: z.record(z.string(), z.boolean()),
+      active_jobs: z.number(),
+      started_at: z.string(),
+    }),
+  ),
+  problems: z.array(z.string()),
+});
+
+const rootRoute = createRoute({
+  method: "get",
+  path: "/",
+  tags: ["meta"],
+  summary: "Service name, version and where the docs are",
+  responses: {
+    200: jsonContent(z.object({ name: z.string(), version: z.string(), docs: z.string() }), "Service identity"),
+  },
+});
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  tags: ["meta"],
+  summary: "Readiness: Redis reachable, ffmpeg runnable, live workers",
+  responses: {
+    200: jsonContent(Health, "Everything the API depends on works"),
+    503: jsonContent(Health, "Redis is unreachable or ffmpeg cannot run; `problems` says which"),
+  },
+});
+
+export function metaRoutes(deps: AppDeps) {
+  return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+    .openapi(rootRoute, (c) => c.json({ name: "ffmpeg-converter", version: deps.version, docs: "/docs" }, 200))
+    .openapi(healthRoute, async (c) => {
+      const health = await deps.health.check();
+      return health.status === "ok" ? c.json(health, 200) : c.json(health, 503);
+    });
+}

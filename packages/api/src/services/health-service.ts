@@ -1,0 +1,138 @@
+import { execFile } from "node:child_process";
+import { type Logger, workerHeartbeatPattern } from "@converter/shared";
+import type { Redis } from "ioredis";
+import type { ConversionQueue } from "../queue/conversion-queue.js";
+
+const REDIS_TIMEOUT_MS = 1000;
+const FFMPEG_CACHE_MS = 60_000;
+
+export type WorkerInfo = {
+  name: string;
+  hardware: string;
+  concurrency: number;
+  encoders: Record<string, boolean>;
+  active_jobs: number;
+  started_at: string;
+};
+
+export type Health = {
+  status: "ok" | "unavailable";
+  version: string;
+  ffmpeg: { version: string | null };
+  redis: "ok" | "unavailable";
+  database: "ok";
+  queue: { waiting: number; active: number } | null;
+  workers: WorkerInfo[];
+  problems: string[];
+};
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** First line of `ffmpeg -version`, e.g. "5.1.6-0+deb12u1"; null when ffmpeg cannot run. */
+export function readFfmpegVersion(ffmpegPath: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    execFile(ffmpegPath, ["-hide_banner", "-version"], { timeout: 5000 }, (error, stdout) => {
+      if (error) return resolve(null);
+      resolve(/ffmpeg version (\S+)/.exec(stdout)?.[1] ?? "unknown");
+    });
+  });
+}
+
+/**
+ * What `GET /health` reports: Redis reachable, ffmpeg runnable, and the
+ * workers whose heartbeats are fresh. The API itself needs ffmpeg only to
+ * say whether this node can run it; workers measure their own encoders.
+ */
+export class HealthService {
+  private ffmpeg: { version: string | null; at: number } | undefined;
+
+  constructor(
+    private readonly deps: {
+      redis: Redis;
+      queue: ConversionQueue;
+      ffmpegPath: string;
+      version: string;
+      log: Logger;
+    },
+  ) {}
+
+  async check(): Promise<Health> {
+    const problems: string[] = [];
+    const ffmpegVersion = await this.ffmpegVersion();
+    if (!ffmpegVersion) problems.push("ffmpeg cannot be run");
+
+    let redis: Health["redis"] = "ok";
+    let queue: Health["queue"] = null;
+    let workers: WorkerInfo[] = [];
+    try {
+      await withTimeout(this.deps.redis.ping(), REDIS_TIMEOUT_MS, "redis ping");
+      const counts = await withTimeout(
+        this.deps.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
+        REDIS_TIMEOUT_MS,
+        "queue counts",
+      );
+      queue = {
+        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+        active: counts.active ?? 0,
+      };
+      workers = await withTimeout(this.workers(), REDIS_TIMEOUT_MS, "worker heartbeats");
+    } catch (error) {
+      this.deps.log.warn({ err: error }, "health: redis unavailable");
+      redis = "unavailable";
+      problems.push("redis is unreachable");
+    }
+    return {
+      status: problems.length === 0 ? "ok" : "unavailable",
+      version: this.deps.version,
+      ffmpeg: { version: ffmpegVersion },
+      redis,
+      database: "ok",
+      queue,
+      workers,
+      problems,
+    };
+  }
+
+  private async ffmpegVersion(): Promise<string | null> {
+    const cached = this.ffmpeg;
+    if (cached && Date.now() - cached.at < FFMPEG_CACHE_MS) return cached.version;
+    const version = await readFfmpegVersion(this.deps.ffmpegPath);
+    this.ffmpeg = { version, at: Date.now() };
+    return version;
+  }
+
+  private async workers(): Promise<WorkerInfo[]> {
+    const keys: string[] = [];
+    let cursor = "0";
+    do {
+      const [next, batch] = await this.deps.redis.scan(
+        cursor,
+        "MATCH",
+        workerHeartbeatPattern(this.deps.queue.name),
+        "COUNT",
+        100,
+      );
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== "0");
+    if (keys.length === 0) return [];
+    const values = await this.deps.redis.mget(...keys);
+    return values
+      .flatMap((value) => {
+        try {
+          return value ? [JSON.parse(value) as WorkerInfo] : [];
+        } catch {
+          return [];
+        }
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

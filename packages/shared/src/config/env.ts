@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export const HARDWARE_MODES = ["auto", "gpu", "cpu"] as const;
+export type HardwareMode = (typeof HARDWARE_MODES)[number];
+
+/** An integer env var: "  8000 " is fine, "8k" and "1.5" are not. */
+export const intVar = (min: number, max: number) =>
+  z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
+
+export const redisUrlVar = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), "must be a redis:// or rediss:// URL");
+
+/** Empty strings count as unset, as in most .env tooling. */
+export function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== "") out[key] = value;
+  }
+  return out;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/**
+ * Parses env against a schema whose keys are the variable names, so the first
+ * problem names the variable: "Invalid configuration: PORT must be ...".
+ */
+export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const parsed = schema.safeParse(withoutEmpty(env));
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"} ${issue.message}`);
+  throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+}

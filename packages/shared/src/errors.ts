@@ -1,0 +1,70 @@
+/**
+ * Every error code a client can see, in the API's error shape or in a job's
+ * `error.code`. Codes are part of the contract (shared/DESIGN.md §3): add,
+ * never rename.
+ */
+export const ERROR_CODES = [
+  // request errors (HTTP)
+  "invalid_json",
+  "unauthorized",
+  "not_found",
+  "job_not_found",
+  "input_not_found",
+  "output_exists",
+  "payload_too_large",
+  "validation_failed",
+  "invalid_path",
+  "unknown_preset",
+  "queue_full",
+  "redis_unavailable",
+  "ffmpeg_unavailable",
+  "internal_error",
+  // job errors (in a job's `error`)
+  "invalid_media",
+  "ffmpeg_failed",
+  "gpu_unavailable",
+  "cancelled",
+  "worker_error",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
+  invalid_json: 400,
+  unauthorized: 401,
+  not_found: 404,
+  job_not_found: 404,
+  input_not_found: 404,
+  output_exists: 409,
+  payload_too_large: 413,
+  validation_failed: 422,
+  invalid_path: 422,
+  unknown_preset: 422,
+  queue_full: 429,
+  redis_unavailable: 503,
+  ffmpeg_unavailable: 503,
+};
+
+/** The one error type of the project: a stable code plus a message safe to show. */
+export class AppError extends Error {
+  override readonly name = "AppError";
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS_OF[this.code] ?? 500;
+  }
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return (ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** Expected outcomes are values, not exceptions (shared/CONVENTIONS.md). */
+export type Result<T, E = AppError> = { ok: true; value: T } | { ok: false; error: E };
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

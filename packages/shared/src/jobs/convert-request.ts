@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { AUDIO_CODECS, CONTAINERS, JOB_HARDWARE, VIDEO_CODECS } from "./media-words.js";
+
+/** "4M", "128k", "2500k", "1.5M": digits, an optional fraction, an optional k/M. */
+export const BITRATE_PATTERN = /^[1-9]\d{0,5}(\.\d{1,3})?[kKmM]?$/;
+
+const bitrate = z
+  .string()
+  .regex(BITRATE_PATTERN, "must look like 128k, 4M or 2500000 (digits, optional k or M, no spaces)");
+
+/**
+ * Overrides of a preset, field by field. Every field is optional; `null` is
+ * not accepted (leave the field out instead) so a client cannot confuse
+ * "unset" with "remove".
+ */
+export const ConvertOptions = z
+  .object({
+    container: z.enum(CONTAINERS),
+    video_codec: z.enum(VIDEO_CODECS),
+    crf: z.number().int().min(0).max(63),
+    video_bitrate: bitrate,
+    width: z.number().int().min(16).max(7680),
+    height: z.number().int().min(16).max(4320),
+    fps: z.number().min(1).max(240),
+    audio_codec: z.enum(AUDIO_CODECS),
+    audio_bitrate: bitrate,
+    start: z
+      .number()
+      .min(0)
+      .max(86_400 * 7),
+    duration: z
+      .number()
+      .gt(0)
+      .max(86_400 * 7),
+    hardware: z.enum(JOB_HARDWARE),
+  })
+  .partial()
+  .strict();
+export type ConvertOptions = z.infer<typeof ConvertOptions>;
+
+/** A media path as the client writes it: relative to MEDIA_ROOT. Checked further by resolveMediaPath. */
+const mediaPath = z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters");
+
+export const ConvertRequest = z
+  .object({
+    input: mediaPath,
+    output: mediaPath.optional(),
+    preset: z.string().min(1).max(64).optional(),
+    options: ConvertOptions.optional(),
+    overwrite: z.boolean().optional(),
+    priority: z.number().int().min(1).max(10).optional(),
+    webhook_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+  })
+  .strict();
+export type ConvertRequest = z.infer<typeof ConvertRequest>;

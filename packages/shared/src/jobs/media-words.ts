@@ -1,0 +1,38 @@
+/**
+ * The API's own words for containers and codecs (shared/DESIGN.md §3.3). The
+ * worker maps them to ffmpeg muxers and encoders; clients never name an
+ * ffmpeg encoder themselves.
+ */
+export const CONTAINERS = ["mp4", "mkv", "mov", "webm", "mp3", "m4a", "ogg"] as const;
+export type Container = (typeof CONTAINERS)[number];
+
+export const VIDEO_CODECS = ["h264", "hevc", "av1", "vp9", "copy", "none"] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+
+export const AUDIO_CODECS = ["aac", "opus", "mp3", "copy", "none"] as const;
+export type AudioCodec = (typeof AUDIO_CODECS)[number];
+
+export const JOB_HARDWARE = ["auto", "gpu", "cpu"] as const;
+export type JobHardware = (typeof JOB_HARDWARE)[number];
+
+/** What each container can hold; `copy` is checked by ffmpeg itself. */
+export const CONTAINER_RULES: Record<
+  Container,
+  { extension: string; video: readonly VideoCodec[]; audio: readonly AudioCodec[] }
+> = {
+  mp4: {
+    extension: "mp4",
+    video: ["h264", "hevc", "av1", "copy", "none"],
+    audio: ["aac", "mp3", "opus", "copy", "none"],
+  },
+  mov: { extension: "mov", video: ["h264", "hevc", "copy", "none"], audio: ["aac", "mp3", "copy", "none"] },
+  mkv: {
+    extension: "mkv",
+    video: ["h264", "hevc", "av1", "vp9", "copy", "none"],
+    audio: ["aac", "opus", "mp3", "copy", "none"],
+  },
+  webm: { extension: "webm", video: ["vp9", "av1", "copy", "none"], audio: ["opus", "copy", "none"] },
+  mp3: { extension: "mp3", video: ["none"], audio: ["mp3", "copy"] },
+  m4a: { extension: "m4a", video: ["none"], audio: ["aac", "copy"] },
+  ogg: { extension: "ogg", video: ["none"], audio: ["opus", "copy"] },
+};

@@ -1,0 +1,48 @@
+import { type HardwareMode, type JobHardware, VIDEO_ENCODERS, type VideoCodec } from "@converter/shared";
+
+export type EncoderChoice =
+  | { ok: true; encoder: string | null }
+  | { ok: false; code: "gpu_unavailable" | "ffmpeg_failed"; message: string };
+
+/**
+ * Which encoder a job gets on this node. The job's `hardware` option narrows
+ * the node's HARDWARE setting: `gpu` on either side means NVENC or nothing,
+ * `cpu` on either side means never NVENC, `auto` means NVENC where it passed
+ * its test encode, the CPU encoder otherwise.
+ */
+export function chooseVideoEncoder(
+  codec: VideoCodec,
+  jobHardware: JobHardware,
+  nodeHardware: HardwareMode,
+  encoders: Record<string, boolean>,
+): EncoderChoice {
+  if (codec === "copy" || codec === "none") return { ok: true, encoder: null };
+  const { gpu, cpu } = VIDEO_ENCODERS[codec];
+  const wantsGpu = jobHardware === "gpu" || nodeHardware === "gpu";
+  const forbidsGpu = jobHardware === "cpu" || nodeHardware === "cpu";
+
+  if (wantsGpu && !forbidsGpu) {
+    // VP9 has no NVENC encoder: a GPU-only request for it can still run on the CPU.
+    if (gpu === null) return available(cpu, encoders);
+    if (encoders[gpu]) return { ok: true, encoder: gpu };
+    return {
+      ok: false,
+      code: "gpu_unavailable",
+      message: `${gpu} did not pass its test encode on this worker, and the job or worker requires the GPU`,
+    };
+  }
+  if (wantsGpu && jobHardware === "gpu" && nodeHardware === "cpu") {
+    return {
+      ok: false,
+      code: "gpu_unavailable",
+      message: "the job requires the GPU but this worker runs with HARDWARE=cpu",
+    };
+  }
+  if (!forbidsGpu && gpu !== null && encoders[gpu]) return { ok: true, encoder: gpu };
+  return available(cpu, encoders);
+}
+
+function available(encoder: string, encoders: Record<string, boolean>): EncoderChoice {
+  if (encoders[encoder]) return { ok: true, encoder };
+  return { ok: false, code: "ffmpeg_failed", message: `this worker's ffmpeg has no ${encoder} encoder` };
+}

@@ -1,0 +1,49 @@
+import type { ProgressSample } from "./progress-parser.js";
+
+export type ProgressReport = {
+  percent: number;
+  fps: number | null;
+  speed: number | null;
+  eta_seconds: number | null;
+};
+
+/**
+ * Turns samples into what the job reports: percent of the (trimmed) duration,
+ * never going down, never 100 before ffmpeg has finished, and at most one
+ * report per interval so a fast encode does not flood Redis.
+ */
+export class ProgressTracker {
+  private percent = 0;
+  private lastReportAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly durationSeconds: number | null,
+    private readonly intervalMs = 1000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The report to send for this sample, or undefined when it is too soon. */
+  next(sample: ProgressSample): ProgressReport | undefined {
+    if (this.durationSeconds && this.durationSeconds > 0 && sample.outTimeSeconds !== null) {
+      const raw = (sample.outTimeSeconds / this.durationSeconds) * 100;
+      this.percent = Math.max(this.percent, Math.min(99.9, raw));
+    }
+    const at = this.now();
+    if (at - this.lastReportAt < this.intervalMs) return undefined;
+    this.lastReportAt = at;
+    return this.current(sample);
+  }
+
+  private current(sample: ProgressSample): ProgressReport {
+    let eta: number | null = null;
+    if (this.durationSeconds && sample.outTimeSeconds !== null && sample.speed && sample.speed > 0) {
+      eta = Math.max(0, Math.round((this.durationSeconds - sample.outTimeSeconds) / sample.speed));
+    }
+    return {
+      percent: Math.round(this.percent * 10) / 10,
+      fps: sample.fps,
+      speed: sample.speed,
+      eta_seconds: eta,
+    };
+  }
+}

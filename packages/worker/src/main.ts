@@ -1,0 +1,83 @@
+import { mkdir } from "node:fs/promises";
+import { ConfigError, createLogger, loadWorkerConfig, realMediaRoot, redactUrl } from "@converter/shared";
+import { Redis } from "ioredis";
+import { detectEncoders } from "./capabilities/detect-encoders.js";
+import { createConversionWorker } from "./worker.js";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadWorkerConfig>;
+  try {
+    config = loadWorkerConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const log = createLogger({ name: "worker", level: config.logLevel }).child({ worker: config.workerName });
+
+  await mkdir(config.mediaRoot, { recursive: true });
+  const mediaRoot = await realMediaRoot(config.mediaRoot);
+
+  let capabilities: Awaited<ReturnType<typeof detectEncoders>>;
+  try {
+    capabilities = await detectEncoders(config.ffmpegPath, config.hardware);
+  } catch (error) {
+    log.fatal(
+      { err: (error as Error).message, ffmpeg: config.ffmpegPath },
+      "ffmpeg cannot be run; install it or set FFMPEG_PATH",
+    );
+    process.exit(1);
+  }
+  log.info(
+    { hardware: config.hardware, encoders: capabilities.encoders, nvenc: capabilities.notes },
+    "encoders measured",
+  );
+
+  // BullMQ workers block on Redis: they need maxRetriesPerRequest null and reconnect forever.
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+
+  const { worker, close } = createConversionWorker({
+    connection,
+    queueName: config.queueName,
+    workerName: config.workerName,
+    mediaRoot,
+    concurrency: config.concurrency,
+    hardware: config.hardware,
+    ffmpegPath: config.ffmpegPath,
+    ffprobePath: config.ffprobePath,
+    encoders: capabilities.encoders,
+    maxStalledCount: config.maxStalledCount,
+    log,
+  });
+  await worker.waitUntilReady();
+  log.info(
+    {
+      queue: config.queueName,
+      concurrency: config.concurrency,
+      media_root: mediaRoot,
+      redis: redactUrl(config.redisUrl),
+    },
+    "worker ready",
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "worker stopping");
+    await close().catch((error) => log.error({ err: error }, "error while stopping"));
+    connection.disconnect();
+    log.info("worker stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error) => {
+  console.error("worker failed to start:", error);
+  process.exit(1);
+});

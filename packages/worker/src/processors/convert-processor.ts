@@ -1,0 +1,201 @@
+import { link, mkdir, rename, rm, stat, unlink } from "node:fs/promises";
+import path from "node:path";
+import {
+  buildFfmpegArgs,
+  ConvertJobData,
+  type ConvertJobReturn,
+  formatCommandLine,
+  formatFailedReason,
+  type HardwareMode,
+  type JobProgress,
+  type JobResult,
+  type Logger,
+  resolveInputPath,
+  resolveOutputPath,
+  temporaryOutputPath,
+} from "@converter/shared";
+import { type Job, UnrecoverableError } from "bullmq";
+import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
+import { probeMedia } from "../ffmpeg/probe.js";
+import { ProgressTracker } from "../ffmpeg/progress-tracker.js";
+import { runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
+
+export type ProcessorDeps = {
+  workerName: string;
+  /** Real path of MEDIA_ROOT on this node. */
+  mediaRoot: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  hardware: HardwareMode;
+  encoders: Record<string, boolean>;
+  log: Logger;
+  progressIntervalMs?: number;
+};
+
+/** A permanent failure: no retry, the code travels in the failure reason. */
+function permanent(code: string, message: string): UnrecoverableError {
+  return new UnrecoverableError(formatFailedReason(code, message));
+}
+
+/** A failure another attempt may fix (the worker was stopping, a transient I/O error). */
+function transient(code: string, message: string): Error {
+  return new Error(formatFailedReason(code, message));
+}
+
+/**
+ * Converts one job: re-resolve the paths, probe, choose the encoder, run
+ * ffmpeg into a temporary file beside the target, move it into place, and
+ * read the result back with ffprobe.
+ */
+export function createConvertProcessor(deps: ProcessorDeps) {
+  return async function convert(job: Job, _token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
+    const parsed = ConvertJobData.safeParse(job.data);
+    if (!parsed.success) throw permanent("worker_error", "the queued job has an unreadable payload");
+    const data = parsed.data;
+    const log = deps.log.child({ job_id: data.job_id, request_id: data.request_id, attempt: job.attemptsMade + 1 });
+    const jobLog = (line: string) => job.log(line).catch(() => undefined);
+
+    // The worker never trusts the queue: paths are resolved again on this node.
+    const input = await resolveInputPath(deps.mediaRoot, data.input);
+    if (!input.ok) throw permanent(input.error.code, input.error.message);
+    const output = await resolveOutputPath(deps.mediaRoot, data.output);
+    if (!output.ok) throw permanent(output.error.code, output.error.message);
+    if (output.value.exists && !data.overwrite) {
+      throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
+    }
+
+    const probe = await probeMedia(deps.ffprobePath, input.value.absolute);
+    if (!probe.ok) throw permanent("invalid_media", probe.reason);
+    const media = probe.info;
+    const o = data.options;
+    const keepsVideo = o.video_codec !== "none" && media.video !== null;
+    const keepsAudio = o.audio_codec !== "none" && media.audio !== null;
+    if (!keepsVideo && !keepsAudio) {
+      throw permanent(
+        "invalid_media",
+        media.streamCount === 0
+          ? "the input has no audio or video stream"
+          : `the input has no ${o.video_codec === "none" ? "audio" : "audio or video"} stream to convert`,
+      );
+    }
+
+    const choice = chooseVideoEncoder(keepsVideo ? o.video_codec : "none", o.hardware, deps.hardware, deps.encoders);
+    if (!choice.ok) throw permanent(choice.code, choice.message);
+
+    const temp = temporaryOutputPath(output.value.absolute, data.job_id);
+    const args = buildFfmpegArgs({
+      inputPath: input.value.absolute,
+      outputPath: temp,
+      options: o,
+      videoEncoder: choice.encoder,
+    });
+    await jobLog(formatCommandLine(deps.ffmpegPath, args));
+    await jobLog(
+      `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(media)}; encoder ${choice.encoder ?? o.video_codec}`,
+    );
+
+    const start = o.start ?? 0;
+    const remaining = media.durationSeconds !== null ? Math.max(0, media.durationSeconds - start) : null;
+    const expected =
+      o.duration !== null ? (remaining !== null ? Math.min(o.duration, remaining) : o.duration) : remaining;
+    const tracker = new ProgressTracker(expected, deps.progressIntervalMs ?? 1000);
+    const report = (p: Omit<JobProgress, "encoder" | "worker">) =>
+      job
+        .updateProgress({ ...p, encoder: choice.encoder, worker: deps.workerName } satisfies JobProgress)
+        .catch((error) => log.warn({ err: error }, "could not report progress"));
+
+    await mkdir(path.dirname(output.value.absolute), { recursive: true });
+    let run: Awaited<ReturnType<typeof runFfmpeg>>;
+    try {
+      run = await runFfmpeg({
+        ffmpegPath: deps.ffmpegPath,
+        args,
+        ...(signal ? { signal } : {}),
+        onSpawn: (pid) => {
+          log.info({ pid, encoder: choice.encoder, input: data.input, output: data.output }, "ffmpeg started");
+          void jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
+          void report({ percent: 0, fps: null, speed: null, eta_seconds: null });
+        },
+        onProgress: (sample) => {
+          const next = tracker.next(sample);
+          if (next) void report(next);
+        },
+      });
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw permanent("ffmpeg_failed", `ffmpeg could not be started: ${(error as Error).message}`);
+    }
+
+    for (const line of run.stderrTail) await jobLog(line);
+    if (run.aborted) {
+      await rm(temp, { force: true });
+      const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? "aborted");
+      await jobLog(`ffmpeg stopped: ${reason}`);
+      log.info({ reason }, "job aborted");
+      // A stopping worker hands the job back; the next attempt starts over.
+      throw transient("worker_error", `the worker stopped the job (${reason}); it will be retried`);
+    }
+    if (run.exitCode !== 0) {
+      await rm(temp, { force: true });
+      const last = run.stderrTail.at(-1) ?? "no output";
+      const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
+      throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
+    }
+
+    const outputProbe = await probeMedia(deps.ffprobePath, temp);
+    if (!outputProbe.ok) {
+      await rm(temp, { force: true });
+      throw permanent("ffmpeg_failed", `ffmpeg finished but its output is unreadable: ${outputProbe.reason}`);
+    }
+    await moveIntoPlace(temp, output.value.absolute, data.overwrite, data.output);
+
+    const size = (await stat(output.value.absolute)).size;
+    const info = outputProbe.info;
+    const result: JobResult = {
+      output: data.output,
+      size_bytes: size,
+      duration_seconds: info.durationSeconds !== null ? Math.round(info.durationSeconds * 1000) / 1000 : null,
+      video_codec: info.video?.codec ?? null,
+      audio_codec: info.audio?.codec ?? null,
+      width: info.video?.width ?? null,
+      height: info.video?.height ?? null,
+    };
+    await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(1)} s: ${data.output} (${size} bytes)`);
+    log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: choice.encoder }, "job completed");
+    return { result, encoder: choice.encoder, worker: deps.workerName };
+  };
+}
+
+/**
+ * Atomic publish of the finished file. Without overwrite, link() fails if
+ * the target appeared meanwhile, so an existing file is never replaced.
+ */
+async function moveIntoPlace(temp: string, target: string, overwrite: boolean, shownAs: string): Promise<void> {
+  if (overwrite) {
+    await rename(temp, target);
+    return;
+  }
+  try {
+    await link(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw permanent("output_exists", `${shownAs} appeared while the job ran; it was left untouched`);
+    }
+    throw error;
+  }
+  await unlink(temp);
+}
+
+function describe(media: {
+  formatName: string | null;
+  durationSeconds: number | null;
+  video: { codec: string | null; width: number | null; height: number | null } | null;
+  audio: { codec: string | null } | null;
+}): string {
+  const parts = [media.formatName ?? "unknown format"];
+  if (media.video) parts.push(`video ${media.video.codec} ${media.video.width}x${media.video.height}`);
+  if (media.audio) parts.push(`audio ${media.audio.codec}`);
+  if (media.durationSeconds !== null) parts.push(`${media.durationSeconds.toFixed(2)} s`);
+  return parts.join(", ");
+}

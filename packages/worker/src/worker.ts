@@ -1,0 +1,99 @@
+import {
+  type ConvertJobData,
+  type ConvertJobReturn,
+  type HardwareMode,
+  type Logger,
+  workerHeartbeatKey,
+} from "@converter/shared";
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { createConvertProcessor } from "./processors/convert-processor.js";
+
+export type ConversionWorkerDeps = {
+  connection: Redis;
+  queueName: string;
+  workerName: string;
+  mediaRoot: string;
+  concurrency: number;
+  hardware: HardwareMode;
+  ffmpegPath: string;
+  ffprobePath: string;
+  encoders: Record<string, boolean>;
+  maxStalledCount: number;
+  log: Logger;
+  heartbeatIntervalMs?: number;
+};
+
+export type ConversionWorker = {
+  worker: Worker<ConvertJobData, ConvertJobReturn>;
+  /** Stops taking jobs, stops running ffmpeg processes (their jobs retry elsewhere), and disconnects. */
+  close(): Promise<void>;
+};
+
+/**
+ * The BullMQ worker plus its heartbeat: every few seconds it writes its
+ * measured encoders under a key with a TTL, so the API's /health lists live
+ * workers and what each can really do.
+ */
+export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
+  const processor = createConvertProcessor({
+    workerName: deps.workerName,
+    mediaRoot: deps.mediaRoot,
+    ffmpegPath: deps.ffmpegPath,
+    ffprobePath: deps.ffprobePath,
+    hardware: deps.hardware,
+    encoders: deps.encoders,
+    log: deps.log,
+  });
+  const worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
+    connection: deps.connection,
+    concurrency: deps.concurrency,
+    name: deps.workerName,
+    maxStalledCount: deps.maxStalledCount,
+  });
+  worker.on("error", (error) => deps.log.error({ err: error }, "worker error"));
+  worker.on("failed", (job, error) => {
+    deps.log.warn({ job_id: job?.id, reason: error.message, attempts: job?.attemptsMade }, "job failed");
+  });
+
+  const heartbeatMs = deps.heartbeatIntervalMs ?? 10_000;
+  const key = workerHeartbeatKey(deps.queueName, deps.workerName);
+  const startedAt = new Date().toISOString();
+  let activeJobs = 0;
+  worker.on("active", () => {
+    activeJobs += 1;
+  });
+  const finished = () => {
+    activeJobs = Math.max(0, activeJobs - 1);
+  };
+  worker.on("completed", finished);
+  worker.on("failed", finished);
+
+  const beat = async () => {
+    const info = {
+      name: deps.workerName,
+      hardware: deps.hardware,
+      concurrency: deps.concurrency,
+      encoders: deps.encoders,
+      active_jobs: activeJobs,
+      started_at: startedAt,
+    };
+    await deps.connection.set(key, JSON.stringify(info), "PX", heartbeatMs * 3).catch((error: Error) => {
+      deps.log.warn({ err: error.message }, "heartbeat failed");
+    });
+  };
+  void beat();
+  const timer = setInterval(() => void beat(), heartbeatMs);
+  timer.unref();
+
+  return {
+    worker,
+    async close() {
+      clearInterval(timer);
+      // Abort running ffmpeg processes: their jobs fail with a transient error and retry.
+      worker.cancelAllJobs("worker shutting down");
+      await worker.close();
+      await deps.connection.del(key).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,121 @@
+# Shared by scripts/server and scripts/test: make a fresh Debian machine with
+# Node.js ready to run the project, installing only what is missing.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_updated=0
+apt_install() {
+  is_root || return 1
+  command -v apt-get >/dev/null || return 1
+  if [ "$apt_updated" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+load_env_file() {
+  # .env is optional; variables already in the environment win.
+  if [ -f "$ROOT/.env" ]; then
+    while IFS='=' read -r key value; do
+      [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+      [ -n "${!key+x}" ] || export "$key=$value"
+    done < "$ROOT/.env"
+  fi
+}
+
+ensure_node() {
+  command -v node >/dev/null || die "Node.js 20 or newer is required: https://nodejs.org (or apt-get install nodejs)"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [ "$major" -ge 20 ] || die "Node.js 20 or newer is required (found $(node --version))"
+}
+
+ensure_pnpm() {
+  local wanted
+  wanted="$(node -p 'require("./package.json").packageManager.split("@")[1]')"
+  if command -v pnpm >/dev/null && [ "$(pnpm --version 2>/dev/null)" = "$wanted" ]; then
+    PNPM=(pnpm)
+    return
+  fi
+  # A project-local copy needs no root and never touches a global pnpm.
+  if [ ! -x "$ROOT/.tools/node_modules/.bin/pnpm" ] ||
+    [ "$("$ROOT/.tools/node_modules/.bin/pnpm" --version 2>/dev/null)" != "$wanted" ]; then
+    say "installing pnpm $wanted into .tools/"
+    npm install --silent --no-save --no-audit --no-fund --prefix "$ROOT/.tools" "pnpm@$wanted" >&2 ||
+      die "could not install pnpm $wanted from the npm registry"
+  fi
+  PNPM=("$ROOT/.tools/node_modules/.bin/pnpm")
+}
+
+ensure_ffmpeg() {
+  local ffmpeg="${FFMPEG_PATH:-ffmpeg}" ffprobe="${FFPROBE_PATH:-ffprobe}"
+  if command -v "$ffmpeg" >/dev/null && command -v "$ffprobe" >/dev/null; then return; fi
+  say "ffmpeg is missing: installing it with apt-get"
+  apt_install ffmpeg || die "ffmpeg and ffprobe are required: install them (Debian/Ubuntu: sudo apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH"
+}
+
+ensure_dependencies() {
+  # better-sqlite3 builds a native addon; without internet node-gyp must use the
+  # headers Debian's nodejs package installs instead of downloading them.
+  if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_version.h ]; then
+    local system_node_version
+    system_node_version="$(sed -n 's/^#define NODE_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)/\2/p' /usr/include/node/node_version.h | paste -sd.)"
+    if [ "v$system_node_version" = "$(node --version)" ]; then export npm_config_nodedir=/usr; fi
+  fi
+  say "installing node modules (pnpm install --frozen-lockfile)"
+  CI=true "${PNPM[@]}" install --frozen-lockfile --reporter=append-only >&2 || die "pnpm install failed"
+}
+
+build() {
+  say "building (tsc -b through turbo)"
+  TURBO_TELEMETRY_DISABLED=1 "${PNPM[@]}" exec turbo run build --output-logs=errors-only >&2 || die "build failed"
+}
+
+redis_url() { printf '%s' "${REDIS_URL:-redis://127.0.0.1:6379}"; }
+
+redis_ping() {
+  local url
+  url="$(redis_url)"
+  if command -v redis-cli >/dev/null; then
+    [ "$(timeout 3 redis-cli -u "$url" ping 2>/dev/null)" = "PONG" ]
+    return
+  fi
+  node -e '
+    const u = new URL(process.argv[1]);
+    const s = require("net").connect(Number(u.port || 6379), u.hostname, () => s.write("PING\r\n"));
+    s.setTimeout(2000, () => process.exit(1));
+    s.on("data", d => process.exit(String(d).startsWith("+PONG") ? 0 : 1));
+    s.on("error", () => process.exit(1));' "$url"
+}
+
+# Starts a private, non-persistent Redis under ./data when none answers at
+# REDIS_URL and the URL points at this machine.
+ensure_redis() {
+  redis_ping && return
+  local url host port
+  url="$(redis_url)"
+  host="$(node -p 'new URL(process.argv[1]).hostname' "$url")"
+  port="$(node -p 'new URL(process.argv[1]).port || 6379' "$url")"
+  case "$host" in
+    127.0.0.1 | localhost | "[::1]") ;;
+    *) die "Redis does not answer at $url; start it or point REDIS_URL at one" ;;
+  esac
+  if ! command -v redis-server >/dev/null; then
+    say "redis-server is missing: installing it with apt-get"
+    apt_install redis-server || die "Redis does not answer at $url and redis-server is not installed (Debian/Ubuntu: sudo apt-get install redis-server)"
+  fi
+  mkdir -p "$ROOT/data/redis"
+  say "starting a private redis-server on port $port (data in ./data/redis)"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$ROOT/data/redis" --daemonize yes \
+    --pidfile "$ROOT/data/redis/redis.pid" --logfile "$ROOT/data/redis/redis.log" \
+    --appendonly yes --save "" --maxmemory-policy noeviction >&2 || die "redis-server failed to start"
+  for _ in $(seq 1 50); do redis_ping && return; sleep 0.1; done
+  die "redis-server started but does not answer at $url (see data/redis/redis.log)"
+}

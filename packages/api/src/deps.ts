@@ -9,7 +9,7 @@ export type AppDeps = {
   version: string;
   log: Logger;
   jobs: JobService;
-  health: HealthService;
+  health: Pick<HealthService, "check">;
   /** The BullMQ queue shown in Bull Board; omitted in tests that do not mount it. */
   queue?: ConversionQueue;
 };

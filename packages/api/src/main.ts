@@ -1,6 +1,13 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { ConfigError, createLogger, loadApiConfig, realMediaRoot, redactUrl } from "@converter/shared";
+import {
+  ConfigError,
+  createLogger,
+  loadApiConfig,
+  realMediaRoot,
+  redactUrl,
+  throttledWarning,
+} from "@converter/shared";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
@@ -13,6 +20,9 @@ import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { API_VERSION } from "./version.js";
+
+/** How long start-up waits for Redis before serving reads from SQLite alone. */
+const STARTUP_SYNC_WAIT_MS = 5000;
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadApiConfig>;
@@ -37,8 +47,10 @@ async function main(): Promise<void> {
   // down) and one for the blocking event stream reader.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   const eventsRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  redis.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
-  eventsRedis.on("error", (error) => log.warn({ err: error.message }, "redis events connection error"));
+  const warnRedis = throttledWarning(log, "redis connection error (retrying)");
+  redis.on("error", warnRedis);
+  eventsRedis.on("error", warnRedis);
+  redis.on("ready", () => log.info("redis connected"));
   try {
     await redis.connect();
   } catch (error) {
@@ -51,20 +63,27 @@ async function main(): Promise<void> {
   const queue = createConversionQueue(redis, config.queueName);
   const jobQueue = bullJobQueue(queue);
   const sync = new JobStateSync(queue, store, log);
-  const consumer = new JobEventsConsumer({ connection: eventsRedis, queue, store, sync, log });
+  const consumer = new JobEventsConsumer({ connection: eventsRedis, queue, store, sync, log, onError: warnRedis });
 
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
 
-  // Events first, then reconciliation: nothing can fall between the two.
-  await consumer.start();
-  try {
-    const report = await reconcileLiveJobs({ store, queue, jobQueue, sync, log });
-    log.info(report, "reconciled live jobs with the queue");
-  } catch (error) {
-    log.error({ err: error }, "reconciliation failed; statuses catch up as events arrive");
-  }
+  // Events first, then reconciliation, so nothing falls between the two. Both
+  // need Redis. When it answers, the server listens only once statuses have
+  // caught up; when it does not, reads are served from SQLite meanwhile and
+  // the catch-up runs as soon as Redis is back.
+  const caughtUp = (async () => {
+    await consumer.start();
+    try {
+      const report = await reconcileLiveJobs({ store, queue, jobQueue, sync, log });
+      log.info(report, "reconciled live jobs with the queue");
+    } catch (error) {
+      log.error({ err: error }, "reconciliation failed; statuses catch up as events arrive");
+    }
+  })();
+  const startupWait = new Promise<void>((resolve) => setTimeout(resolve, STARTUP_SYNC_WAIT_MS).unref());
+  await Promise.race([caughtUp, startupWait]);
 
   const app = createApp({
     config,

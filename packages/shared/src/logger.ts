@@ -38,3 +38,22 @@ export function redactUrl(url: string): string {
     return "[unparseable url]";
   }
 }
+
+/**
+ * A warning for errors that repeat on every reconnect attempt (Redis down):
+ * the first one is logged, then at most one per interval with a count.
+ */
+export function throttledWarning(log: Logger, message: string, intervalMs = 30_000): (error: Error) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastAt < intervalMs) {
+      suppressed += 1;
+      return;
+    }
+    log.warn({ err: error.message, repeats: suppressed }, message);
+    lastAt = now;
+    suppressed = 0;
+  };
+}

@@ -1,5 +1,12 @@
 import { mkdir } from "node:fs/promises";
-import { ConfigError, createLogger, loadWorkerConfig, realMediaRoot, redactUrl } from "@converter/shared";
+import {
+  ConfigError,
+  createLogger,
+  loadWorkerConfig,
+  realMediaRoot,
+  redactUrl,
+  throttledWarning,
+} from "@converter/shared";
 import { Redis } from "ioredis";
 import { detectEncoders } from "./capabilities/detect-encoders.js";
 import { createConversionWorker } from "./worker.js";
@@ -37,7 +44,7 @@ async function main(): Promise<void> {
 
   // BullMQ workers block on Redis: they need maxRetriesPerRequest null and reconnect forever.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  connection.on("error", (error) => log.warn({ err: error.message }, "redis connection error"));
+  connection.on("error", throttledWarning(log, "redis connection error (retrying)"));
 
   const { worker, close } = createConversionWorker({
     connection,

@@ -3,6 +3,7 @@ import {
   type ConvertJobReturn,
   type HardwareMode,
   type Logger,
+  throttledWarning,
   workerHeartbeatKey,
 } from "@converter/shared";
 import { Worker } from "bullmq";
@@ -51,7 +52,8 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     name: deps.workerName,
     maxStalledCount: deps.maxStalledCount,
   });
-  worker.on("error", (error) => deps.log.error({ err: error }, "worker error"));
+  // Connection errors repeat on every reconnect attempt while Redis is down.
+  worker.on("error", throttledWarning(deps.log, "worker error (retrying)"));
   worker.on("failed", (job, error) => {
     deps.log.warn({ job_id: job?.id, reason: error.message, attempts: job?.attemptsMade }, "job failed");
   });

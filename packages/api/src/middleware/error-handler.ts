@@ -10,6 +10,8 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (Object.keys(details).length > 0) body.error.details = details;
   if (error.code === "queue_full") c.header("Retry-After", String(details.retry_after_seconds ?? 30));
+  // The rest of an oversized body is never read: the connection cannot be reused.
+  if (error.code === "payload_too_large") c.header("Connection", "close");
   return c.json(body, error.httpStatus as ContentfulStatusCode);
 }
 

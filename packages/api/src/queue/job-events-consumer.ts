@@ -25,10 +25,14 @@ export class JobEventsConsumer {
       store: JobStore;
       sync: JobStateSync;
       log: Logger;
+      /** Connection errors repeat every reconnect attempt; the caller decides how loudly to log them. */
+      onError?: (error: Error) => void;
     },
   ) {
     this.events = new QueueEvents(deps.queue.name, { connection: deps.connection, autorun: false });
-    this.events.on("error", (error) => deps.log.warn({ err: error }, "queue events connection error"));
+    this.events.on("error", (error) =>
+      (deps.onError ?? ((e) => deps.log.warn({ err: e }, "queue events error")))(error),
+    );
     this.subscribe();
   }
 
@@ -76,7 +80,9 @@ export class JobEventsConsumer {
     this.events.on("completed", ({ jobId, returnvalue }) =>
       this.serial("completed", jobId, async () => {
         this.lastLogRefresh.delete(jobId);
-        await sync.completed(jobId, returnvalue, Date.now());
+        // finished_at is when the worker finished, not when this event was read.
+        const job = await queue.getJob(jobId);
+        await sync.completed(jobId, returnvalue, job?.finishedOn);
       }),
     );
     this.events.on("failed", ({ jobId, failedReason }) =>

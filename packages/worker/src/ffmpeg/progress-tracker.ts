@@ -17,10 +17,15 @@ export class ProgressTracker {
   private lastReportAt = Number.NEGATIVE_INFINITY;
 
   constructor(
-    private readonly durationSeconds: number | null,
+    private durationSeconds: number | null,
     private readonly intervalMs = 1000,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** The duration becomes known once the input is probed, which runs alongside ffmpeg. */
+  setDuration(seconds: number | null): void {
+    this.durationSeconds = seconds;
+  }
 
   /** The report to send for this sample, or undefined when it is too soon. */
   next(sample: ProgressSample): ProgressReport | undefined {

@@ -8,6 +8,8 @@ export type FfmpegOutcome = {
   aborted: boolean;
   /** The last lines ffmpeg wrote to stderr. */
   stderrTail: string[];
+  /** Lines past the live limit that onStderrLine never saw: a "… omitted …" marker, then the tail. */
+  unloggedTail: string[];
   elapsedMs: number;
 };
 
@@ -17,6 +19,9 @@ export type RunFfmpegOptions = {
   signal?: AbortSignal;
   onSpawn?: (pid: number | undefined) => void;
   onProgress?: (sample: ProgressSample) => void;
+  /** Called with each of the first `liveLines` stderr lines as ffmpeg writes them. */
+  onStderrLine?: (line: string) => void;
+  liveLines?: number;
   /** After SIGTERM, how long ffmpeg gets to finish before SIGKILL. */
   killGraceMs?: number;
   tailLines?: number;
@@ -30,18 +35,19 @@ export type RunFfmpegOptions = {
  * grace period.
  */
 export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
-  const { signal, killGraceMs = 5000, tailLines = 100 } = options;
+  const { signal, killGraceMs = 5000, tailLines = 100, liveLines = 100 } = options;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      resolve({ exitCode: null, signal: null, aborted: true, stderrTail: [], elapsedMs: 0 });
+      resolve({ exitCode: null, signal: null, aborted: true, stderrTail: [], unloggedTail: [], elapsedMs: 0 });
       return;
     }
     const child = spawn(options.ffmpegPath, options.args, { stdio: ["ignore", "pipe", "pipe"], shell: false });
-    const tail = new LineTail(tailLines);
+    const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
+    const lines = new LineSplitter((line) => stderr.add(line));
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => tail.push(chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
 
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
@@ -61,41 +67,76 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
     child.once("close", (exitCode, exitSignal) => {
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(killTimer);
+      lines.flush();
       resolve({
         exitCode,
         signal: exitSignal,
         aborted,
-        stderrTail: tail.lines(),
+        stderrTail: stderr.tail(),
+        unloggedTail: stderr.unlogged(),
         elapsedMs: performance.now() - started,
       });
     });
   });
 }
 
-/** Keeps the last N complete lines of a stream. */
-export class LineTail {
-  private readonly kept: string[] = [];
+/** Splits a text stream into non-empty lines (\n, \r\n or \r), across chunk boundaries. */
+export class LineSplitter {
   private partial = "";
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly onLine: (line: string) => void) {}
 
   push(chunk: string): void {
     const parts = (this.partial + chunk).split(/\r?\n|\r/);
     this.partial = parts.pop() ?? "";
-    for (const line of parts) this.add(line);
+    for (const line of parts) if (line.trim() !== "") this.onLine(line);
   }
 
-  lines(): string[] {
-    if (this.partial) {
-      this.add(this.partial);
-      this.partial = "";
+  flush(): void {
+    if (this.partial.trim() !== "") this.onLine(this.partial);
+    this.partial = "";
+  }
+}
+
+/**
+ * ffmpeg's stderr for the job log: the first lines go out live (the header,
+ * the stream mapping, early warnings), then only a bounded tail is kept, so
+ * a file that makes ffmpeg print a warning per frame cannot flood Redis.
+ */
+export class StderrLog {
+  private liveCount = 0;
+  private afterLive: string[] = [];
+  private dropped = 0;
+  private last: string[] = [];
+
+  constructor(
+    private readonly liveMax: number,
+    private readonly tailMax: number,
+    private readonly onLive?: (line: string) => void,
+  ) {}
+
+  add(line: string): void {
+    this.last.push(line);
+    if (this.last.length > this.tailMax) this.last.shift();
+    if (this.liveCount < this.liveMax) {
+      this.liveCount += 1;
+      this.onLive?.(line);
+      return;
     }
-    return [...this.kept];
+    this.afterLive.push(line);
+    if (this.afterLive.length > this.tailMax) {
+      this.afterLive.shift();
+      this.dropped += 1;
+    }
   }
 
-  private add(line: string): void {
-    if (line.trim() === "") return;
-    this.kept.push(line);
-    if (this.kept.length > this.max) this.kept.shift();
+  tail(): string[] {
+    return [...this.last];
+  }
+
+  unlogged(): string[] {
+    return this.dropped > 0
+      ? [`… ${this.dropped} lines of ffmpeg output omitted …`, ...this.afterLive]
+      : [...this.afterLive];
   }
 }

@@ -10,13 +10,14 @@ import {
   type JobProgress,
   type JobResult,
   type Logger,
+  type ResolvedOptions,
   resolveInputPath,
   resolveOutputPath,
   temporaryOutputPath,
 } from "@converter/shared";
 import { type Job, UnrecoverableError } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
-import { probeMedia } from "../ffmpeg/probe.js";
+import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
 import { ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 
@@ -64,53 +65,58 @@ export function createConvertProcessor(deps: ProcessorDeps) {
       throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
     }
 
-    const probe = await probeMedia(deps.ffprobePath, input.value.absolute);
-    if (!probe.ok) throw permanent("invalid_media", probe.reason);
-    const media = probe.info;
     const o = data.options;
-    const keepsVideo = o.video_codec !== "none" && media.video !== null;
-    const keepsAudio = o.audio_codec !== "none" && media.audio !== null;
-    if (!keepsVideo && !keepsAudio) {
-      throw permanent(
-        "invalid_media",
-        media.streamCount === 0
-          ? "the input has no audio or video stream"
-          : `the input has no ${o.video_codec === "none" ? "audio" : "audio or video"} stream to convert`,
-      );
-    }
-
-    const choice = chooseVideoEncoder(keepsVideo ? o.video_codec : "none", o.hardware, deps.hardware, deps.encoders);
+    const choice = chooseVideoEncoder(o.video_codec, o.hardware, deps.hardware, deps.encoders);
     if (!choice.ok) throw permanent(choice.code, choice.message);
 
     const temp = temporaryOutputPath(output.value.absolute, data.job_id);
+    // The arguments do not depend on the probe (streams are mapped with '?'),
+    // so ffprobe and ffmpeg start together: the probe's ~60 ms stay off the
+    // dispatch path. The probe still decides: undecodable media fails as
+    // invalid_media, and its duration turns encoded time into a percentage.
     const args = buildFfmpegArgs({
       inputPath: input.value.absolute,
       outputPath: temp,
       options: o,
       videoEncoder: choice.encoder,
     });
-    await jobLog(formatCommandLine(deps.ffmpegPath, args));
-    await jobLog(
-      `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(media)}; encoder ${choice.encoder ?? o.video_codec}`,
-    );
+    void jobLog(formatCommandLine(deps.ffmpegPath, args));
+    await mkdir(path.dirname(output.value.absolute), { recursive: true });
 
-    const start = o.start ?? 0;
-    const remaining = media.durationSeconds !== null ? Math.max(0, media.durationSeconds - start) : null;
-    const expected =
-      o.duration !== null ? (remaining !== null ? Math.min(o.duration, remaining) : o.duration) : remaining;
-    const tracker = new ProgressTracker(expected, deps.progressIntervalMs ?? 1000);
+    const tracker = new ProgressTracker(null, deps.progressIntervalMs ?? 1000);
     const report = (p: Omit<JobProgress, "encoder" | "worker">) =>
       job
         .updateProgress({ ...p, encoder: choice.encoder, worker: deps.workerName } satisfies JobProgress)
         .catch((error) => log.warn({ err: error }, "could not report progress"));
 
-    await mkdir(path.dirname(output.value.absolute), { recursive: true });
+    // Aborts ffmpeg for the worker's own reasons (bad media) as well as BullMQ's (shutdown).
+    const stopFfmpeg = new AbortController();
+    const forwardAbort = () => stopFfmpeg.abort(signal?.reason);
+    signal?.addEventListener("abort", forwardAbort, { once: true });
+    if (signal?.aborted) forwardAbort();
+
+    const probing = probeMedia(deps.ffprobePath, input.value.absolute).then((probe) => {
+      const problem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
+      if (problem) {
+        stopFfmpeg.abort(new MediaProblem(problem));
+        return probe;
+      }
+      if (probe.ok) {
+        tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
+        void jobLog(
+          `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${choice.encoder ?? o.video_codec}`,
+        );
+      }
+      return probe;
+    });
+
     let run: Awaited<ReturnType<typeof runFfmpeg>>;
     try {
       run = await runFfmpeg({
         ffmpegPath: deps.ffmpegPath,
         args,
-        ...(signal ? { signal } : {}),
+        signal: stopFfmpeg.signal,
+        killGraceMs: 5000,
         onSpawn: (pid) => {
           log.info({ pid, encoder: choice.encoder, input: data.input, output: data.output }, "ffmpeg started");
           void jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -120,13 +126,22 @@ export function createConvertProcessor(deps: ProcessorDeps) {
           const next = tracker.next(sample);
           if (next) void report(next);
         },
+        onStderrLine: (line) => void jobLog(line),
       });
     } catch (error) {
       await rm(temp, { force: true });
       throw permanent("ffmpeg_failed", `ffmpeg could not be started: ${(error as Error).message}`);
+    } finally {
+      signal?.removeEventListener("abort", forwardAbort);
     }
+    const probe = await probing;
 
-    for (const line of run.stderrTail) await jobLog(line);
+    for (const line of run.unloggedTail) await jobLog(line);
+    const mediaProblem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
+    if (mediaProblem) {
+      await rm(temp, { force: true });
+      throw permanent("invalid_media", mediaProblem);
+    }
     if (run.aborted) {
       await rm(temp, { force: true });
       const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? "aborted");
@@ -162,8 +177,28 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     };
     await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(1)} s: ${data.output} (${size} bytes)`);
     log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: choice.encoder }, "job completed");
-    return { result, encoder: choice.encoder, worker: deps.workerName };
+    // An audio-only input through a video preset encoded no video.
+    const encoder = result.video_codec === null ? null : choice.encoder;
+    return { result, encoder, worker: deps.workerName };
   };
+}
+
+class MediaProblem extends Error {}
+
+/** Why the input cannot give what the options ask for, or undefined when it can. */
+function unusableStreams(media: MediaInfo, o: ResolvedOptions): string | undefined {
+  const keepsVideo = o.video_codec !== "none" && media.video !== null;
+  const keepsAudio = o.audio_codec !== "none" && media.audio !== null;
+  if (keepsVideo || keepsAudio) return undefined;
+  if (media.streamCount === 0) return "the input has no audio or video stream";
+  return `the input has no ${o.video_codec === "none" ? "audio" : "audio or video"} stream to convert`;
+}
+
+/** Seconds of output the job will write: the input after `start`, capped by `duration`. */
+function expectedDuration(inputSeconds: number | null, o: ResolvedOptions): number | null {
+  const remaining = inputSeconds !== null ? Math.max(0, inputSeconds - (o.start ?? 0)) : null;
+  if (o.duration === null) return remaining;
+  return remaining !== null ? Math.min(o.duration, remaining) : o.duration;
 }
 
 /**

@@ -1,0 +1,221 @@
+import {
+  type ConvertJobData,
+  type ConvertJobReturn,
+  createLogger,
+  findPreset,
+  formatFailedReason,
+  type JobProgress,
+  newJobId,
+} from "@converter/shared";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { eventually } from "../../../../tests/support/media.js";
+import { type Db, openDatabase } from "../store/db.js";
+import { JobStore } from "../store/job-store.js";
+import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
+import { JobEventsConsumer } from "./job-events-consumer.js";
+import { JobStateSync } from "./job-state-sync.js";
+import { reconcileLiveJobs } from "./reconcile.js";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const log = createLogger({ name: "events-int", level: "silent" });
+
+let db: Db;
+let store: JobStore;
+let redis: Redis;
+let queue: ConversionQueue;
+let sync: JobStateSync;
+let consumer: JobEventsConsumer | undefined;
+let worker: Worker | undefined;
+
+beforeEach(async () => {
+  db = openDatabase(":memory:");
+  store = new JobStore(db);
+  redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  await new Promise((resolve) => redis.once("ready", resolve));
+  queue = createConversionQueue(redis, `events-int-${process.pid}-${Date.now()}`);
+  sync = new JobStateSync(queue, store, log);
+});
+
+afterEach(async () => {
+  await worker?.close();
+  await consumer?.close();
+  worker = undefined;
+  consumer = undefined;
+  await queue.obliterate({ force: true });
+  await queue.close();
+  redis.disconnect();
+  db.$client.close();
+});
+
+async function startConsumer() {
+  consumer = new JobEventsConsumer({
+    connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }),
+    queue,
+    store,
+    sync,
+    log,
+  });
+  await consumer.start();
+}
+
+/** A stored + enqueued job, as JobService.submit leaves it. */
+async function submit(): Promise<string> {
+  const id = newJobId();
+  const options = findPreset("h264")?.options;
+  if (!options) throw new Error("no preset");
+  const data: ConvertJobData = {
+    job_id: id,
+    input: "in.mkv",
+    output: `out/${id}.mp4`,
+    preset: "h264",
+    options,
+    overwrite: false,
+    request_id: "r",
+  };
+  store.insertIfOutputFree({
+    id,
+    status: "queued",
+    input: data.input,
+    output: data.output,
+    preset: "h264",
+    options,
+    overwrite: false,
+    priority: 5,
+    requestId: "r",
+    createdAt: new Date().toISOString(),
+  });
+  await bullJobQueue(queue).enqueue(data, 5);
+  return id;
+}
+
+const returnValue: ConvertJobReturn = {
+  result: {
+    output: "o.mp4",
+    size_bytes: 10,
+    duration_seconds: 1,
+    video_codec: "h264",
+    audio_codec: "aac",
+    width: 2,
+    height: 2,
+  },
+  encoder: "libx264",
+  worker: "w",
+};
+const progress = (percent: number): JobProgress => ({
+  percent,
+  fps: 10,
+  speed: 1,
+  eta_seconds: 1,
+  encoder: "libx264",
+  worker: "w",
+});
+
+/** A real BullMQ worker with a scripted processor: the unit under test is the consumer, not ffmpeg. */
+function startWorker(processor: (job: Job) => Promise<ConvertJobReturn>) {
+  worker = new Worker(queue.name, processor, { connection: new Redis(REDIS_URL, { maxRetriesPerRequest: null }) });
+  return worker.waitUntilReady();
+}
+
+const settled = (id: string) =>
+  eventually(
+    () => {
+      const job = store.get(id);
+      return job && ["completed", "failed", "cancelled"].includes(job.status) ? job : undefined;
+    },
+    { what: `job ${id} to finish` },
+  );
+
+describe("queue events → SQLite (real Redis)", () => {
+  it("records start, progress, logs and the result", async () => {
+    await startConsumer();
+    const id = await submit();
+    let sawInProgress = false;
+    await startWorker(async (job) => {
+      await job.log("ffmpeg -i file:in.mkv out.mp4");
+      await job.updateProgress(progress(40));
+      await eventually(() => (store.get(id)?.progress === 40 ? true : undefined), { what: "progress 40" });
+      sawInProgress = store.get(id)?.status === "in_progress";
+      return returnValue;
+    });
+    const job = await settled(id);
+    expect(sawInProgress).toBe(true);
+    expect(job).toMatchObject({
+      status: "completed",
+      progress: 100,
+      attempts: 1,
+      encoder: "libx264",
+      worker: "w",
+      result: returnValue.result,
+    });
+    expect(job.started_at).not.toBeNull();
+    expect(job.finished_at).not.toBeNull();
+    expect(store.logs(id)).toEqual(["ffmpeg -i file:in.mkv out.mp4"]);
+  });
+
+  it("records a permanent failure with its code after one attempt", async () => {
+    await startConsumer();
+    const id = await submit();
+    await startWorker(async () => {
+      throw new UnrecoverableError(formatFailedReason("invalid_media", "no streams"));
+    });
+    expect(await settled(id)).toMatchObject({
+      status: "failed",
+      attempts: 1,
+      error: { code: "invalid_media", message: "no streams" },
+    });
+  });
+
+  it("does not record a failure that will be retried, and records the retry's success", async () => {
+    await startConsumer();
+    const id = await submit();
+    await startWorker(async (job) => {
+      if (job.attemptsMade === 0) throw new Error(formatFailedReason("worker_error", "transient"));
+      return returnValue;
+    });
+    const job = await eventually(() => (store.get(id)?.status === "completed" ? store.get(id) : undefined), {
+      timeoutMs: 30_000,
+      what: "retry to complete",
+    });
+    expect(job).toMatchObject({ status: "completed", attempts: 2, error: null });
+  });
+
+  it("marks a job an operator removed from the queue as cancelled", async () => {
+    await startConsumer();
+    const id = await submit();
+    await queue.remove(id);
+    expect(await settled(id)).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
+  });
+});
+
+describe("reconciliation at start (real Redis)", () => {
+  it("catches up on jobs that finished while the API was away", async () => {
+    const done = await submit();
+    const broken = await submit();
+    await startWorker(async (job) => {
+      if (job.id === broken) throw new UnrecoverableError(formatFailedReason("ffmpeg_failed", "exit 1"));
+      return returnValue;
+    });
+    await eventually(async () =>
+      (await queue.getJobCounts("completed", "failed")).completed === 1 ? true : undefined,
+    );
+    await eventually(async () => ((await queue.getJobCounts("failed")).failed === 1 ? true : undefined));
+    expect(store.get(done)?.status).toBe("queued"); // no consumer ran: SQLite is stale
+
+    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue), sync, log });
+    expect(report).toMatchObject({ checked: 2, reEnqueued: 0, updated: { completed: 1, failed: 1 } });
+    expect(store.get(done)).toMatchObject({ status: "completed", result: returnValue.result });
+    expect(store.get(broken)).toMatchObject({ status: "failed", error: { code: "ffmpeg_failed" } });
+  });
+
+  it("enqueues again a job Redis lost, so it is not left queued forever", async () => {
+    const id = await submit();
+    await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)
+    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue), sync, log });
+    expect(report.reEnqueued).toBe(1);
+    const job = await queue.getJob(id);
+    expect(job?.data).toMatchObject({ job_id: id, output: `out/${id}.mp4` });
+    expect(store.get(id)?.status).toBe("queued");
+  });
+});

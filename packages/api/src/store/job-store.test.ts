@@ -1,0 +1,104 @@
+import { findPreset } from "@converter/shared";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Db, openDatabase } from "./db.js";
+import { JobStore, LOG_TAIL_LINES } from "./job-store.js";
+import type { NewJobRow } from "./schema.js";
+
+let db: Db;
+let store: JobStore;
+beforeEach(() => {
+  db = openDatabase(":memory:");
+  store = new JobStore(db);
+});
+afterEach(() => db.$client.close());
+
+const row = (id: string, output = `out/${id}.mp4`): NewJobRow => ({
+  id,
+  status: "queued",
+  input: "in.mkv",
+  output,
+  preset: "h264",
+  options: findPreset("h264")?.options,
+  overwrite: false,
+  priority: 5,
+  requestId: "r",
+  createdAt: new Date().toISOString(),
+});
+
+const progress = (percent: number) => ({
+  percent,
+  fps: 30,
+  speed: 2,
+  eta_seconds: 3,
+  encoder: "libx264",
+  worker: "w1",
+});
+const ret = {
+  result: {
+    output: "o.mp4",
+    size_bytes: 1,
+    duration_seconds: 1,
+    video_codec: "h264",
+    audio_codec: "aac",
+    width: 2,
+    height: 2,
+  },
+  encoder: "libx264",
+  worker: "w1",
+};
+
+describe("JobStore", () => {
+  it("keeps progress monotonic and below 100 until completion", () => {
+    store.insertIfOutputFree(row("a"));
+    store.markActive("a", "2026-01-01T00:00:00.000Z", 1);
+    store.updateProgress("a", progress(40));
+    store.updateProgress("a", progress(20));
+    expect(store.get("a")).toMatchObject({ status: "in_progress", progress: 40, attempts: 1, encoder: "libx264" });
+    store.updateProgress("a", progress(100));
+    expect(store.get("a")?.progress).toBe(99.9);
+    store.markCompleted("a", ret, "2026-01-01T00:00:01.000Z", ["cmd"]);
+    expect(store.get("a")).toMatchObject({ status: "completed", progress: 100, result: ret.result });
+  });
+
+  it("never lets a late event move a finished job", () => {
+    store.insertIfOutputFree(row("a"));
+    store.markFailed("a", { code: "invalid_media", message: "bad" }, "2026-01-01T00:00:01.000Z", []);
+    store.updateProgress("a", progress(50));
+    store.markActive("a", "2026-01-01T00:00:02.000Z", 2);
+    store.markQueued("a");
+    store.markCompleted("a", ret, "2026-01-01T00:00:03.000Z", []);
+    expect(store.get("a")).toMatchObject({ status: "failed", progress: 0, error: { code: "invalid_media" } });
+  });
+
+  it("records a cancelled failure as cancelled", () => {
+    store.insertIfOutputFree(row("a"));
+    store.markFailed("a", { code: "cancelled", message: "removed" }, "2026-01-01T00:00:01.000Z", []);
+    expect(store.get("a")?.status).toBe("cancelled");
+  });
+
+  it("allows one live job per output, and a new one once it finished", () => {
+    expect(store.insertIfOutputFree(row("a", "same.mp4"))).toEqual({ ok: true });
+    expect(store.insertIfOutputFree(row("b", "same.mp4"))).toEqual({ ok: false, conflictingJobId: "a" });
+    store.markCompleted("a", ret, "2026-01-01T00:00:01.000Z", []);
+    expect(store.insertIfOutputFree(row("c", "same.mp4"))).toEqual({ ok: true });
+  });
+
+  it("keeps only the tail of long logs", () => {
+    store.insertIfOutputFree(row("a"));
+    store.setLogs(
+      "a",
+      Array.from({ length: LOG_TAIL_LINES + 50 }, (_, i) => `line ${i}`),
+    );
+    const logs = store.logs("a") ?? [];
+    expect(logs).toHaveLength(LOG_TAIL_LINES);
+    expect(logs.at(-1)).toBe(`line ${LOG_TAIL_LINES + 49}`);
+  });
+
+  it("counts queued jobs and lists live ones", () => {
+    store.insertIfOutputFree(row("a"));
+    store.insertIfOutputFree(row("b"));
+    store.markActive("b", "2026-01-01T00:00:00.000Z", 1);
+    expect(store.countQueued()).toBe(1);
+    expect(store.liveIds().sort()).toEqual(["a", "b"]);
+  });
+});

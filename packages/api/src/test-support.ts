@@ -1,0 +1,64 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type ConvertJobData, createLogger } from "@converter/shared";
+import { createApp } from "./app.js";
+import type { AppDeps } from "./deps.js";
+import type { JobQueue } from "./queue/conversion-queue.js";
+import type { Health } from "./services/health-service.js";
+import { JobService } from "./services/job-service.js";
+import { openDatabase } from "./store/db.js";
+import { JobStore } from "./store/job-store.js";
+
+/** A queue double for tests whose unit is not the queue: records what was enqueued. */
+export class RecordingQueue implements JobQueue {
+  readonly added: { data: ConvertJobData; priority: number }[] = [];
+  failWith: Error | undefined;
+
+  async enqueue(data: ConvertJobData, priority: number): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.added.push({ data, priority });
+  }
+}
+
+export const healthyReport: Health = {
+  status: "ok",
+  version: "test",
+  ffmpeg: { version: "test" },
+  redis: "ok",
+  database: "ok",
+  queue: { waiting: 0, active: 0 },
+  workers: [],
+  problems: [],
+};
+
+/** An app over an in-memory database and a fresh media root; nothing is shared between tests. */
+export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number } = {}) {
+  const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
+  mkdirSync(path.join(mediaRoot, "incoming"));
+  writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
+  const db = openDatabase(":memory:");
+  const store = new JobStore(db);
+  const queue = new RecordingQueue();
+  let health: Health = healthyReport;
+  const deps: AppDeps = {
+    config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
+    version: "test",
+    log: createLogger({ name: "test", level: "silent" }),
+    jobs: new JobService({ store, queue, mediaRoot, maxQueuedJobs: options.maxQueuedJobs ?? 1000 }),
+    health: { check: async () => health },
+  };
+  return {
+    app: createApp(deps),
+    store,
+    queue,
+    mediaRoot,
+    setHealth: (next: Health) => {
+      health = next;
+    },
+    cleanup: () => {
+      db.$client.close();
+      rmSync(mediaRoot, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { loadApiConfig } from "./api-config.js";
+import { ConfigError } from "./env.js";
+import { loadWorkerConfig } from "./worker-config.js";
+
+describe("loadApiConfig", () => {
+  it("has the documented defaults", () => {
+    expect(loadApiConfig({})).toEqual({
+      port: 8000,
+      host: "127.0.0.1",
+      redisUrl: "redis://127.0.0.1:6379",
+      queueName: "conversions",
+      mediaRoot: "./media",
+      databasePath: "./data/jobs.db",
+      apiKey: undefined,
+      maxQueuedJobs: 1000,
+      maxBodyBytes: 65536,
+      logLevel: "info",
+      ffmpegPath: "ffmpeg",
+    });
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(loadApiConfig({ API_KEY: "", PORT: " " }).apiKey).toBeUndefined();
+  });
+
+  it.each([
+    [{ PORT: "80a" }, "PORT"],
+    [{ PORT: "70000" }, "PORT"],
+    [{ REDIS_URL: "localhost:6379" }, "REDIS_URL"],
+    [{ MAX_QUEUED_JOBS: "0" }, "MAX_QUEUED_JOBS"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ API_KEY: "short" }, "API_KEY"],
+  ])("stops on %j with a message naming %s", (env, variable) => {
+    expect(() => loadApiConfig(env)).toThrow(ConfigError);
+    expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
+  it("never repeats the API key in its error", () => {
+    try {
+      loadApiConfig({ API_KEY: "sekrit" });
+    } catch (error) {
+      expect(String(error)).not.toContain("sekrit");
+    }
+  });
+});
+
+describe("loadWorkerConfig", () => {
+  it("has the documented defaults", () => {
+    const config = loadWorkerConfig({});
+    expect(config).toMatchObject({ concurrency: 1, hardware: "auto", ffmpegPath: "ffmpeg", ffprobePath: "ffprobe" });
+    expect(config.workerName).toMatch(/.+-\d+$/);
+  });
+
+  it.each([
+    [{ HARDWARE: "tpu" }, "HARDWARE"],
+    [{ MAX_CONCURRENT_JOBS: "0" }, "MAX_CONCURRENT_JOBS"],
+    [{ WORKER_NAME: "bad name" }, "WORKER_NAME"],
+  ])("stops on %j naming %s", (env, variable) => {
+    expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  checkRelativePath,
+  defaultOutputPath,
+  resolveInputPath,
+  resolveOutputPath,
+  temporaryOutputPath,
+} from "./resolve-media-path.js";
+
+let sandbox: string;
+let root: string;
+let outside: string;
+
+beforeEach(() => {
+  sandbox = realpathSync(mkdtempSync(path.join(tmpdir(), "media-path-")));
+  root = path.join(sandbox, "media");
+  outside = path.join(sandbox, "outside");
+  mkdirSync(path.join(root, "incoming"), { recursive: true });
+  mkdirSync(outside);
+  writeFileSync(path.join(root, "incoming", "a.mkv"), "x");
+  writeFileSync(path.join(outside, "secret.mkv"), "x");
+  symlinkSync(path.join(outside, "secret.mkv"), path.join(root, "incoming", "escape.mkv"));
+  symlinkSync(outside, path.join(root, "outdir"));
+  symlinkSync(path.join(root, "incoming", "a.mkv"), path.join(root, "inside-link.mkv"));
+  mkdirSync(path.join(root, "folder.mkv"));
+});
+afterEach(() => rmSync(sandbox, { recursive: true, force: true }));
+
+const codeOf = async (promise: Promise<{ ok: boolean; error?: { code: string } }>) => {
+  const result = await promise;
+  return result.ok ? "ok" : result.error?.code;
+};
+
+describe("checkRelativePath", () => {
+  it.each([
+    ["", "empty"],
+    ["/etc/passwd", "absolute"],
+    ["\\\\server\\share", "absolute"],
+    ["C:/x.mkv", "absolute"],
+    ["../x.mkv", ".."],
+    ["incoming/../../x.mkv", ".."],
+    ["a\u0000.mkv", "control"],
+    ["a\n.mkv", "control"],
+    [".", "file"],
+    ["incoming/", "file"],
+  ])("refuses %j (%s)", (value, why) => {
+    const result = checkRelativePath(value, "input");
+    expect(result.ok, why).toBe(false);
+    if (!result.ok) expect(result.error.code).toBe("invalid_path");
+  });
+
+  it("normalises harmless spellings", () => {
+    expect(checkRelativePath("./incoming//a.mkv", "input")).toEqual({ ok: true, value: "incoming/a.mkv" });
+    expect(checkRelativePath("concat:a.mkv|b.mkv", "input")).toEqual({ ok: true, value: "concat:a.mkv|b.mkv" });
+  });
+});
+
+describe("resolveInputPath", () => {
+  it("resolves an existing file", async () => {
+    const result = await resolveInputPath(root, "incoming/a.mkv");
+    expect(result).toEqual({
+      ok: true,
+      value: { absolute: path.join(root, "incoming/a.mkv"), relative: "incoming/a.mkv" },
+    });
+  });
+
+  it("follows a symlink that stays inside the root", async () => {
+    expect(await codeOf(resolveInputPath(root, "inside-link.mkv"))).toBe("ok");
+  });
+
+  it("refuses symlinks and folders that lead outside the root", async () => {
+    expect(await codeOf(resolveInputPath(root, "incoming/escape.mkv"))).toBe("invalid_path");
+    expect(await codeOf(resolveInputPath(root, "outdir/secret.mkv"))).toBe("invalid_path");
+  });
+
+  it("tells a missing file from a bad path", async () => {
+    expect(await codeOf(resolveInputPath(root, "incoming/missing.mkv"))).toBe("input_not_found");
+    expect(await codeOf(resolveInputPath(root, "incoming/a.mkv/inner"))).toBe("input_not_found");
+  });
+
+  it("refuses anything but a regular file", async () => {
+    expect(await codeOf(resolveInputPath(root, "folder.mkv"))).toBe("invalid_path");
+  });
+});
+
+describe("resolveOutputPath", () => {
+  it("accepts a new file in a folder that does not exist yet", async () => {
+    const result = await resolveOutputPath(root, "converted/deep/x.mp4");
+    expect(result).toEqual({
+      ok: true,
+      value: { absolute: path.join(root, "converted/deep/x.mp4"), relative: "converted/deep/x.mp4", exists: false },
+    });
+  });
+
+  it("reports an existing file", async () => {
+    const result = await resolveOutputPath(root, "incoming/a.mkv");
+    expect(result.ok && result.value.exists).toBe(true);
+  });
+
+  it("refuses to write through a symlinked folder or file outside the root", async () => {
+    expect(await codeOf(resolveOutputPath(root, "outdir/new.mp4"))).toBe("invalid_path");
+    expect(await codeOf(resolveOutputPath(root, "incoming/escape.mkv"))).toBe("invalid_path");
+  });
+
+  it("refuses a folder as the output and a file as a parent folder", async () => {
+    expect(await codeOf(resolveOutputPath(root, "folder.mkv"))).toBe("invalid_path");
+    expect(await codeOf(resolveOutputPath(root, "incoming/a.mkv/x.mp4"))).toBe("invalid_path");
+  });
+});
+
+describe("names", () => {
+  it("derives the default output from the input stem", () => {
+    expect(defaultOutputPath("incoming/movie.final.mkv", "mp4")).toBe("converted/movie.final.mp4");
+    expect(defaultOutputPath("noext", "webm")).toBe("converted/noext.webm");
+  });
+
+  it("puts the temporary file beside the target, hidden and tagged with the job", () => {
+    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1")).toBe("/m/converted/.x.mp4.job-1.partial");
+  });
+});

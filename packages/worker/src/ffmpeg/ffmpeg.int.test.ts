@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { makeClip } from "../../../../tests/support/media.js";
+import { detectEncoders, listedEncoders } from "../capabilities/detect-encoders.js";
+import { probeMedia } from "./probe.js";
+import type { ProgressSample } from "./progress-parser.js";
+import { runFfmpeg } from "./run-ffmpeg.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "ffmpeg-int-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("runFfmpeg (real ffmpeg)", () => {
+  it("reports progress samples and exits 0", async () => {
+    const samples: ProgressSample[] = [];
+    let spawned: number | undefined;
+    const outcome = await runFfmpeg({
+      ffmpegPath: "ffmpeg",
+      args: [
+        "-hide_banner",
+        "-nostdin",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:duration=2",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-f",
+        "null",
+        "-",
+      ],
+      onSpawn: (pid) => {
+        spawned = pid;
+      },
+      onProgress: (s) => samples.push(s),
+    });
+    expect(outcome).toMatchObject({ exitCode: 0, aborted: false });
+    expect(spawned).toBeGreaterThan(0);
+    expect(samples.at(-1)).toMatchObject({ done: true });
+    expect(samples.at(-1)?.outTimeSeconds).toBeCloseTo(2, 0);
+    expect(outcome.stderrTail.some((line) => line.includes("libx264"))).toBe(true);
+  });
+
+  it("stops a long encode when aborted", async () => {
+    const controller = new AbortController();
+    const outcome = await runFfmpeg({
+      ffmpegPath: "ffmpeg",
+      args: [
+        "-hide_banner",
+        "-nostdin",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x240:rate=25:duration=3600",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-f",
+        "null",
+        "-",
+      ],
+      signal: controller.signal,
+      killGraceMs: 2000,
+      onProgress: () => controller.abort(new Error("test abort")),
+    });
+    expect(outcome.aborted).toBe(true);
+    expect(outcome.exitCode).not.toBe(0);
+    expect(outcome.elapsedMs).toBeLessThan(15_000);
+  });
+
+  it("returns a non-zero exit and the error line for a bad command", async () => {
+    const outcome = await runFfmpeg({
+      ffmpegPath: "ffmpeg",
+      args: ["-hide_banner", "-i", `file:${dir}/missing.mkv`, "-f", "null", "-"],
+    });
+    expect(outcome.exitCode).not.toBe(0);
+    expect(outcome.stderrTail.join("\n")).toMatch(/No such file/);
+  });
+
+  it("rejects when the binary does not exist", async () => {
+    await expect(runFfmpeg({ ffmpegPath: "/nonexistent/ffmpeg", args: [] })).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("probeMedia (real ffprobe)", () => {
+  it("describes a clip", async () => {
+    const file = await makeClip(path.join(dir, "clip.mkv"), { width: 320, height: 240, seconds: 1 });
+    const probe = await probeMedia("ffprobe", file);
+    expect(probe.ok).toBe(true);
+    if (!probe.ok) return;
+    expect(probe.info.video).toEqual({ codec: "h264", width: 320, height: 240 });
+    expect(probe.info.audio).toEqual({ codec: "aac" });
+    expect(probe.info.durationSeconds).toBeCloseTo(1, 0);
+    expect(probe.info.streamCount).toBe(2);
+  });
+
+  it("says why it cannot read garbage or an empty file", async () => {
+    writeFileSync(path.join(dir, "garbage.mp4"), "this is not a video file at all".repeat(100));
+    writeFileSync(path.join(dir, "empty.mp4"), "");
+    for (const name of ["garbage.mp4", "empty.mp4"]) {
+      const probe = await probeMedia("ffprobe", path.join(dir, name));
+      expect(probe.ok).toBe(false);
+      if (!probe.ok) expect(probe.reason).toMatch(/ffprobe could not read the file/);
+    }
+  });
+});
+
+describe("encoder capabilities (real ffmpeg)", () => {
+  it("lists the CPU encoders this ffmpeg was built with", async () => {
+    const listed = await listedEncoders("ffmpeg");
+    expect(listed.has("libx264")).toBe(true);
+    expect(listed.has("aac")).toBe(true);
+  });
+
+  it("marks NVENC usable only after a real test encode, and never with HARDWARE=cpu", async () => {
+    const auto = await detectEncoders("ffmpeg", "auto");
+    expect(auto.encoders.libx264).toBe(true);
+    for (const nvenc of ["h264_nvenc", "hevc_nvenc", "av1_nvenc"]) {
+      expect(typeof auto.encoders[nvenc]).toBe("boolean");
+      expect(auto.notes[nvenc]).toBeTruthy();
+    }
+    const cpu = await detectEncoders("ffmpeg", "cpu");
+    expect(cpu.encoders.h264_nvenc).toBe(false);
+    expect(cpu.notes.h264_nvenc).toBe("HARDWARE=cpu");
+  });
+});

@@ -1,0 +1,198 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type ConvertJobData,
+  type ConvertJobReturn,
+  createLogger,
+  findPreset,
+  newJobId,
+  type ResolvedOptions,
+} from "@converter/shared";
+import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeClip, probe } from "../../../tests/support/media.js";
+import { type ConversionWorker, createConversionWorker } from "./worker.js";
+
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "worker-int-")));
+
+let queueName: string;
+let connection: Redis;
+let queue: Queue<ConvertJobData, ConvertJobReturn>;
+let events: QueueEvents;
+let worker: ConversionWorker;
+
+const encoders = {
+  libx264: true,
+  libx265: true,
+  libsvtav1: true,
+  "libvpx-vp9": true,
+  aac: true,
+  libopus: true,
+  libmp3lame: true,
+  h264_nvenc: false,
+  hevc_nvenc: false,
+  av1_nvenc: false,
+};
+
+beforeAll(async () => {
+  await makeClip(path.join(mediaRoot, "in", "clip.mkv"), { width: 320, height: 240, seconds: 2 });
+  await makeClip(path.join(mediaRoot, "in", "tone.m4a"), { video: false, seconds: 1 });
+  await makeClip(path.join(mediaRoot, "in", "pcm.mkv"), { seconds: 1, audioCodec: "pcm_s16le" });
+  writeFileSync(path.join(mediaRoot, "in", "garbage.mp4"), "definitely not media ".repeat(500));
+});
+afterAll(() => rmSync(mediaRoot, { recursive: true, force: true }));
+
+beforeEach(async () => {
+  queueName = `worker-int-${process.pid}-${Date.now()}`;
+  connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  queue = new Queue(queueName, {
+    connection,
+    defaultJobOptions: { attempts: 3, backoff: { type: "fixed", delay: 10 } },
+  });
+  events = new QueueEvents(queueName, { connection: connection.duplicate() });
+  await events.waitUntilReady();
+  worker = createConversionWorker({
+    connection: connection.duplicate({ maxRetriesPerRequest: null }),
+    queueName,
+    workerName: "int-worker",
+    mediaRoot,
+    concurrency: 1,
+    hardware: "auto",
+    ffmpegPath: "ffmpeg",
+    ffprobePath: "ffprobe",
+    encoders,
+    maxStalledCount: 1,
+    log: createLogger({ name: "worker-int", level: "silent" }),
+    heartbeatIntervalMs: 200,
+  });
+  await worker.worker.waitUntilReady();
+});
+
+afterEach(async () => {
+  await worker.close();
+  await events.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+});
+
+function payload(
+  options: Partial<ResolvedOptions> & { preset?: string },
+  paths: { input: string; output: string },
+  overwrite = false,
+): ConvertJobData {
+  const { preset = "h264", ...overrides } = options;
+  const base = findPreset(preset)?.options;
+  if (!base) throw new Error(`no preset ${preset}`);
+  const id = newJobId();
+  return { job_id: id, ...paths, preset, options: { ...base, ...overrides }, overwrite, request_id: `req-${id}` };
+}
+
+async function runToEnd(data: ConvertJobData) {
+  const job = await queue.add("convert", data, { jobId: data.job_id });
+  try {
+    await job.waitUntilFinished(events, 60_000);
+  } catch {
+    // failures are inspected below
+  }
+  const finished = await queue.getJob(data.job_id);
+  if (!finished) throw new Error("job vanished");
+  return { job: finished, state: await finished.getState(), logs: (await queue.getJobLogs(data.job_id)).logs };
+}
+
+const leftovers = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
+
+describe("conversion worker (real Redis, real ffmpeg)", () => {
+  it("converts, reports progress, logs the command first and publishes the output atomically", async () => {
+    const progress: unknown[] = [];
+    events.on("progress", ({ data }) => progress.push(data));
+    const data = payload({ preset: "h264-720p", height: 180 }, { input: "in/clip.mkv", output: "out/a/clip.mp4" });
+    const { job, state, logs } = await runToEnd(data);
+
+    expect(state).toBe("completed");
+    expect(job.returnvalue).toMatchObject({
+      encoder: "libx264",
+      worker: "int-worker",
+      result: { output: "out/a/clip.mp4", video_codec: "h264", audio_codec: "aac", width: 240, height: 180 },
+    });
+    expect(job.returnvalue.result.size_bytes).toBeGreaterThan(1000);
+    expect(job.returnvalue.result.duration_seconds).toBeCloseTo(2, 0);
+    const file = path.join(mediaRoot, "out/a/clip.mp4");
+    const probed = await probe(file);
+    expect(probed.streams.map((s) => s.codec_name).sort()).toEqual(["aac", "h264"]);
+    expect(leftovers(path.dirname(file))).toEqual([]);
+
+    expect(logs[0]).toMatch(/^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats .*-c:v libx264/);
+    expect(logs.some((l) => l.startsWith("worker int-worker, attempt 1"))).toBe(true);
+    expect(logs.at(-1)).toMatch(/^completed in/);
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toMatchObject({ percent: 0, encoder: "libx264", worker: "int-worker" });
+  });
+
+  it("fails undecodable media once, without retries, and leaves no file", async () => {
+    const { job, state } = await runToEnd(payload({}, { input: "in/garbage.mp4", output: "out/garbage.mp4" }));
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/^\[invalid_media\] ffprobe could not read the file/);
+    expect(existsSync(path.join(mediaRoot, "out/garbage.mp4"))).toBe(false);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it("fails a job ffmpeg cannot produce with ffmpeg_failed and removes the temporary file", async () => {
+    // PCM audio cannot be copied into MP4.
+    const { job, state, logs } = await runToEnd(
+      payload({ preset: "remux-mp4" }, { input: "in/pcm.mkv", output: "out/pcm.mp4" }),
+    );
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/^\[ffmpeg_failed\] ffmpeg exited with status/);
+    expect(logs.join("\n")).toMatch(/pcm_s16le/);
+    expect(existsSync(path.join(mediaRoot, "out/pcm.mp4"))).toBe(false);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it("fails a GPU-only job with gpu_unavailable when NVENC did not pass its test", async () => {
+    const { job, state } = await runToEnd(
+      payload({ hardware: "gpu" }, { input: "in/clip.mkv", output: "out/gpu.mp4" }),
+    );
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[gpu_unavailable\] h264_nvenc did not pass its test encode/);
+  });
+
+  it("converts audio-only input with a video preset into an audio-only file", async () => {
+    const { job, state } = await runToEnd(payload({}, { input: "in/tone.m4a", output: "out/tone.mp4" }));
+    expect(state).toBe("completed");
+    expect(job.returnvalue.result).toMatchObject({ video_codec: null, audio_codec: "aac", width: null });
+  });
+
+  it("never replaces an output that appeared while the job waited, unless overwrite is set", async () => {
+    mkdirSync(path.join(mediaRoot, "out"), { recursive: true });
+    writeFileSync(path.join(mediaRoot, "out/taken.mp4"), "precious");
+    const { job, state } = await runToEnd(payload({}, { input: "in/clip.mkv", output: "out/taken.mp4" }));
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[output_exists\]/);
+
+    const replaced = await runToEnd(
+      payload({ duration: 0.5 }, { input: "in/clip.mkv", output: "out/taken.mp4" }, true),
+    );
+    expect(replaced.state).toBe("completed");
+    expect((await probe(path.join(mediaRoot, "out/taken.mp4"))).streams.length).toBe(2);
+  });
+
+  it("refuses a queued path that escapes the media root, whatever the API let through", async () => {
+    const { job, state } = await runToEnd(payload({}, { input: "../../etc/passwd", output: "out/x.mp4" }));
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[invalid_path\]/);
+  });
+
+  it("heartbeats its measured encoders", async () => {
+    const raw = await connection.get(`converter:${queueName}:workers:int-worker`);
+    expect(JSON.parse(raw ?? "{}")).toMatchObject({
+      name: "int-worker",
+      encoders: { libx264: true, h264_nvenc: false },
+    });
+  });
+});

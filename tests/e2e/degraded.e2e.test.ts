@@ -1,0 +1,75 @@
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeClip } from "../support/media.js";
+import { freePort } from "../support/processes.js";
+import { Deployment, errorOf, type Job } from "./harness.js";
+
+let deployment: Deployment | undefined;
+afterEach(async () => {
+  await deployment?.destroy();
+  deployment = undefined;
+});
+
+describe("auth, admission and outages (real processes)", () => {
+  it("401 without the API key, and 429 queue_full with Retry-After beyond MAX_QUEUED_JOBS", async () => {
+    const key = "e2e-secret-key-0123456789";
+    deployment = new Deployment({ API_KEY: key, MAX_QUEUED_JOBS: "2" });
+    await makeClip(path.join(deployment.mediaRoot, "in.mkv"));
+    await deployment.startApi(); // no worker: jobs stay queued
+
+    expect(await errorOf(await deployment.convert({ input: "in.mkv" }))).toMatchObject({
+      status: 401,
+      code: "unauthorized",
+    });
+    expect(await errorOf(await deployment.request("/jobs", { headers: { "x-api-key": "wrong" } }))).toMatchObject({
+      status: 401,
+      code: "unauthorized",
+    });
+    expect((await deployment.request("/health")).status).toBe(200);
+
+    const auth = { "x-api-key": key };
+    expect((await deployment.convert({ input: "in.mkv", output: "a.mp4" }, auth)).status).toBe(202);
+    expect((await deployment.convert({ input: "in.mkv", output: "b.mp4" }, auth)).status).toBe(202);
+    const full = await deployment.convert({ input: "in.mkv", output: "c.mp4" }, auth);
+    expect(full.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(await errorOf(full)).toMatchObject({ status: 429, code: "queue_full" });
+
+    // The key never reaches the logs.
+    expect(deployment.api?.output.join("\n")).not.toContain(key);
+  });
+
+  it("answers 503 while Redis is unreachable, accepts nothing, and still serves reads from SQLite", async () => {
+    const deadPort = await freePort();
+    deployment = new Deployment({ REDIS_URL: `redis://127.0.0.1:${deadPort}` });
+    await makeClip(path.join(deployment.mediaRoot, "in.mkv"));
+    await deployment.startApi();
+
+    const started = Date.now();
+    expect(await errorOf(await deployment.convert({ input: "in.mkv" }))).toMatchObject({
+      status: 503,
+      code: "redis_unavailable",
+    });
+    expect(Date.now() - started).toBeLessThan(6000);
+    const health = await deployment.request("/health");
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "unavailable", redis: "unavailable" });
+    const list = (await (await deployment.request("/jobs")).json()) as { jobs: Job[] };
+    expect(list.jobs).toEqual([]);
+  });
+
+  it("catches up on a job that finished while the API was down", async () => {
+    deployment = new Deployment();
+    await makeClip(path.join(deployment.mediaRoot, "in.mkv"), { width: 640, height: 360, seconds: 3 });
+    await deployment.startApi();
+    const res = await deployment.convert({ input: "in.mkv", output: "out.mp4" });
+    const { job_id } = (await res.json()) as Job;
+    await deployment.api?.stop("SIGKILL");
+
+    const worker = await deployment.startWorker();
+    await worker.waitFor('"msg":"job completed"', 60_000);
+
+    await deployment.startApi();
+    const job = await deployment.job(job_id);
+    expect(job).toMatchObject({ status: "completed", progress: 100, result: { output: "out.mp4" } });
+  });
+});

@@ -1,8 +1,9 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects, one per kind of test (shared/CONVENTIONS.md):
-// unit tests are fast and offline, integration tests use the real Redis and
-// ffmpeg, end-to-end tests start the real api and worker processes.
+// Three projects, one per kind of test (shared/CONVENTIONS.md), run as groups
+// in this order: unit tests are fast and offline, integration tests use the
+// real Redis and ffmpeg, end-to-end tests start the real api and worker
+// processes from dist/ (scripts/test builds first).
 const resolve = { conditions: ["source"] };
 
 export default defineConfig({
@@ -14,6 +15,7 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/src/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts"],
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,6 +25,7 @@ export default defineConfig({
           include: ["packages/*/src/**/*.int.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          sequence: { groupOrder: 1 },
         },
       },
       {
@@ -32,9 +35,10 @@ export default defineConfig({
           include: ["tests/e2e/**/*.e2e.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Each file starts its own api + worker processes; on a 2-core
-          // machine running them one file at a time keeps ffmpeg timings sane.
-          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          // Each file starts its own api + worker processes and runs ffmpeg; on
+          // a 2-core machine one file at a time keeps encode times predictable.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

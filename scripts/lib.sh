@@ -78,6 +78,14 @@ build() {
   TURBO_TELEMETRY_DISABLED=1 "${PNPM[@]}" exec turbo run build --output-logs=errors-only >&2 || die "build failed"
 }
 
+# The page tests drive Debian's Chromium through playwright-core (no browser download).
+ensure_chromium() {
+  local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  [ -x "$chromium" ] && return
+  say "chromium is missing (browser tests of /docs and /admin/queues): installing it with apt-get"
+  apt_install chromium || die "the page tests need Chromium: install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH"
+}
+
 redis_url() { printf '%s' "${REDIS_URL:-redis://127.0.0.1:6379}"; }
 
 redis_ping() {
@@ -95,8 +103,8 @@ redis_ping() {
     s.on("error", () => process.exit(1));' "$url"
 }
 
-# Starts a private, non-persistent Redis under ./data when none answers at
-# REDIS_URL and the URL points at this machine.
+# Starts a private Redis (append-only file under ./data/redis, so queued jobs
+# survive a restart) when none answers at REDIS_URL on this machine.
 ensure_redis() {
   redis_ping && return
   local url host port

@@ -87,6 +87,8 @@ describe("submit, convert on the worker, poll (real processes over HTTP)", () =>
     expect(res.status).toBe(202);
     const { job } = await deployment.waitForEnd(((await res.json()) as Job).job_id);
     expect(job).toMatchObject({ status: "failed", attempts: 1, error: { code: "invalid_media" } });
+    expect(job.error?.message).toContain("incoming/broken.mp4");
+    expect(job.error?.message).not.toContain(deployment.mediaRoot);
     expect(existsSync(path.join(deployment.mediaRoot, "bad"))).toBe(false);
   });
 

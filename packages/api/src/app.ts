@@ -3,20 +3,35 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
 import { AppError } from "@converter/shared";
 import { serveStatic } from "@hono/node-server/serve-static";
-import { swaggerUI } from "@hono/swagger-ui";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { convertRoutes } from "./routes/convert.js";
+import { docsRoutes } from "./routes/docs.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
 import { presetRoutes } from "./routes/presets.js";
 import { validationHook } from "./routes/validation-hook.js";
 
 export const DASHBOARD_PATH = "/admin/queues";
+
+/**
+ * Bull Board's page links a Google Fonts stylesheet. A self-hosted dashboard
+ * should not tell a third party who opens it (nor stall offline): the page
+ * falls back to the system font without it.
+ */
+const withoutThirdPartyFonts = createMiddleware(async (c, next) => {
+  await next();
+  if (!c.res.headers.get("content-type")?.includes("text/html")) return;
+  const html = await c.res.text();
+  const headers = new Headers(c.res.headers);
+  headers.delete("content-length");
+  c.res = new Response(html.replace(/<link[^>]+fonts\.googleapis\.com[^>]*>/g, ""), { status: c.res.status, headers });
+});
 
 /** Builds the HTTP app from its dependencies; no I/O happens here. */
 export function createApp(deps: AppDeps) {
@@ -59,12 +74,14 @@ export function createApp(deps: AppDeps) {
     },
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", persistAuthorization: true }));
+  app.route("/", docsRoutes());
 
   if (deps.queue) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
     createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter: dashboard });
+    app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
+    app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());
   }
   return app;

@@ -5,6 +5,7 @@ import type { AppEnv } from "../deps.js";
 
 /** Routes anyone may read (shared/DESIGN.md §3.1). */
 const PUBLIC_GET_PATHS = new Set(["/", "/health", "/docs", "/openapi.json"]);
+const DOCS_ASSETS_PREFIX = "/docs/assets/";
 const DASHBOARD_PREFIX = "/admin/queues";
 
 /**
@@ -29,7 +30,8 @@ function basicAuthPassword(header: string | undefined): string | undefined {
 export function apiKeyAuth(apiKey: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const path = c.req.path;
-    if ((c.req.method === "GET" || c.req.method === "HEAD") && PUBLIC_GET_PATHS.has(path)) return next();
+    const isRead = c.req.method === "GET" || c.req.method === "HEAD";
+    if (isRead && (PUBLIC_GET_PATHS.has(path) || path.startsWith(DOCS_ASSETS_PREFIX))) return next();
     if (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`)) {
       const password = basicAuthPassword(c.req.header("authorization"));
       if (password !== undefined && secretsEqual(password, apiKey)) return next();

@@ -58,9 +58,13 @@ export class JobService {
       );
     }
     if (store.countQueued() >= this.deps.maxQueuedJobs) {
-      throw new AppError("queue_full", `more than ${this.deps.maxQueuedJobs} jobs are waiting; retry later`, {
-        retry_after_seconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
-      });
+      throw new AppError(
+        "queue_full",
+        `${this.deps.maxQueuedJobs} jobs are already waiting (MAX_QUEUED_JOBS); retry later`,
+        {
+          retry_after_seconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
+        },
+      );
     }
 
     // Two spellings of one file (through a symlinked folder) are one output.

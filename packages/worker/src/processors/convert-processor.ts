@@ -1,4 +1,4 @@
-import { link, mkdir, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   buildFfmpegArgs,
@@ -19,7 +19,7 @@ import { type Job, UnrecoverableError } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
 import { ProgressTracker } from "../ffmpeg/progress-tracker.js";
-import { runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
+import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 
 export type ProcessorDeps = {
   workerName: string;
@@ -43,10 +43,23 @@ function transient(code: string, message: string): Error {
   return new Error(formatFailedReason(code, message));
 }
 
+/** Everything one encode needs once the job's paths and encoder are settled. */
+type EncodePlan = {
+  job: Job;
+  data: ConvertJobData;
+  inputPath: string;
+  targetPath: string;
+  tempPath: string;
+  encoder: string | null;
+  signal: AbortSignal | undefined;
+  log: Logger;
+  jobLog: (line: string) => Promise<unknown>;
+};
+
 /**
- * Converts one job: re-resolve the paths, probe, choose the encoder, run
- * ffmpeg into a temporary file beside the target, move it into place, and
- * read the result back with ffprobe.
+ * Converts one job: re-resolve the paths, choose the encoder, run ffmpeg
+ * (with ffprobe alongside) into a temporary file beside the target, read the
+ * result back with ffprobe, and move the file into place.
  */
 export function createConvertProcessor(deps: ProcessorDeps) {
   return async function convert(job: Job, _token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
@@ -64,126 +77,158 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     if (output.value.exists && !data.overwrite) {
       throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
     }
-
-    const o = data.options;
-    const choice = chooseVideoEncoder(o.video_codec, o.hardware, deps.hardware, deps.encoders);
+    const choice = chooseVideoEncoder(data.options.video_codec, data.options.hardware, deps.hardware, deps.encoders);
     if (!choice.ok) throw permanent(choice.code, choice.message);
 
-    const temp = temporaryOutputPath(output.value.absolute, data.job_id);
-    // The arguments do not depend on the probe (streams are mapped with '?'),
-    // so ffprobe and ffmpeg start together: the probe's ~60 ms stay off the
-    // dispatch path. The probe still decides: undecodable media fails as
-    // invalid_media, and its duration turns encoded time into a percentage.
-    const args = buildFfmpegArgs({
+    const plan: EncodePlan = {
+      job,
+      data,
       inputPath: input.value.absolute,
-      outputPath: temp,
-      options: o,
-      videoEncoder: choice.encoder,
-    });
-    void jobLog(formatCommandLine(deps.ffmpegPath, args));
-    await mkdir(path.dirname(output.value.absolute), { recursive: true });
-
-    const tracker = new ProgressTracker(null, deps.progressIntervalMs ?? 1000);
-    const report = (p: Omit<JobProgress, "encoder" | "worker">) =>
-      job
-        .updateProgress({ ...p, encoder: choice.encoder, worker: deps.workerName } satisfies JobProgress)
-        .catch((error) => log.warn({ err: error }, "could not report progress"));
-
-    // Aborts ffmpeg for the worker's own reasons (bad media) as well as BullMQ's (shutdown).
-    const stopFfmpeg = new AbortController();
-    const forwardAbort = () => stopFfmpeg.abort(signal?.reason);
-    signal?.addEventListener("abort", forwardAbort, { once: true });
-    if (signal?.aborted) forwardAbort();
-
-    const probing = probeMedia(deps.ffprobePath, input.value.absolute).then((probe) => {
-      const problem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
-      if (problem) {
-        stopFfmpeg.abort(new MediaProblem(problem));
-        return probe;
-      }
-      if (probe.ok) {
-        tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
-        void jobLog(
-          `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${choice.encoder ?? o.video_codec}`,
-        );
-      }
-      return probe;
-    });
-
-    let run: Awaited<ReturnType<typeof runFfmpeg>>;
-    try {
-      run = await runFfmpeg({
-        ffmpegPath: deps.ffmpegPath,
-        args,
-        signal: stopFfmpeg.signal,
-        killGraceMs: 5000,
-        onSpawn: (pid) => {
-          log.info({ pid, encoder: choice.encoder, input: data.input, output: data.output }, "ffmpeg started");
-          void jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
-          void report({ percent: 0, fps: null, speed: null, eta_seconds: null });
-        },
-        onProgress: (sample) => {
-          const next = tracker.next(sample);
-          if (next) void report(next);
-        },
-        onStderrLine: (line) => void jobLog(line),
-      });
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw permanent("ffmpeg_failed", `ffmpeg could not be started: ${(error as Error).message}`);
-    } finally {
-      signal?.removeEventListener("abort", forwardAbort);
-    }
-    const probe = await probing;
-
-    for (const line of run.unloggedTail) await jobLog(line);
-    const mediaProblem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
-    if (mediaProblem) {
-      await rm(temp, { force: true });
-      throw permanent("invalid_media", mediaProblem);
-    }
-    if (run.aborted) {
-      await rm(temp, { force: true });
-      const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? "aborted");
-      await jobLog(`ffmpeg stopped: ${reason}`);
-      log.info({ reason }, "job aborted");
-      // A stopping worker hands the job back; the next attempt starts over.
-      throw transient("worker_error", `the worker stopped the job (${reason}); it will be retried`);
-    }
-    if (run.exitCode !== 0) {
-      await rm(temp, { force: true });
-      const last = run.stderrTail.at(-1) ?? "no output";
-      const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
-      throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
-    }
-
-    const outputProbe = await probeMedia(deps.ffprobePath, temp);
-    if (!outputProbe.ok) {
-      await rm(temp, { force: true });
-      throw permanent("ffmpeg_failed", `ffmpeg finished but its output is unreadable: ${outputProbe.reason}`);
-    }
-    await moveIntoPlace(temp, output.value.absolute, data.overwrite, data.output);
-
-    const size = (await stat(output.value.absolute)).size;
-    const info = outputProbe.info;
-    const result: JobResult = {
-      output: data.output,
-      size_bytes: size,
-      duration_seconds: info.durationSeconds !== null ? Math.round(info.durationSeconds * 1000) / 1000 : null,
-      video_codec: info.video?.codec ?? null,
-      audio_codec: info.audio?.codec ?? null,
-      width: info.video?.width ?? null,
-      height: info.video?.height ?? null,
+      targetPath: output.value.absolute,
+      tempPath: temporaryOutputPath(output.value.absolute, data.job_id),
+      encoder: choice.encoder,
+      signal,
+      log,
+      jobLog,
     };
-    await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(1)} s: ${data.output} (${size} bytes)`);
-    log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: choice.encoder }, "job completed");
-    // An audio-only input through a video preset encoded no video.
-    const encoder = result.video_codec === null ? null : choice.encoder;
-    return { result, encoder, worker: deps.workerName };
+    const outputDir = path.dirname(plan.targetPath);
+    const firstCreatedDir = await mkdir(outputDir, { recursive: true });
+    try {
+      return await encode(deps, plan);
+    } catch (error) {
+      // A failed job leaves neither the target nor the temporary file, nor the folders it made.
+      await rm(plan.tempPath, { force: true });
+      if (firstCreatedDir) await removeEmptyDirs(outputDir, firstCreatedDir);
+      throw error;
+    }
   };
 }
 
-class MediaProblem extends Error {}
+async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJobReturn> {
+  const { job, data, log, jobLog, signal } = plan;
+  const o = data.options;
+  // Clients see paths relative to MEDIA_ROOT, never this node's layout.
+  const shown = (text: string) =>
+    text
+      .replaceAll(`file:${plan.inputPath}`, data.input)
+      .replaceAll(plan.inputPath, data.input)
+      .replaceAll(`file:${plan.tempPath}`, data.output)
+      .replaceAll(plan.tempPath, data.output);
+
+  // The arguments do not depend on the probe (streams are mapped with '?'), so
+  // ffprobe and ffmpeg start together and the probe's ~60 ms stay off the
+  // dispatch path. The probe still decides: undecodable media fails as
+  // invalid_media, and its duration turns encoded time into a percentage.
+  const args = buildFfmpegArgs({
+    inputPath: plan.inputPath,
+    outputPath: plan.tempPath,
+    options: o,
+    videoEncoder: plan.encoder,
+  });
+  void jobLog(formatCommandLine(deps.ffmpegPath, args));
+
+  const tracker = new ProgressTracker(null, deps.progressIntervalMs ?? 1000);
+  const report = (p: Omit<JobProgress, "encoder" | "worker">) =>
+    job
+      .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
+      .catch((error) => log.warn({ err: error }, "could not report progress"));
+
+  // Stops ffmpeg for the worker's own reasons (bad media) as well as BullMQ's (shutdown).
+  const stopFfmpeg = new AbortController();
+  const forwardAbort = () => stopFfmpeg.abort(signal?.reason);
+  signal?.addEventListener("abort", forwardAbort, { once: true });
+  if (signal?.aborted) forwardAbort();
+
+  const probing = probeMedia(deps.ffprobePath, plan.inputPath).then((probe) => {
+    const problem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
+    if (problem) {
+      stopFfmpeg.abort(new Error(problem));
+    } else if (probe.ok) {
+      tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
+      void jobLog(
+        `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
+      );
+    }
+    return probe;
+  });
+
+  let run: FfmpegOutcome;
+  try {
+    run = await runFfmpeg({
+      ffmpegPath: deps.ffmpegPath,
+      args,
+      signal: stopFfmpeg.signal,
+      onSpawn: (pid) => {
+        log.info({ pid, encoder: plan.encoder, input: data.input, output: data.output }, "ffmpeg started");
+        void jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
+        void report({ percent: 0, fps: null, speed: null, eta_seconds: null });
+      },
+      onProgress: (sample) => {
+        const next = tracker.next(sample);
+        if (next) void report(next);
+      },
+      onStderrLine: (line) => void jobLog(line),
+    });
+  } catch (error) {
+    throw permanent("ffmpeg_failed", `ffmpeg could not be started: ${(error as Error).message}`);
+  } finally {
+    signal?.removeEventListener("abort", forwardAbort);
+  }
+  const probe = await probing;
+  for (const line of run.unloggedTail) await jobLog(line);
+
+  const mediaProblem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
+  if (mediaProblem) throw permanent("invalid_media", shown(mediaProblem));
+  if (run.aborted) {
+    const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? "aborted");
+    await jobLog(`ffmpeg stopped: ${reason}`);
+    log.info({ reason }, "job aborted");
+    // A stopping worker hands the job back; the next attempt starts over.
+    throw transient("worker_error", `the worker stopped the job (${reason}); it will be retried`);
+  }
+  if (run.exitCode !== 0) {
+    const last = shown(run.stderrTail.at(-1) ?? "no output");
+    const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
+    throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
+  }
+
+  const written = await probeMedia(deps.ffprobePath, plan.tempPath);
+  if (!written.ok) {
+    throw permanent("ffmpeg_failed", `ffmpeg finished but its output is unreadable: ${shown(written.reason)}`);
+  }
+  await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
+
+  const size = (await stat(plan.targetPath)).size;
+  const info = written.info;
+  const result: JobResult = {
+    output: data.output,
+    size_bytes: size,
+    duration_seconds: info.durationSeconds !== null ? Math.round(info.durationSeconds * 1000) / 1000 : null,
+    video_codec: info.video?.codec ?? null,
+    audio_codec: info.audio?.codec ?? null,
+    width: info.video?.width ?? null,
+    height: info.video?.height ?? null,
+  };
+  await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(1)} s: ${data.output} (${size} bytes)`);
+  log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: plan.encoder }, "job completed");
+  // An audio-only input through a video preset encoded no video.
+  const encoder = result.video_codec === null ? null : plan.encoder;
+  return { result, encoder, worker: deps.workerName };
+}
+
+/** Removes the folders a failed job created, deepest first, while they are empty. */
+async function removeEmptyDirs(deepest: string, firstCreated: string): Promise<void> {
+  let dir = deepest;
+  for (;;) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+    if (dir === firstCreated || path.dirname(dir) === dir) return;
+    dir = path.dirname(dir);
+  }
+}
 
 /** Why the input cannot give what the options ask for, or undefined when it can. */
 function unusableStreams(media: MediaInfo, o: ResolvedOptions): string | undefined {
@@ -222,12 +267,7 @@ async function moveIntoPlace(temp: string, target: string, overwrite: boolean, s
   await unlink(temp);
 }
 
-function describe(media: {
-  formatName: string | null;
-  durationSeconds: number | null;
-  video: { codec: string | null; width: number | null; height: number | null } | null;
-  audio: { codec: string | null } | null;
-}): string {
+function describe(media: MediaInfo): string {
   const parts = [media.formatName ?? "unknown format"];
   if (media.video) parts.push(`video ${media.video.codec} ${media.video.width}x${media.video.height}`);
   if (media.audio) parts.push(`audio ${media.audio.codec}`);

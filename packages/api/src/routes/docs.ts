@@ -1,0 +1,44 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { AppError } from "@converter/shared";
+import { swaggerUI } from "@hono/swagger-ui";
+import { Hono } from "hono";
+import type { AppEnv } from "../deps.js";
+
+export const DOCS_ASSETS_PATH = "/docs/assets";
+
+// Served from the installed swagger-ui-dist package rather than a CDN: a
+// self-hosted service must show its docs on a network with no way out.
+const ASSETS: Record<string, string> = {
+  "swagger-ui.css": "text/css; charset=utf-8",
+  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+};
+const swaggerDist = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+const cache = new Map<string, Buffer>();
+
+export function docsRoutes() {
+  return new Hono<AppEnv>()
+    .get(
+      "/docs",
+      swaggerUI({
+        url: "/openapi.json",
+        baseUrl: DOCS_ASSETS_PATH,
+        title: "FFmpeg Converter API",
+        persistAuthorization: true,
+      }),
+    )
+    .get(`${DOCS_ASSETS_PATH}/swagger-ui-dist/:file`, async (c) => {
+      const file = c.req.param("file");
+      const type = ASSETS[file];
+      if (!type) throw new AppError("not_found", `no docs asset ${file}`);
+      let body = cache.get(file);
+      if (!body) {
+        body = await readFile(path.join(swaggerDist, file));
+        cache.set(file, body);
+      }
+      c.header("Content-Type", type);
+      c.header("Cache-Control", "public, max-age=86400");
+      return c.body(new Uint8Array(body));
+    });
+}

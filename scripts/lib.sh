@@ -52,6 +52,8 @@ ensure_pnpm() {
       die "could not install pnpm $wanted from the npm registry"
   fi
   PNPM=("$ROOT/.tools/node_modules/.bin/pnpm")
+  # turbo runs each package's script through the `pnpm` it finds on PATH.
+  export PATH="$ROOT/.tools/node_modules/.bin:$PATH"
 }
 
 ensure_ffmpeg() {

@@ -23,8 +23,10 @@ apt_install() {
 load_env_file() {
   # .env is optional; variables already in the environment win.
   if [ -f "$ROOT/.env" ]; then
-    while IFS='=' read -r key value; do
+    while IFS='=' read -r key value || [ -n "$key" ]; do
       [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+      # KEY="value" and KEY='value' mean value, as in other .env readers.
+      if [[ "$value" =~ ^\"(.*)\"$ || "$value" =~ ^\'(.*)\'$ ]]; then value="${BASH_REMATCH[1]}"; fi
       [ -n "${!key+x}" ] || export "$key=$value"
     done < "$ROOT/.env"
   fi

@@ -1,9 +1,9 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import {
-  ConfigError,
   createLogger,
   loadApiConfig,
+  loadConfigOrExit,
   realMediaRoot,
   redactUrl,
   throttledWarning,
@@ -25,16 +25,7 @@ import { API_VERSION } from "./version.js";
 const STARTUP_SYNC_WAIT_MS = 5000;
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadApiConfig>;
-  try {
-    config = loadApiConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
   if (!config.apiKey) log.warn("API_KEY is not set: every route is open to anyone who can reach this port");
 

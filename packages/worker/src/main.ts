@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import {
-  ConfigError,
   createLogger,
+  loadConfigOrExit,
   loadWorkerConfig,
   realMediaRoot,
   redactUrl,
@@ -12,16 +12,7 @@ import { detectEncoders } from "./capabilities/detect-encoders.js";
 import { createConversionWorker } from "./worker.js";
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadWorkerConfig>;
-  try {
-    config = loadWorkerConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(loadWorkerConfig);
   const log = createLogger({ name: "worker", level: config.logLevel }).child({ worker: config.workerName });
 
   await mkdir(config.mediaRoot, { recursive: true });

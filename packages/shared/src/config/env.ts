@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_QUEUE_NAME } from "../queue-names.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export const HARDWARE_MODES = ["auto", "gpu", "cpu"] as const;
@@ -12,6 +13,18 @@ export const redisUrlVar = z
   .string()
   .trim()
   .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), "must be a redis:// or rediss:// URL");
+
+/** Variables both the API and the workers read, with the same meaning and default. */
+export const SHARED_ENV = {
+  REDIS_URL: redisUrlVar.default("redis://127.0.0.1:6379"),
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")
+    .default(DEFAULT_QUEUE_NAME),
+  MEDIA_ROOT: z.string().default("./media"),
+  FFMPEG_PATH: z.string().default("ffmpeg"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+};
 
 /** Empty strings count as unset, as in most .env tooling. */
 export function withoutEmpty(env: Record<string, string | undefined>): Record<string, string> {
@@ -35,4 +48,20 @@ export function parseEnv<S extends z.ZodObject>(schema: S, env: Record<string, s
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(env)"} ${issue.message}`);
   throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+}
+
+/**
+ * For main.ts: the parsed config, or one clear line on stderr and exit status
+ * 78 (EX_CONFIG) when a variable is invalid.
+ */
+export function loadConfigOrExit<T>(load: (env: Record<string, string | undefined>) => T): T {
+  try {
+    return load(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
 }

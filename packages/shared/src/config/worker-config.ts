@@ -1,24 +1,16 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { DEFAULT_QUEUE_NAME } from "../queue-names.js";
-import { HARDWARE_MODES, type HardwareMode, intVar, LOG_LEVELS, parseEnv, redisUrlVar } from "./env.js";
+import { HARDWARE_MODES, type HardwareMode, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 const WorkerEnv = z.object({
-  REDIS_URL: redisUrlVar.default("redis://127.0.0.1:6379"),
-  QUEUE_NAME: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '-' or '_'")
-    .default(DEFAULT_QUEUE_NAME),
-  MEDIA_ROOT: z.string().default("./media"),
+  ...SHARED_ENV,
   MAX_CONCURRENT_JOBS: intVar(1, 64).default(1),
   HARDWARE: z.enum(HARDWARE_MODES).default("auto"),
   WORKER_NAME: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '-' or '_'")
     .optional(),
-  FFMPEG_PATH: z.string().default("ffmpeg"),
   FFPROBE_PATH: z.string().default("ffprobe"),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   STALLED_JOB_RETRIES: intVar(0, 100).default(2),
 });
 

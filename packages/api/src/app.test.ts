@@ -130,6 +130,7 @@ describe("reading jobs", () => {
       expect(((await res.json()) as { job_id: string }).job_id).toBe(job.job_id);
     }
     await expectError(await ctx.app.request("/status/nope"), 404, "job_not_found");
+    await expectError(await ctx.app.request(`/jobs/${"x".repeat(300)}`), 404, "job_not_found");
     await expectError(await ctx.app.request("/jobs/nope/logs"), 404, "job_not_found");
     const logs = await ctx.app.request(`/jobs/${job.job_id}/logs`);
     expect(await logs.json()).toEqual({ logs: [] });

@@ -8,7 +8,6 @@ const JobIdParam = z.object({
   job_id: z
     .string()
     .min(1)
-    .max(64)
     .openapi({ param: { name: "job_id", in: "path" }, example: "0192f3c4-…" }),
 });
 

@@ -209,7 +209,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     width: info.video?.width ?? null,
     height: info.video?.height ?? null,
   };
-  await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(1)} s: ${data.output} (${size} bytes)`);
+  await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(2)} s: ${data.output} (${size} bytes)`);
   log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: plan.encoder }, "job completed");
   // An audio-only input through a video preset encoded no video.
   const encoder = result.video_codec === null ? null : plan.encoder;

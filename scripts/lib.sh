@@ -65,13 +65,25 @@ ensure_ffmpeg() {
   apt_install ffmpeg || die "ffmpeg and ffprobe are required: install them (Debian/Ubuntu: sudo apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH"
 }
 
+# "v20.20.2" from PREFIX/include/node/node_version.h
+header_version() {
+  printf 'v%s' "$(sed -n 's/^#define NODE_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)$/\2/p' "$1/include/node/node_version.h" | paste -sd.)"
+}
+
 ensure_dependencies() {
-  # better-sqlite3 builds a native addon; without internet node-gyp must use the
-  # headers Debian's nodejs package installs instead of downloading them.
-  if [ -z "${npm_config_nodedir:-}" ] && [ -f /usr/include/node/node_version.h ]; then
-    local system_node_version
-    system_node_version="$(sed -n 's/^#define NODE_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)/\2/p' /usr/include/node/node_version.h | paste -sd.)"
-    if [ "v$system_node_version" = "$(node --version)" ]; then export npm_config_nodedir=/usr; fi
+  # better-sqlite3 builds a native addon; without internet node-gyp must use
+  # headers already on disk instead of downloading them: those next to the
+  # running node binary (official tarballs ship them), else Debian's nodejs
+  # headers when they are for this very Node version.
+  if [ -z "${npm_config_nodedir:-}" ]; then
+    local prefix node_version
+    prefix="$(dirname "$(dirname "$(command -v node)")")"
+    node_version="$(node --version)"
+    if [ -f "$prefix/include/node/node_version.h" ] && [ "$(header_version "$prefix")" = "$node_version" ]; then
+      export npm_config_nodedir="$prefix"
+    elif [ -f /usr/include/node/node_version.h ] && [ "$(header_version /usr)" = "$node_version" ]; then
+      export npm_config_nodedir=/usr
+    fi
   fi
   say "installing node modules (pnpm install --frozen-lockfile)"
   CI=true "${PNPM[@]}" install --frozen-lockfile --reporter=append-only >&2 || die "pnpm install failed"

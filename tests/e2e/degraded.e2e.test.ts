@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { makeClip } from "../support/media.js";
+import { eventually, makeClip } from "../support/media.js";
 import { freePort } from "../support/processes.js";
 import { Deployment, errorOf, type Job } from "./harness.js";
 
@@ -38,23 +40,48 @@ describe("auth, admission and outages (real processes)", () => {
     expect(deployment.api?.output.join("\n")).not.toContain(key);
   });
 
-  it("answers 503 while Redis is unreachable, accepts nothing, and still serves reads from SQLite", async () => {
+  it("answers 503 while Redis is unreachable, accepts nothing, serves reads from SQLite, and recovers", async () => {
     const deadPort = await freePort();
-    deployment = new Deployment({ REDIS_URL: `redis://127.0.0.1:${deadPort}` });
-    await makeClip(path.join(deployment.mediaRoot, "in.mkv"));
-    await deployment.startApi();
+    const d = new Deployment({ REDIS_URL: `redis://127.0.0.1:${deadPort}` });
+    deployment = d;
+    await makeClip(path.join(d.mediaRoot, "in.mkv"));
+    await d.startApi();
 
     const started = Date.now();
-    expect(await errorOf(await deployment.convert({ input: "in.mkv" }))).toMatchObject({
+    expect(await errorOf(await d.convert({ input: "in.mkv" }))).toMatchObject({
       status: 503,
       code: "redis_unavailable",
     });
     expect(Date.now() - started).toBeLessThan(6000);
-    const health = await deployment.request("/health");
+    const health = await d.request("/health");
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: "unavailable", redis: "unavailable" });
-    const list = (await (await deployment.request("/jobs")).json()) as { jobs: Job[] };
+    const list = (await (await d.request("/jobs")).json()) as { jobs: Job[] };
     expect(list.jobs).toEqual([]);
+
+    // Redis comes up: the refused job never runs, and new work flows without a restart.
+    const redis = spawn(
+      "redis-server",
+      ["--port", String(deadPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    try {
+      const worker = await d.startWorker();
+      await eventually(async () => ((await d.request("/health")).status === 200 ? true : undefined), {
+        timeoutMs: 30_000,
+        what: "/health to recover",
+      });
+      const accepted = await d.convert({ input: "in.mkv", output: "after.mp4" });
+      expect(accepted.status).toBe(202);
+      const { job } = await d.waitForEnd(((await accepted.json()) as Job).job_id);
+      expect(job.status).toBe("completed");
+      expect(existsSync(path.join(d.mediaRoot, "converted", "in.mp4"))).toBe(false);
+      expect(worker.output.filter((line) => line.includes('"msg":"ffmpeg started"'))).toHaveLength(1);
+    } finally {
+      redis.kill("SIGKILL");
+    }
   });
 
   it("catches up on a job that finished while the API was down", async () => {

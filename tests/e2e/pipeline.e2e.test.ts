@@ -94,19 +94,21 @@ describe("submit, convert on the worker, poll (real processes over HTTP)", () =>
 
   it("converts with every codec family: hevc, av1, vp9 webm, remux and audio-only presets", async () => {
     const cases = [
-      { preset: "hevc", video: "hevc", audio: "aac" },
-      { preset: "av1", video: "av1", audio: "opus" },
-      { preset: "vp9-webm", video: "vp9", audio: "opus" },
-      { preset: "remux-mp4", video: "h264", audio: "aac" },
-      { preset: "audio-mp3", video: null, audio: "mp3" },
-      { preset: "audio-aac", video: null, audio: "aac" },
+      { preset: "hevc", ext: "mp4", video: "hevc", audio: "aac" },
+      { preset: "av1", ext: "mp4", video: "av1", audio: "opus" },
+      { preset: "vp9-webm", ext: "webm", video: "vp9", audio: "opus" },
+      { preset: "remux-mp4", ext: "mp4", video: "h264", audio: "aac" },
+      { preset: "audio-mp3", ext: "mp3", video: null, audio: "mp3" },
+      { preset: "audio-aac", ext: "m4a", video: null, audio: "aac" },
+      // The output's extension picks the container when the options do not.
+      { preset: "h264", ext: "mkv", video: "h264", audio: "aac" },
     ];
     const ids = [];
     for (const c of cases) {
       const res = await deployment.convert({
         input: "incoming/short.mkv",
         preset: c.preset,
-        output: `family/${c.preset}.out`,
+        output: `family/${c.preset}.${c.ext}`,
       });
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as Job).job_id);

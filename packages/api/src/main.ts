@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   }
 
   const queue = createConversionQueue(redis, config.queueName);
-  const jobQueue = bullJobQueue(queue);
+  const jobQueue = bullJobQueue(queue, redis);
   const sync = new JobStateSync(queue, store, log);
   const consumer = new JobEventsConsumer({ connection: eventsRedis, queue, store, sync, log, onError: warnRedis });
 
@@ -66,6 +66,9 @@ async function main(): Promise<void> {
   // the catch-up runs as soon as Redis is back.
   const caughtUp = (async () => {
     await consumer.start();
+    // The command connection reconnects on its own schedule; reconciling
+    // before it is ready would fail at once (it does not queue commands).
+    if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
     try {
       const report = await reconcileLiveJobs({ store, queue, jobQueue, sync, log });
       log.info(report, "reconciled live jobs with the queue");

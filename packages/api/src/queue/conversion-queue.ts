@@ -39,18 +39,23 @@ export function toBullPriority(priority: number): number {
   return 11 - priority;
 }
 
-export function bullJobQueue(queue: ConversionQueue): JobQueue {
+export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueue {
   return {
     async enqueue(data, priority) {
+      // BullMQ waits for a connection that is down instead of failing; a job
+      // added "later" would run although its client was told 503. Refuse now.
+      if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
+      const adding = queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) });
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error("enqueue timed out")), ENQUEUE_TIMEOUT_MS);
       });
       try {
-        await Promise.race([
-          queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) }),
-          timeout,
-        ]);
+        await Promise.race([adding, timeout]);
+      } catch (error) {
+        // The add may still land after the client got its 503: take it back if it does.
+        adding.then(() => queue.remove(data.job_id)).catch(() => undefined);
+        throw error;
       } finally {
         clearTimeout(timer);
       }

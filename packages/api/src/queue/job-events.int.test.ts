@@ -86,7 +86,7 @@ async function submit(): Promise<string> {
     requestId: "r",
     createdAt: new Date().toISOString(),
   });
-  await bullJobQueue(queue).enqueue(data, 5);
+  await bullJobQueue(queue, redis).enqueue(data, 5);
   return id;
 }
 
@@ -203,7 +203,7 @@ describe("reconciliation at start (real Redis)", () => {
     await eventually(async () => ((await queue.getJobCounts("failed")).failed === 1 ? true : undefined));
     expect(store.get(done)?.status).toBe("queued"); // no consumer ran: SQLite is stale
 
-    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue), sync, log });
+    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
     expect(report).toMatchObject({ checked: 2, reEnqueued: 0, updated: { completed: 1, failed: 1 } });
     expect(store.get(done)).toMatchObject({ status: "completed", result: returnValue.result });
     expect(store.get(broken)).toMatchObject({ status: "failed", error: { code: "ffmpeg_failed" } });
@@ -212,7 +212,7 @@ describe("reconciliation at start (real Redis)", () => {
   it("enqueues again a job Redis lost, so it is not left queued forever", async () => {
     const id = await submit();
     await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)
-    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue), sync, log });
+    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
     expect(report.reEnqueued).toBe(1);
     const job = await queue.getJob(id);
     expect(job?.data).toMatchObject({ job_id: id, output: `out/${id}.mp4` });

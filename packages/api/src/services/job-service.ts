@@ -1,7 +1,7 @@
 import path from "node:path";
 import {
   AppError,
-  CONTAINER_RULES,
+  CONTAINER_EXTENSIONS,
   type ConvertJobData,
   type ConvertRequest,
   defaultOutputPath,
@@ -34,7 +34,7 @@ export class JobService {
 
   async submit(request: ConvertRequest, requestId: string): Promise<JobView> {
     const { store, mediaRoot } = this.deps;
-    const resolved = resolveOptions(request.preset, request.options);
+    const resolved = resolveOptions(request.preset, request.options, request.output);
     if (!resolved.ok) throw resolved.error;
     const { preset, options } = resolved.value;
 
@@ -42,7 +42,8 @@ export class JobService {
     if (!input.ok) throw input.error;
 
     const wanted =
-      request.output ?? defaultOutputPath(input.value.relative, CONTAINER_RULES[options.container].extension);
+      request.output ??
+      defaultOutputPath(input.value.relative, CONTAINER_EXTENSIONS[options.container][0] ?? options.container);
     const output = await resolveOutputPath(mediaRoot, wanted);
     if (!output.ok) throw output.error;
     if (output.value.absolute === input.value.absolute) {

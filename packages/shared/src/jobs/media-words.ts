@@ -16,23 +16,36 @@ export const JOB_HARDWARE = ["auto", "gpu", "cpu"] as const;
 export type JobHardware = (typeof JOB_HARDWARE)[number];
 
 /** What each container can hold; `copy` is checked by ffmpeg itself. */
-export const CONTAINER_RULES: Record<
-  Container,
-  { extension: string; video: readonly VideoCodec[]; audio: readonly AudioCodec[] }
-> = {
+export const CONTAINER_RULES: Record<Container, { video: readonly VideoCodec[]; audio: readonly AudioCodec[] }> = {
   mp4: {
-    extension: "mp4",
     video: ["h264", "hevc", "av1", "copy", "none"],
     audio: ["aac", "mp3", "opus", "copy", "none"],
   },
-  mov: { extension: "mov", video: ["h264", "hevc", "copy", "none"], audio: ["aac", "mp3", "copy", "none"] },
+  mov: { video: ["h264", "hevc", "copy", "none"], audio: ["aac", "mp3", "copy", "none"] },
   mkv: {
-    extension: "mkv",
     video: ["h264", "hevc", "av1", "vp9", "copy", "none"],
     audio: ["aac", "opus", "mp3", "copy", "none"],
   },
-  webm: { extension: "webm", video: ["vp9", "av1", "copy", "none"], audio: ["opus", "copy", "none"] },
-  mp3: { extension: "mp3", video: ["none"], audio: ["mp3", "copy"] },
-  m4a: { extension: "m4a", video: ["none"], audio: ["aac", "copy"] },
-  ogg: { extension: "ogg", video: ["none"], audio: ["opus", "copy"] },
+  webm: { video: ["vp9", "av1", "copy", "none"], audio: ["opus", "copy", "none"] },
+  mp3: { video: ["none"], audio: ["mp3", "copy"] },
+  m4a: { video: ["none"], audio: ["aac", "copy"] },
+  ogg: { video: ["none"], audio: ["opus", "copy"] },
 };
+
+/** File extensions that name a container, the first of each being the one a default output gets. */
+export const CONTAINER_EXTENSIONS: Record<Container, readonly string[]> = {
+  mp4: ["mp4", "m4v"],
+  mov: ["mov"],
+  mkv: ["mkv"],
+  webm: ["webm"],
+  mp3: ["mp3"],
+  m4a: ["m4a"],
+  ogg: ["ogg", "oga", "opus"],
+};
+
+/** The container an output file name asks for (`x.webm` → webm), if its extension names one. */
+export function containerOfFileName(fileName: string): Container | undefined {
+  const extension = /\.([A-Za-z0-9]+)$/.exec(fileName)?.[1]?.toLowerCase();
+  if (!extension) return undefined;
+  return CONTAINERS.find((container) => CONTAINER_EXTENSIONS[container].includes(extension));
+}

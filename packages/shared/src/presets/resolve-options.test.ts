@@ -74,4 +74,21 @@ describe("resolveOptions", () => {
   it("accepts an AV1 crf up to 63", () => {
     expect(resolved("av1", { crf: 63 }).options.crf).toBe(63);
   });
+
+  it("takes the container from the output's extension unless the options name one", () => {
+    expect(resolved("h264", undefined, "out/x.mkv").options.container).toBe("mkv");
+    expect(resolved("audio-aac", undefined, "out/x.M4A").options.container).toBe("m4a");
+    expect(resolved("h264", { container: "mov" }, "out/x.mov").options.container).toBe("mov");
+  });
+
+  it.each([
+    ["h264", {}, "out/x.out", "output"],
+    ["h264", {}, "out/noextension", "output"],
+    ["h264", { container: "mkv" as const }, "out/x.mp4", "output"],
+    ["h264", {}, "out/x.webm", "options.video_codec"],
+  ])("refuses preset %s with %j writing %s, naming %s", (preset, overrides, output, field) => {
+    const result = resolveOptions(preset, overrides, output);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.details?.field).toBe(field);
+  });
 });

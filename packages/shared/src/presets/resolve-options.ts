@@ -1,6 +1,6 @@
 import { AppError, err, ok, type Result } from "../errors.js";
 import type { ConvertOptions } from "../jobs/convert-request.js";
-import { CONTAINER_RULES } from "../jobs/media-words.js";
+import { CONTAINER_EXTENSIONS, CONTAINER_RULES, containerOfFileName } from "../jobs/media-words.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { DEFAULT_PRESET, findPreset, PRESETS } from "./presets.js";
 
@@ -15,6 +15,8 @@ const MAX_CRF = { h264: 51, hevc: 51, av1: 63, vp9: 63 } as const;
 export function resolveOptions(
   presetName: string | undefined,
   overrides: ConvertOptions | undefined,
+  /** The output path the client chose, if any: its extension can pick the container. */
+  outputPath?: string,
 ): Result<{ preset: string; options: ResolvedOptions }> {
   const name = presetName ?? DEFAULT_PRESET;
   const preset = findPreset(name);
@@ -25,7 +27,9 @@ export function resolveOptions(
       }),
     );
   }
-  const o = overrides ?? {};
+  // `"output": "x.mkv"` means Matroska unless the client also names a container.
+  const named = outputPath !== undefined ? containerOfFileName(outputPath) : undefined;
+  const o = { ...(named && overrides?.container === undefined ? { container: named } : {}), ...overrides };
   const options: ResolvedOptions = { ...preset.options };
   for (const [key, value] of Object.entries(o)) {
     if (value !== undefined) (options as Record<string, unknown>)[key] = value;
@@ -36,6 +40,16 @@ export function resolveOptions(
 
   const problem = findInconsistency(options, o);
   if (problem) return err(new AppError("validation_failed", problem.message, { field: `options.${problem.field}` }));
+  const extensions = CONTAINER_EXTENSIONS[options.container];
+  if (outputPath !== undefined && named !== options.container) {
+    return err(
+      new AppError(
+        "validation_failed",
+        `output ${outputPath} does not end in .${extensions.join(" or .")}, the extension of container ${options.container}`,
+        { field: "output" },
+      ),
+    );
+  }
   return ok({ preset: name, options: dropMootFields(options) });
 }
 

@@ -27,7 +27,9 @@ describe("auth, admission and outages (real processes)", () => {
       status: 401,
       code: "unauthorized",
     });
-    expect((await deployment.request("/health")).status).toBe(200);
+    const health = await deployment.request("/health");
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { warnings: string[] }).warnings.join()).toMatch(/no worker/);
 
     const auth = { "x-api-key": key };
     expect((await deployment.convert({ input: "in.mkv", output: "a.mp4" }, auth)).status).toBe(202);

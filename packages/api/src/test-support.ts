@@ -30,6 +30,7 @@ export const healthyReport: Health = {
   queue: { waiting: 0, active: 0 },
   workers: [],
   problems: [],
+  warnings: [],
 };
 
 /** An app over an in-memory database and a fresh media root; nothing is shared between tests. */

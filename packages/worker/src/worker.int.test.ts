@@ -188,6 +188,43 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     expect(job.failedReason).toMatch(/^\[invalid_path\]/);
   });
 
+  it("trims with start and duration, and measures progress against the trimmed length", async () => {
+    const progress: { percent: number }[] = [];
+    events.on("progress", ({ data }) => progress.push(data as { percent: number }));
+    const { job, state } = await runToEnd(
+      payload({ start: 0.5, duration: 1 }, { input: "in/clip.mkv", output: "out/trimmed.mp4" }),
+    );
+    expect(state).toBe("completed");
+    expect(job.returnvalue.result.duration_seconds).toBeGreaterThan(0.9);
+    expect(job.returnvalue.result.duration_seconds).toBeLessThan(1.2);
+    expect(progress.every((p) => p.percent < 100)).toBe(true);
+  });
+
+  it("runs MAX_CONCURRENT_JOBS encodes at the same time", async () => {
+    await worker.close();
+    worker = createConversionWorker({
+      connection: connection.duplicate({ maxRetriesPerRequest: null }),
+      queueName,
+      workerName: "int-worker-2",
+      mediaRoot,
+      concurrency: 2,
+      hardware: "cpu",
+      ffmpegPath: "ffmpeg",
+      ffprobePath: "ffprobe",
+      encoders,
+      maxStalledCount: 1,
+      log: createLogger({ name: "worker-int", level: "silent" }),
+    });
+    const first = payload({ preset: "hevc" }, { input: "in/clip.mkv", output: "out/c1.mp4" });
+    const second = payload({ preset: "hevc" }, { input: "in/clip.mkv", output: "out/c2.mp4" });
+    const [a, b] = await Promise.all([runToEnd(first), runToEnd(second)]);
+    expect([a.state, b.state]).toEqual(["completed", "completed"]);
+    // Both were taken before either finished.
+    expect(Math.max(a.job.processedOn ?? 0, b.job.processedOn ?? 0)).toBeLessThan(
+      Math.min(a.job.finishedOn ?? 0, b.job.finishedOn ?? 0),
+    );
+  });
+
   it("heartbeats its measured encoders", async () => {
     const raw = await connection.get(`converter:${queueName}:workers:int-worker`);
     expect(JSON.parse(raw ?? "{}")).toMatchObject({

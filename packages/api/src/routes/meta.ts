@@ -21,6 +21,7 @@ const Health = z.object({
     }),
   ),
   problems: z.array(z.string()),
+  warnings: z.array(z.string()),
 });
 
 const rootRoute = createRoute({

@@ -23,7 +23,10 @@ export type Health = {
   database: "ok";
   queue: { waiting: number; active: number } | null;
   workers: WorkerInfo[];
+  /** What breaks this node's readiness (503). */
   problems: string[];
+  /** What an operator should know but does not make the API unready, e.g. no live worker. */
+  warnings: string[];
 };
 
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -89,6 +92,10 @@ export class HealthService {
       redis = "unavailable";
       problems.push("redis is unreachable");
     }
+    const warnings: string[] = [];
+    if (redis === "ok" && workers.length === 0) {
+      warnings.push("no worker has sent a heartbeat recently: submitted jobs wait until one starts");
+    }
     return {
       status: problems.length === 0 ? "ok" : "unavailable",
       version: this.deps.version,
@@ -98,6 +105,7 @@ export class HealthService {
       queue,
       workers,
       problems,
+      warnings,
     };
   }
 

@@ -136,10 +136,22 @@ ensure_redis() {
     apt_install redis-server || die "Redis does not answer at $url and redis-server is not installed (Debian/Ubuntu: sudo apt-get install redis-server)"
   fi
   mkdir -p "$ROOT/data/redis"
+  PRIVATE_REDIS_PORT="$port"
   say "starting a private redis-server on port $port (data in ./data/redis)"
   redis-server --port "$port" --bind 127.0.0.1 --dir "$ROOT/data/redis" --daemonize yes \
     --pidfile "$ROOT/data/redis/redis.pid" --logfile "$ROOT/data/redis/redis.log" \
     --appendonly yes --save "" --maxmemory-policy noeviction >&2 || die "redis-server failed to start"
   for _ in $(seq 1 50); do redis_ping && return; sleep 0.1; done
   die "redis-server started but does not answer at $url (see data/redis/redis.log)"
+}
+
+# Stops the private redis-server ensure_redis started, if it started one. Its
+# append-only file stays in ./data/redis, so queued jobs are there next time.
+stop_private_redis() {
+  [ -n "${PRIVATE_REDIS_PORT:-}" ] || return 0
+  if command -v redis-cli >/dev/null; then
+    redis-cli -p "$PRIVATE_REDIS_PORT" shutdown >/dev/null 2>&1 && return 0
+  fi
+  [ -f "$ROOT/data/redis/redis.pid" ] && kill "$(cat "$ROOT/data/redis/redis.pid")" 2>/dev/null
+  return 0
 }

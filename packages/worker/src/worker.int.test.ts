@@ -54,7 +54,12 @@ beforeEach(async () => {
   });
   events = new QueueEvents(queueName, { connection: connection.duplicate() });
   await events.waitUntilReady();
-  worker = createConversionWorker({
+  worker = startWorker({ heartbeatIntervalMs: 200 });
+  await worker.worker.waitUntilReady();
+});
+
+function startWorker(overrides: Partial<Parameters<typeof createConversionWorker>[0]> = {}): ConversionWorker {
+  return createConversionWorker({
     connection: connection.duplicate({ maxRetriesPerRequest: null }),
     queueName,
     workerName: "int-worker",
@@ -66,10 +71,9 @@ beforeEach(async () => {
     encoders,
     maxStalledCount: 1,
     log: createLogger({ name: "worker-int", level: "silent" }),
-    heartbeatIntervalMs: 200,
+    ...overrides,
   });
-  await worker.worker.waitUntilReady();
-});
+}
 
 afterEach(async () => {
   await worker.close();
@@ -202,19 +206,7 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
 
   it("runs MAX_CONCURRENT_JOBS encodes at the same time", async () => {
     await worker.close();
-    worker = createConversionWorker({
-      connection: connection.duplicate({ maxRetriesPerRequest: null }),
-      queueName,
-      workerName: "int-worker-2",
-      mediaRoot,
-      concurrency: 2,
-      hardware: "cpu",
-      ffmpegPath: "ffmpeg",
-      ffprobePath: "ffprobe",
-      encoders,
-      maxStalledCount: 1,
-      log: createLogger({ name: "worker-int", level: "silent" }),
-    });
+    worker = startWorker({ workerName: "int-worker-2", concurrency: 2, hardware: "cpu" });
     const first = payload({ preset: "hevc" }, { input: "in/clip.mkv", output: "out/c1.mp4" });
     const second = payload({ preset: "hevc" }, { input: "in/clip.mkv", output: "out/c2.mp4" });
     const [a, b] = await Promise.all([runToEnd(first), runToEnd(second)]);

@@ -11,30 +11,33 @@ import { runFfmpeg } from "./run-ffmpeg.js";
 const dir = mkdtempSync(path.join(tmpdir(), "ffmpeg-int-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A real encode of a generated picture, with progress on stdout and nothing written. */
+const encodeForSeconds = (seconds: number) => [
+  "-hide_banner",
+  "-nostdin",
+  "-progress",
+  "pipe:1",
+  "-nostats",
+  "-f",
+  "lavfi",
+  "-i",
+  `testsrc2=size=320x240:rate=25:duration=${seconds}`,
+  "-c:v",
+  "libx264",
+  "-preset",
+  "ultrafast",
+  "-f",
+  "null",
+  "-",
+];
+
 describe("runFfmpeg (real ffmpeg)", () => {
   it("reports progress samples and exits 0", async () => {
     const samples: ProgressSample[] = [];
     let spawned: number | undefined;
     const outcome = await runFfmpeg({
       ffmpegPath: "ffmpeg",
-      args: [
-        "-hide_banner",
-        "-nostdin",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25:duration=2",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-f",
-        "null",
-        "-",
-      ],
+      args: encodeForSeconds(2),
       onSpawn: (pid) => {
         spawned = pid;
       },
@@ -51,24 +54,7 @@ describe("runFfmpeg (real ffmpeg)", () => {
     const controller = new AbortController();
     const outcome = await runFfmpeg({
       ffmpegPath: "ffmpeg",
-      args: [
-        "-hide_banner",
-        "-nostdin",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc2=size=320x240:rate=25:duration=3600",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-f",
-        "null",
-        "-",
-      ],
+      args: encodeForSeconds(3600),
       signal: controller.signal,
       killGraceMs: 2000,
       onProgress: () => controller.abort(new Error("test abort")),

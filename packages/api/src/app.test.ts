@@ -223,6 +223,9 @@ describe("meta routes", () => {
     ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }
+    const components = (doc as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    for (const name of ["ConvertRequest", "Job", "JobList", "JobLogs", "Error"])
+      expect(components).toHaveProperty(name);
     expect((await ctx.app.request("/docs")).headers.get("content-type")).toMatch(/text\/html/);
   });
 

@@ -35,7 +35,8 @@ export const ConvertOptions = z
     hardware: z.enum(JOB_HARDWARE),
   })
   .partial()
-  .strict();
+  .strict()
+  .meta({ id: "ConvertOptions" });
 export type ConvertOptions = z.infer<typeof ConvertOptions>;
 
 /** A media path as the client writes it: relative to MEDIA_ROOT. Checked further by resolveMediaPath. */
@@ -54,5 +55,6 @@ export const ConvertRequest = z
       .max(2048)
       .optional(),
   })
-  .strict();
+  .strict()
+  .meta({ id: "ConvertRequest" });
 export type ConvertRequest = z.infer<typeof ConvertRequest>;

@@ -25,15 +25,17 @@ export const JobProgress = z.object({
 export type JobProgress = z.infer<typeof JobProgress>;
 
 /** `result` of a completed job: read back from the output with ffprobe. */
-export const JobResult = z.object({
-  output: z.string(),
-  size_bytes: z.number().int(),
-  duration_seconds: z.number().nullable(),
-  video_codec: z.string().nullable(),
-  audio_codec: z.string().nullable(),
-  width: z.number().int().nullable(),
-  height: z.number().int().nullable(),
-});
+export const JobResult = z
+  .object({
+    output: z.string(),
+    size_bytes: z.number().int(),
+    duration_seconds: z.number().nullable(),
+    video_codec: z.string().nullable(),
+    audio_codec: z.string().nullable(),
+    width: z.number().int().nullable(),
+    height: z.number().int().nullable(),
+  })
+  .meta({ id: "JobResult" });
 export type JobResult = z.infer<typeof JobResult>;
 
 /** The processor's return value. */
@@ -44,7 +46,7 @@ export const ConvertJobReturn = z.object({
 });
 export type ConvertJobReturn = z.infer<typeof ConvertJobReturn>;
 
-export const JobError = z.object({ code: z.string(), message: z.string() });
+export const JobError = z.object({ code: z.string(), message: z.string() }).meta({ id: "JobError" });
 export type JobError = z.infer<typeof JobError>;
 
 /**

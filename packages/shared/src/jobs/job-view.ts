@@ -4,37 +4,41 @@ import { JOB_STATUSES } from "./job-status.js";
 import { ResolvedOptions } from "./resolved-options.js";
 
 /** A job as the API shows it (shared/DESIGN.md §3.4). */
-export const JobView = z.object({
-  job_id: z.string(),
-  status: z.enum(JOB_STATUSES),
-  progress: z.number().min(0).max(100),
-  input: z.string(),
-  output: z.string(),
-  preset: z.string(),
-  options: ResolvedOptions,
-  overwrite: z.boolean(),
-  priority: z.number().int(),
-  encoder: z.string().nullable(),
-  worker: z.string().nullable(),
-  fps: z.number().nullable(),
-  speed: z.number().nullable(),
-  eta_seconds: z.number().nullable(),
-  attempts: z.number().int(),
-  created_at: z.string(),
-  started_at: z.string().nullable(),
-  finished_at: z.string().nullable(),
-  error: JobError.nullable(),
-  result: JobResult.nullable(),
-});
+export const JobView = z
+  .object({
+    job_id: z.string(),
+    status: z.enum(JOB_STATUSES),
+    progress: z.number().min(0).max(100),
+    input: z.string(),
+    output: z.string(),
+    preset: z.string(),
+    options: ResolvedOptions,
+    overwrite: z.boolean(),
+    priority: z.number().int(),
+    encoder: z.string().nullable(),
+    worker: z.string().nullable(),
+    fps: z.number().nullable(),
+    speed: z.number().nullable(),
+    eta_seconds: z.number().nullable(),
+    attempts: z.number().int(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+    error: JobError.nullable(),
+    result: JobResult.nullable(),
+  })
+  .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;
 
-export const JobList = z.object({ jobs: z.array(JobView), next_cursor: z.string().nullable() });
+export const JobList = z.object({ jobs: z.array(JobView), next_cursor: z.string().nullable() }).meta({ id: "JobList" });
 export type JobList = z.infer<typeof JobList>;
 
-export const JobLogs = z.object({ logs: z.array(z.string()) });
+export const JobLogs = z.object({ logs: z.array(z.string()) }).meta({ id: "JobLogs" });
 export type JobLogs = z.infer<typeof JobLogs>;
 
-export const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-});
+export const ErrorBody = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  })
+  .meta({ id: "Error" });
 export type ErrorBody = z.infer<typeof ErrorBody>;

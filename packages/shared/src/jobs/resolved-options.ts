@@ -23,5 +23,6 @@ export const ResolvedOptions = z
     duration: z.number().gt(0).nullable(),
     hardware: z.enum(JOB_HARDWARE),
   })
-  .strict();
+  .strict()
+  .meta({ id: "ResolvedOptions" });
 export type ResolvedOptions = z.infer<typeof ResolvedOptions>;

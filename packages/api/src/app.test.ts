@@ -209,6 +209,7 @@ describe("meta routes", () => {
     const doc = (await (await ctx.app.request("/openapi.json")).json()) as {
       openapi: string;
       paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
     };
     expect(doc.openapi).toBe("3.1.0");
     for (const route of [
@@ -223,7 +224,7 @@ describe("meta routes", () => {
     ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }
-    const components = (doc as { components: { schemas: Record<string, unknown> } }).components.schemas;
+    const components = doc.components.schemas;
     for (const name of ["ConvertRequest", "Job", "JobList", "JobLogs", "Error"])
       expect(components).toHaveProperty(name);
     expect((await ctx.app.request("/docs")).headers.get("content-type")).toMatch(/text\/html/);

@@ -14,7 +14,7 @@ import { createApp } from "./app.js";
 import { bullJobQueue, createConversionQueue } from "./queue/conversion-queue.js";
 import { JobEventsConsumer } from "./queue/job-events-consumer.js";
 import { JobStateSync } from "./queue/job-state-sync.js";
-import { reconcileLiveJobs } from "./queue/reconcile.js";
+import { Reconciler, reconcileLiveJobs } from "./queue/reconcile.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
@@ -64,17 +64,16 @@ async function main(): Promise<void> {
   // need Redis. When it answers, the server listens only once statuses have
   // caught up; when it does not, reads are served from SQLite meanwhile and
   // the catch-up runs as soon as Redis is back.
+  const reconciler = new Reconciler(() => reconcileLiveJobs({ store, queue, jobQueue, sync, log }), log);
   const caughtUp = (async () => {
     await consumer.start();
     // The command connection reconnects on its own schedule; reconciling
     // before it is ready would fail at once (it does not queue commands).
     if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
-    try {
-      const report = await reconcileLiveJobs({ store, queue, jobQueue, sync, log });
-      log.info(report, "reconciled live jobs with the queue");
-    } catch (error) {
-      log.error({ err: error }, "reconciliation failed; statuses catch up as events arrive");
-    }
+    await reconciler.trigger("start");
+    // From now on: after every reconnect (events may have been missed) and periodically.
+    redis.on("ready", () => void reconciler.trigger("redis reconnected"));
+    reconciler.start();
   })();
   const startupWait = new Promise<void>((resolve) => setTimeout(resolve, STARTUP_SYNC_WAIT_MS).unref());
   await Promise.race([caughtUp, startupWait]);
@@ -107,6 +106,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, "api stopping");
     server.close();
+    await reconciler.stop();
     await consumer.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     redis.disconnect();

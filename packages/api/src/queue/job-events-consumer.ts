@@ -59,10 +59,14 @@ export class JobEventsConsumer {
 
   private subscribe(): void {
     const { queue, store, sync } = this.deps;
+    // The record of each transition comes from the event itself; what else is
+    // read from Redis (attempt counts, timestamps, logs) is best effort, so a
+    // command connection that is down for a moment cannot lose a transition.
     this.events.on("active", ({ jobId }) =>
       this.serial("active", jobId, async () => {
-        const job = await queue.getJob(jobId);
+        const job = await optional(queue.getJob(jobId));
         if (job) sync.markActive(job);
+        else store.markActive(jobId, new Date().toISOString(), undefined);
         await sync.refreshLogs(jobId);
         this.lastLogRefresh.set(jobId, Date.now());
       }),
@@ -81,16 +85,16 @@ export class JobEventsConsumer {
       this.serial("completed", jobId, async () => {
         this.lastLogRefresh.delete(jobId);
         // finished_at is when the worker finished, not when this event was read.
-        const job = await queue.getJob(jobId);
+        const job = await optional(queue.getJob(jobId));
         await sync.completed(jobId, returnvalue, job?.finishedOn);
       }),
     );
+    // BullMQ emits "failed" only for a final failure; a failure with attempts
+    // left shows as "waiting" or "delayed" instead.
     this.events.on("failed", ({ jobId, failedReason }) =>
       this.serial("failed", jobId, async () => {
         this.lastLogRefresh.delete(jobId);
-        // A failure with attempts left goes back to waiting/delayed; only record final ones.
-        const job = await queue.getJob(jobId);
-        if (job && (await job.getState()) !== "failed") return;
+        const job = await optional(queue.getJob(jobId));
         await sync.failed(jobId, failedReason, job?.finishedOn);
       }),
     );
@@ -115,5 +119,14 @@ export class JobEventsConsumer {
         );
       }),
     );
+  }
+}
+
+/** A Redis read whose failure must not stop the recording of an event. */
+async function optional<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch {
+    return undefined;
   }
 }

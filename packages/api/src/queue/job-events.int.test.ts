@@ -16,7 +16,7 @@ import { JobStore } from "../store/job-store.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
 import { JobEventsConsumer } from "./job-events-consumer.js";
 import { JobStateSync } from "./job-state-sync.js";
-import { reconcileLiveJobs } from "./reconcile.js";
+import { MISSING_JOB_GRACE_MS, reconcileLiveJobs } from "./reconcile.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const log = createLogger({ name: "events-int", level: "silent" });
@@ -181,6 +181,25 @@ describe("queue events → SQLite (real Redis)", () => {
     expect(job).toMatchObject({ status: "completed", attempts: 2, error: null });
   });
 
+  it("records a completion while the API's command connection to Redis is down", async () => {
+    await startConsumer();
+    const id = await submit();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await startWorker(async () => {
+      await gate;
+      return returnValue;
+    });
+    await eventually(() => (store.get(id)?.status === "in_progress" ? true : undefined), { what: "job to start" });
+    redis.disconnect(); // the events connection stays up; reads of the job fail meanwhile
+    release();
+    const job = await settled(id);
+    expect(job).toMatchObject({ status: "completed", result: returnValue.result });
+    await redis.connect();
+  });
+
   it("marks a job an operator removed from the queue as cancelled", async () => {
     await startConsumer();
     const id = await submit();
@@ -212,7 +231,17 @@ describe("reconciliation at start (real Redis)", () => {
   it("enqueues again a job Redis lost, so it is not left queued forever", async () => {
     const id = await submit();
     await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)
-    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    const young = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    expect(young.reEnqueued).toBe(0); // it may still be on its way in: never enqueue twice
+    const later = () => Date.now() + MISSING_JOB_GRACE_MS + 1000;
+    const report = await reconcileLiveJobs({
+      store,
+      queue,
+      jobQueue: bullJobQueue(queue, redis),
+      sync,
+      log,
+      now: later,
+    });
     expect(report.reEnqueued).toBe(1);
     const job = await queue.getJob(id);
     expect(job?.data).toMatchObject({ job_id: id, output: `out/${id}.mp4` });

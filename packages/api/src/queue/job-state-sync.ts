@@ -64,9 +64,12 @@ export class JobStateSync {
   }
 
   /** Brings one job's row in line with BullMQ's current state of it. */
-  async syncFromBull(job: Job): Promise<string> {
-    const state = await job.getState();
-    const id = job.id as string;
+  async syncFromBull(fetched: Job): Promise<string> {
+    const state = await fetched.getState();
+    const id = fetched.id as string;
+    // The job may have finished between the fetch and the state read: read it
+    // again so its return value or failure reason is the final one.
+    const job = state === "completed" || state === "failed" ? ((await this.queue.getJob(id)) ?? fetched) : fetched;
     switch (state) {
       case "completed":
         await this.completed(id, job.returnvalue, job.finishedOn);

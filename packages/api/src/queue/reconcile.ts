@@ -6,10 +6,18 @@ import type { JobStateSync } from "./job-state-sync.js";
 export type ReconcileReport = { checked: number; updated: Record<string, number>; reEnqueued: number };
 
 /**
- * At API start, every job SQLite still thinks is live is compared with
- * BullMQ: transitions missed while the API was down are written, and a job
- * Redis no longer has (a flushed or restored Redis) is enqueued again rather
- * than left queued forever.
+ * A job younger than this may still be on its way into Redis (a submission
+ * whose enqueue has not returned yet): it is not "missing", so it is never
+ * enqueued a second time.
+ */
+export const MISSING_JOB_GRACE_MS = 30_000;
+
+/**
+ * Compares every job SQLite still thinks is live with BullMQ: transitions
+ * the events consumer missed (the API was down, Redis dropped the
+ * connection, the event stream was trimmed) are written, and a job Redis no
+ * longer has (a flushed or restored Redis) is enqueued again rather than
+ * left queued forever.
  */
 export async function reconcileLiveJobs(deps: {
   store: JobStore;
@@ -17,14 +25,16 @@ export async function reconcileLiveJobs(deps: {
   jobQueue: JobQueue;
   sync: JobStateSync;
   log: Logger;
+  now?: () => number;
 }): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, updated: {}, reEnqueued: 0 };
+  const now = deps.now?.() ?? Date.now();
   for (const id of deps.store.liveIds()) {
     report.checked += 1;
     const job = await deps.queue.getJob(id);
     if (!job) {
       const row = deps.store.getRow(id);
-      if (!row) continue;
+      if (!row || now - Date.parse(row.createdAt) < MISSING_JOB_GRACE_MS) continue;
       await deps.jobQueue.enqueue(jobDataFromRow(row), row.priority);
       deps.store.markQueued(id);
       report.reEnqueued += 1;
@@ -35,4 +45,46 @@ export async function reconcileLiveJobs(deps: {
     report.updated[state] = (report.updated[state] ?? 0) + 1;
   }
   return report;
+}
+
+/**
+ * Runs reconcileLiveJobs at start, every `intervalMs`, and whenever Redis
+ * comes back, one run at a time.
+ */
+export class Reconciler {
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly run: () => Promise<ReconcileReport>,
+    private readonly log: Logger,
+    private readonly intervalMs = 60_000,
+  ) {}
+
+  /** Resolves when the run it started (or the one already running) has ended. */
+  trigger(reason: string): Promise<void> {
+    if (this.running) return this.running;
+    this.running = (async () => {
+      try {
+        const report = await this.run();
+        const changed = report.reEnqueued > 0 || Object.keys(report.updated).length > 0;
+        if (changed || reason === "start") this.log.info({ ...report, reason }, "reconciled live jobs with the queue");
+      } catch (error) {
+        this.log.warn({ err: (error as Error).message, reason }, "reconciliation failed; it runs again later");
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.trigger("interval"), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
 }

@@ -92,10 +92,15 @@ export class JobStore {
       .map((r) => r.id);
   }
 
-  markActive(id: string, at: string, attempts: number): void {
+  /** `attempts` from BullMQ when it could be read, else one more than recorded. */
+  markActive(id: string, at: string, attempts: number | undefined): void {
     this.db
       .update(jobs)
-      .set({ status: "in_progress", startedAt: sql`coalesce(${jobs.startedAt}, ${at})`, attempts })
+      .set({
+        status: "in_progress",
+        startedAt: sql`coalesce(${jobs.startedAt}, ${at})`,
+        attempts: attempts ?? sql`${jobs.attempts} + 1`,
+      })
       .where(and(eq(jobs.id, id), isLive))
       .run();
   }

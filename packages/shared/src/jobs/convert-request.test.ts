@@ -13,6 +13,8 @@ describe("ConvertRequest", () => {
     [{ input: "a.mkv", options: { crf: "23" } }, "options.crf"],
     [{ input: "a.mkv", options: { video_bitrate: "4 M" } }, "options.video_bitrate"],
     [{ input: "a.mkv", options: { video_bitrate: "-4M" } }, "options.video_bitrate"],
+    [{ input: "a.mkv", options: { video_bitrate: "0k" } }, "options.video_bitrate"],
+    [{ input: "a.mkv", options: { audio_bitrate: "128kb" } }, "options.audio_bitrate"],
     [{ input: "a.mkv", options: { width: 100000 } }, "options.width"],
     [{ input: "a.mkv", options: { codec: "-i /etc/passwd" } }, "options"],
     [{ input: "a.mkv", priority: 11 }, "priority"],
@@ -48,6 +50,12 @@ describe("ConvertRequest", () => {
       webhook_url: "https://example.invalid/hook",
     };
     expect(ConvertRequest.safeParse(body).success).toBe(true);
+  });
+});
+
+describe("bitrates", () => {
+  it.each(["128k", "4M", "2500000", "0.5M", "1.25m", "96K"])("accepts %s", (value) => {
+    expect(ConvertRequest.safeParse({ input: "a.mkv", options: { video_bitrate: value } }).success).toBe(true);
   });
 });
 

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { AUDIO_CODECS, CONTAINERS, JOB_HARDWARE, VIDEO_CODECS } from "./media-words.js";
 
-/** "4M", "128k", "2500k", "1.5M": digits, an optional fraction, an optional k/M. */
-export const BITRATE_PATTERN = /^[1-9]\d{0,5}(\.\d{1,3})?[kKmM]?$/;
+/** "4M", "128k", "2500000", "0.5M": digits, an optional fraction, an optional k/M; more than zero. */
+export const BITRATE_PATTERN = /^\d{1,9}(\.\d{1,3})?[kKmM]?$/;
 
-const bitrate = z
+export const Bitrate = z
   .string()
-  .regex(BITRATE_PATTERN, "must look like 128k, 4M or 2500000 (digits, optional k or M, no spaces)");
+  .regex(BITRATE_PATTERN, "must look like 128k, 4M or 2500000 (digits, optional k or M, no spaces)")
+  .refine((value) => Number.parseFloat(value) > 0, "must be more than zero");
 
 /**
  * Overrides of a preset, field by field. Every field is optional; `null` is
@@ -18,12 +19,12 @@ export const ConvertOptions = z
     container: z.enum(CONTAINERS),
     video_codec: z.enum(VIDEO_CODECS),
     crf: z.number().int().min(0).max(63),
-    video_bitrate: bitrate,
+    video_bitrate: Bitrate,
     width: z.number().int().min(16).max(7680),
     height: z.number().int().min(16).max(4320),
     fps: z.number().min(1).max(240),
     audio_codec: z.enum(AUDIO_CODECS),
-    audio_bitrate: bitrate,
+    audio_bitrate: Bitrate,
     start: z
       .number()
       .min(0)

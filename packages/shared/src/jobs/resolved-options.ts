@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { BITRATE_PATTERN } from "./convert-request.js";
+import { Bitrate } from "./convert-request.js";
 import { AUDIO_CODECS, CONTAINERS, JOB_HARDWARE, VIDEO_CODECS } from "./media-words.js";
 
 /**
@@ -13,12 +13,12 @@ export const ResolvedOptions = z
     container: z.enum(CONTAINERS),
     video_codec: z.enum(VIDEO_CODECS),
     crf: z.number().int().min(0).max(63).nullable(),
-    video_bitrate: z.string().regex(BITRATE_PATTERN).nullable(),
+    video_bitrate: Bitrate.nullable(),
     width: z.number().int().min(16).max(7680).nullable(),
     height: z.number().int().min(16).max(4320).nullable(),
     fps: z.number().min(1).max(240).nullable(),
     audio_codec: z.enum(AUDIO_CODECS),
-    audio_bitrate: z.string().regex(BITRATE_PATTERN).nullable(),
+    audio_bitrate: Bitrate.nullable(),
     start: z.number().min(0).nullable(),
     duration: z.number().gt(0).nullable(),
     hardware: z.enum(JOB_HARDWARE),

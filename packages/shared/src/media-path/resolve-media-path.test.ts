@@ -25,6 +25,8 @@ beforeEach(() => {
   symlinkSync(path.join(outside, "secret.mkv"), path.join(root, "incoming", "escape.mkv"));
   symlinkSync(outside, path.join(root, "outdir"));
   symlinkSync(path.join(root, "incoming", "a.mkv"), path.join(root, "inside-link.mkv"));
+  symlinkSync(path.join(sandbox, "nowhere"), path.join(root, "dangling"));
+  writeFileSync(path.join(root, "..dotted.mkv"), "x");
   mkdirSync(path.join(root, "folder.mkv"));
 });
 afterEach(() => rmSync(sandbox, { recursive: true, force: true }));
@@ -81,6 +83,17 @@ describe("resolveInputPath", () => {
     expect(await codeOf(resolveInputPath(root, "incoming/a.mkv/inner"))).toBe("input_not_found");
   });
 
+  it("accepts a name that merely starts with two dots", async () => {
+    expect(await codeOf(resolveInputPath(root, "..dotted.mkv"))).toBe("ok");
+    expect(await codeOf(resolveOutputPath(root, "..dotted.mkv"))).toBe("ok");
+  });
+
+  it("calls an over-long name a bad path, not a server error", async () => {
+    expect(await codeOf(resolveInputPath(root, `${"a".repeat(300)}.mkv`))).toBe("invalid_path");
+    expect(await codeOf(resolveOutputPath(root, `${"a".repeat(300)}.mp4`))).toBe("invalid_path");
+    expect(await codeOf(resolveOutputPath(root, `x/${"a".repeat(300)}/y.mp4`))).toBe("invalid_path");
+  });
+
   it("refuses anything but a regular file", async () => {
     expect(await codeOf(resolveInputPath(root, "folder.mkv"))).toBe("invalid_path");
   });
@@ -105,6 +118,10 @@ describe("resolveOutputPath", () => {
     expect(await codeOf(resolveOutputPath(root, "incoming/escape.mkv"))).toBe("invalid_path");
   });
 
+  it("refuses an output below a dangling symlink", async () => {
+    expect(await codeOf(resolveOutputPath(root, "dangling/x.mp4"))).toBe("invalid_path");
+  });
+
   it("refuses a folder as the output and a file as a parent folder", async () => {
     expect(await codeOf(resolveOutputPath(root, "folder.mkv"))).toBe("invalid_path");
     expect(await codeOf(resolveOutputPath(root, "incoming/a.mkv/x.mp4"))).toBe("invalid_path");
@@ -118,6 +135,6 @@ describe("names", () => {
   });
 
   it("puts the temporary file beside the target, hidden and tagged with the job", () => {
-    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1")).toBe("/m/converted/.x.mp4.job-1.partial");
+    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1", "run-a")).toBe("/m/converted/.x.mp4.job-1.run-a.partial");
   });
 });

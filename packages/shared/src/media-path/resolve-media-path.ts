@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import { lstat, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError, err, ok, type Result } from "../errors.js";
@@ -8,6 +9,8 @@ export type ResolvedMediaPath = {
   /** Normalised path relative to MEDIA_ROOT, as shown to clients. */
   relative: string;
 };
+
+const MAX_NAME_BYTES = 255;
 
 const invalid = (field: string, message: string) => err(new AppError("invalid_path", message, { field }));
 
@@ -24,6 +27,11 @@ export function checkRelativePath(userPath: string, field: string): Result<strin
   }
   const segments = userPath.split(/[/\\]/);
   if (segments.includes("..")) return invalid(field, `${field} must not contain '..'`);
+  // NAME_MAX on Linux filesystems: checked here because a missing parent folder
+  // would otherwise hide it until the worker tries to create the file.
+  if (segments.some((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES)) {
+    return invalid(field, `${field} has a file or folder name longer than ${MAX_NAME_BYTES} bytes`);
+  }
   const normalised = path.posix.normalize(userPath.replaceAll("\\", "/"));
   if (normalised === "." || normalised.endsWith("/")) return invalid(field, `${field} must name a file`);
   return ok(normalised);
@@ -31,7 +39,27 @@ export function checkRelativePath(userPath: string, field: string): Result<strin
 
 function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  // "..name" is a file inside; only ".." itself or "../…" leave the root.
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+}
+
+/**
+ * Filesystem refusals that are the request's fault or the path's state, not
+ * the server's: a 422 (or a permanent job failure), never a 500 or a retry.
+ */
+const PATH_ERRNO_MESSAGES: Record<string, string> = {
+  ENAMETOOLONG: "is too long for the filesystem",
+  ELOOP: "is a symlink loop",
+  EACCES: "cannot be accessed by the service",
+  EPERM: "cannot be accessed by the service",
+  ENOTDIR: "goes through something that is not a folder",
+  EINVAL: "is not a valid path",
+};
+
+function pathErrnoProblem(cause: unknown, field: string, shown: string) {
+  const message = PATH_ERRNO_MESSAGES[(cause as NodeJS.ErrnoException).code ?? ""];
+  if (message) return invalid(field, `${shown} ${message}`);
+  throw cause;
 }
 
 /** Real path of MEDIA_ROOT; callers resolve it once and pass it in. */
@@ -57,11 +85,15 @@ export async function resolveInputPath(root: string, userPath: string): Promise<
         new AppError("input_not_found", `${checked.value} does not exist under the media root`, { field: "input" }),
       );
     }
-    if (code === "ELOOP") return invalid("input", `${checked.value} is a symlink loop`);
-    throw cause;
+    return pathErrnoProblem(cause, "input", checked.value);
   }
   if (!isInside(root, real)) return invalid("input", `${checked.value} resolves outside the media root`);
-  const info = await stat(real);
+  let info: Stats;
+  try {
+    info = await stat(real);
+  } catch (cause) {
+    return pathErrnoProblem(cause, "input", checked.value);
+  }
   if (!info.isFile()) return invalid("input", `${checked.value} is not a regular file`);
   return ok({ absolute: real, relative: checked.value });
 }
@@ -79,12 +111,13 @@ export async function resolveOutputPath(
   if (!checked.ok) return checked;
   const candidate = path.join(root, checked.value);
 
-  let existing: import("node:fs").Stats | undefined;
+  let existing: Stats | undefined;
   try {
     existing = await lstat(candidate);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw cause;
+    if (code === "ENOTDIR") return invalid("output", `${checked.value} goes through something that is not a folder`);
+    if (code !== "ENOENT") return pathErrnoProblem(cause, "output", checked.value);
   }
   if (existing) {
     let real: string;
@@ -98,25 +131,37 @@ export async function resolveOutputPath(
     return ok({ absolute: real, relative: checked.value, exists: true });
   }
 
-  const ancestor = await nearestExistingAncestor(path.dirname(candidate));
-  const realAncestor = await realpath(ancestor);
+  let ancestor: string;
+  let realAncestor: string;
+  try {
+    ancestor = await nearestExistingAncestor(path.dirname(candidate));
+    realAncestor = await realpath(ancestor);
+  } catch (cause) {
+    // A dangling symlink on the way realpath()s to ENOENT: the folder cannot be made.
+    if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
+      return invalid("output", `${checked.value} goes through a dangling symlink`);
+    }
+    return pathErrnoProblem(cause, "output", checked.value);
+  }
   if (realAncestor !== root && !isInside(root, realAncestor)) {
     return invalid("output", `${checked.value} resolves outside the media root`);
   }
   if (!(await stat(realAncestor)).isDirectory()) {
-    return invalid("output", `${path.relative(root, ancestor)} is not a directory`);
+    return invalid("output", `${checked.value} goes through something that is not a folder`);
   }
   const absolute = path.join(realAncestor, path.relative(ancestor, candidate));
   return ok({ absolute, relative: checked.value, exists: false });
 }
 
+/** The closest folder on the way up that exists; only "does not exist" moves up, other errors are thrown. */
 async function nearestExistingAncestor(dir: string): Promise<string> {
   let current = dir;
   for (;;) {
     try {
       await lstat(current);
       return current;
-    } catch {
+    } catch (cause) {
+      if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw cause;
       const parent = path.dirname(current);
       if (parent === current) return current;
       current = parent;
@@ -132,10 +177,17 @@ export function defaultOutputPath(input: string, extension: string): string {
 
 /**
  * The temporary name ffmpeg writes to, beside the target so the final rename
- * stays on one filesystem. Dot-prefixed and tagged with the job id, so it
- * never collides with a real output and a cleanup can recognise it.
+ * stays on one filesystem. Dot-prefixed and tagged with the job id and the
+ * run, so it never collides with a real output, two runs of one job never
+ * share it, and a cleanup can recognise every run's file.
  */
-export function temporaryOutputPath(target: string, jobId: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${jobId}${TEMP_SUFFIX}`);
+export function temporaryOutputPath(target: string, jobId: string, runId: string): string {
+  return path.join(path.dirname(target), `${temporaryPrefix(target, jobId)}${runId}${TEMP_SUFFIX}`);
 }
+
+/** What every temporary file of this job and target starts with, in the target's folder. */
+export function temporaryPrefix(target: string, jobId: string): string {
+  return `.${path.basename(target)}.${jobId}.`;
+}
+
 export const TEMP_SUFFIX = ".partial";

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import {
   createLogger,
@@ -10,6 +11,10 @@ import {
 import { Redis } from "ioredis";
 import { detectEncoders } from "./capabilities/detect-encoders.js";
 import { createConversionWorker } from "./worker.js";
+
+function canRun(binary: string): Promise<boolean> {
+  return new Promise((resolve) => execFile(binary, ["-version"], { timeout: 10_000 }, (error) => resolve(!error)));
+}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadWorkerConfig);
@@ -32,6 +37,10 @@ async function main(): Promise<void> {
     { hardware: config.hardware, encoders: capabilities.encoders, nvenc: capabilities.notes },
     "encoders measured",
   );
+  if (!(await canRun(config.ffprobePath))) {
+    log.fatal({ ffprobe: config.ffprobePath }, "ffprobe cannot be run; install it or set FFPROBE_PATH");
+    process.exit(1);
+  }
 
   // BullMQ workers block on Redis: they need maxRetriesPerRequest null and reconnect forever.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });

@@ -1,4 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -12,7 +22,7 @@ import {
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeClip, probe } from "../../../tests/support/media.js";
+import { eventually, makeClip, probe } from "../../../tests/support/media.js";
 import { type ConversionWorker, createConversionWorker } from "./worker.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -215,6 +225,60 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     expect(Math.max(a.job.processedOn ?? 0, b.job.processedOn ?? 0)).toBeLessThan(
       Math.min(a.job.finishedOn ?? 0, b.job.finishedOn ?? 0),
     );
+  });
+
+  it("fails a start at or past the end of the input as invalid_media", async () => {
+    const { job, state } = await runToEnd(payload({ start: 30 }, { input: "in/clip.mkv", output: "out/late.mp4" }));
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[invalid_media\] start \(30 s\) is at or past the end of the input/);
+    expect(existsSync(path.join(mediaRoot, "out/late.mp4"))).toBe(false);
+  });
+
+  it("removes temporary files that earlier runs of the job left behind", async () => {
+    const data = payload({ duration: 0.5 }, { input: "in/clip.mkv", output: "out/leftover.mp4" });
+    mkdirSync(path.join(mediaRoot, "out"), { recursive: true });
+    const stale = path.join(mediaRoot, "out", `.leftover.mp4.${data.job_id}.deadbeef.partial`);
+    writeFileSync(stale, "half an encode");
+    const { state } = await runToEnd(data);
+    expect(state).toBe("completed");
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it("recognises an output an earlier run of the same job published, instead of failing on it", async () => {
+    const target = path.join(mediaRoot, "out", "mine.mp4");
+    mkdirSync(path.dirname(target), { recursive: true });
+    copyFileSync(path.join(mediaRoot, "in", "clip.mkv"), target);
+    const { ino, size } = statSync(target);
+    const data = {
+      ...payload({}, { input: "in/clip.mkv", output: "out/mine.mp4" }),
+      published: { ino, size, encoder: "libx264" },
+    };
+    const { job, state, logs } = await runToEnd(data);
+    expect(state).toBe("completed");
+    expect(job.returnvalue.result).toMatchObject({ output: "out/mine.mp4", size_bytes: size, video_codec: "h264" });
+    expect(logs.at(-1)).toMatch(/published by an earlier run/);
+  });
+
+  it("hands its running job back when it stops, without spending an attempt", async () => {
+    await makeClip(path.join(mediaRoot, "in", "long.mkv"), { width: 640, height: 360, seconds: 20 });
+    const data = payload({ preset: "hevc" }, { input: "in/long.mkv", output: "out/handed.mp4" });
+    await queue.add("convert", data, { jobId: data.job_id });
+    await eventually(async () => ((await queue.getJob(data.job_id))?.progress ? true : undefined), {
+      what: "job to run",
+    });
+    await worker.close();
+    const job = await queue.getJob(data.job_id);
+    expect(await job?.getState()).toMatch(/^(waiting|prioritized)$/);
+    expect(job?.attemptsMade).toBe(0);
+    expect(readdirSync(path.join(mediaRoot, "out")).filter((f) => f.includes(data.job_id))).toEqual([]);
+
+    worker = startWorker({ workerName: "int-worker-3" });
+    await eventually(async () => ((await job?.getState()) === "completed" ? true : undefined), {
+      timeoutMs: 60_000,
+      what: "the handed-back job to complete on another worker",
+    });
+    // Only the run that finished counts (BullMQ counts a completion as an attempt made).
+    expect((await queue.getJob(data.job_id))?.attemptsMade).toBe(1);
   });
 
   it("heartbeats its measured encoders", async () => {

@@ -8,7 +8,7 @@ import {
 } from "@converter/shared";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
-import { createConvertProcessor } from "./processors/convert-processor.js";
+import { createConvertProcessor, STOP_REASONS } from "./processors/convert-processor.js";
 
 export type ConversionWorkerDeps = {
   connection: Redis;
@@ -52,6 +52,14 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     name: deps.workerName,
     maxStalledCount: deps.maxStalledCount,
   });
+  // A worker that could not renew a job's lock (paused, cut off from Redis)
+  // must stop its ffmpeg: BullMQ will hand the job to another worker.
+  worker.on("lockRenewalFailed", (jobIds) => {
+    for (const id of jobIds) {
+      deps.log.warn({ job_id: id }, "lost the job's lock: stopping its ffmpeg");
+      worker.cancelJob(id, STOP_REASONS.lostLock);
+    }
+  });
   // Connection errors repeat on every reconnect attempt while Redis is down.
   worker.on("error", throttledWarning(deps.log, "worker error (retrying)"));
   worker.on("failed", (job, error) => {
@@ -92,8 +100,8 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     worker,
     async close() {
       clearInterval(timer);
-      // Abort running ffmpeg processes: their jobs fail with a transient error and retry.
-      worker.cancelAllJobs("worker shutting down");
+      // Stop running ffmpeg processes and put their jobs back in the queue (no attempt spent).
+      worker.cancelAllJobs(STOP_REASONS.shutdown);
       await worker.close();
       await deps.connection.del(key).catch(() => undefined);
     },

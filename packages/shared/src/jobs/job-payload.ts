@@ -10,6 +10,8 @@ export const ConvertJobData = z.object({
   options: ResolvedOptions,
   overwrite: z.boolean(),
   request_id: z.string(),
+  /** Set by the worker once the output is in place, so a retry can recognise it (inode and size). */
+  published: z.object({ ino: z.number(), size: z.number(), encoder: z.string().nullable() }).optional(),
 });
 export type ConvertJobData = z.infer<typeof ConvertJobData>;
 

@@ -1,4 +1,5 @@
-import { link, mkdir, rename, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import {
   buildFfmpegArgs,
@@ -13,11 +14,13 @@ import {
   type ResolvedOptions,
   resolveInputPath,
   resolveOutputPath,
+  TEMP_SUFFIX,
   temporaryOutputPath,
+  temporaryPrefix,
 } from "@converter/shared";
-import { type Job, UnrecoverableError } from "bullmq";
+import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
-import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
+import { type MediaInfo, type ProbeOutcome, probeMedia } from "../ffmpeg/probe.js";
 import { ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 
@@ -46,6 +49,8 @@ function transient(code: string, message: string): Error {
 /** Everything one encode needs once the job's paths and encoder are settled. */
 type EncodePlan = {
   job: Job;
+  /** BullMQ's lock token of this run. */
+  token: string | undefined;
   data: ConvertJobData;
   inputPath: string;
   targetPath: string;
@@ -56,13 +61,22 @@ type EncodePlan = {
   jobLog: (line: string) => Promise<unknown>;
 };
 
+/** Why a run is stopped from outside: the worker is stopping, or another worker now owns the job. */
+export const STOP_REASONS = {
+  shutdown: "worker shutting down",
+  lostLock: "the worker lost the job's lock",
+} as const;
+
+/** How long the lock is extended while the finished file is published. */
+const PUBLISH_LOCK_MS = 30_000;
+
 /**
  * Converts one job: re-resolve the paths, choose the encoder, run ffmpeg
  * (with ffprobe alongside) into a temporary file beside the target, read the
  * result back with ffprobe, and move the file into place.
  */
 export function createConvertProcessor(deps: ProcessorDeps) {
-  return async function convert(job: Job, _token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
+  return async function convert(job: Job, token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
     const parsed = ConvertJobData.safeParse(job.data);
     if (!parsed.success) throw permanent("worker_error", "the queued job has an unreadable payload");
     const data = parsed.data;
@@ -74,7 +88,14 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     if (!input.ok) throw permanent(input.error.code, input.error.message);
     const output = await resolveOutputPath(deps.mediaRoot, data.output);
     if (!output.ok) throw permanent(output.error.code, output.error.message);
+    const targetPath = output.value.absolute;
+    // Files of earlier runs of this job (a crashed or stalled worker) are garbage now.
+    await removeTemporaryFiles(targetPath, data.job_id);
+
     if (output.value.exists && !data.overwrite) {
+      // An earlier run may have published the file and died before BullMQ heard of it.
+      const published = await publishedByThisJob(targetPath, data);
+      if (published) return finishedResult(deps, { data, targetPath, jobLog, log }, published.encoder, null);
       throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
     }
     const choice = chooseVideoEncoder(data.options.video_codec, data.options.hardware, deps.hardware, deps.encoders);
@@ -82,43 +103,60 @@ export function createConvertProcessor(deps: ProcessorDeps) {
 
     const plan: EncodePlan = {
       job,
+      token,
       data,
       inputPath: input.value.absolute,
-      targetPath: output.value.absolute,
-      tempPath: temporaryOutputPath(output.value.absolute, data.job_id),
+      targetPath,
+      tempPath: temporaryOutputPath(targetPath, data.job_id, token?.slice(0, 8) ?? randomUUID().slice(0, 8)),
       encoder: choice.encoder,
       signal,
       log,
       jobLog,
     };
-    const outputDir = path.dirname(plan.targetPath);
-    const firstCreatedDir = await mkdir(outputDir, { recursive: true });
+    await mkdir(path.dirname(targetPath), { recursive: true });
     try {
       return await encode(deps, plan);
     } catch (error) {
-      // A failed job leaves neither the target nor the temporary file, nor the folders it made.
+      // A failed run leaves neither the target nor its temporary file.
       await rm(plan.tempPath, { force: true });
-      if (firstCreatedDir) await removeEmptyDirs(outputDir, firstCreatedDir);
-      throw error;
+      if (isExpected(error)) throw error;
+      // Our bug or the machine's trouble: full detail in the worker's log, a
+      // retryable failure without this node's paths for the client.
+      log.error({ err: error }, "unexpected error while converting");
+      throw transient("worker_error", shownPaths(plan, error instanceof Error ? error.message : String(error)));
     }
   };
 }
 
+function isExpected(error: unknown): boolean {
+  return (
+    error instanceof UnrecoverableError ||
+    error instanceof WaitingError ||
+    (error instanceof Error && /^\[[a-z_]+\] /.test(error.message))
+  );
+}
+
+/** Clients see paths relative to MEDIA_ROOT, never this node's layout. */
+function shownPaths(plan: Pick<EncodePlan, "inputPath" | "tempPath" | "targetPath" | "data">, text: string): string {
+  return text
+    .replaceAll(`file:${plan.inputPath}`, plan.data.input)
+    .replaceAll(plan.inputPath, plan.data.input)
+    .replaceAll(`file:${plan.tempPath}`, plan.data.output)
+    .replaceAll(plan.tempPath, plan.data.output)
+    .replaceAll(plan.targetPath, plan.data.output);
+}
+
+type ProbeVerdict = ProbeOutcome | { ok: false; reason: string; broken: true };
+
 async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJobReturn> {
   const { job, data, log, jobLog, signal } = plan;
   const o = data.options;
-  // Clients see paths relative to MEDIA_ROOT, never this node's layout.
-  const shown = (text: string) =>
-    text
-      .replaceAll(`file:${plan.inputPath}`, data.input)
-      .replaceAll(plan.inputPath, data.input)
-      .replaceAll(`file:${plan.tempPath}`, data.output)
-      .replaceAll(plan.tempPath, data.output);
+  const shown = (text: string) => shownPaths(plan, text);
 
   // The arguments do not depend on the probe (streams are mapped with '?'), so
   // ffprobe and ffmpeg start together and the probe's ~60 ms stay off the
-  // dispatch path. The probe still decides: undecodable media fails as
-  // invalid_media, and its duration turns encoded time into a percentage.
+  // dispatch path (ADR 0006). The probe still decides: unusable media fails
+  // as invalid_media, and its duration turns encoded time into a percentage.
   const args = buildFfmpegArgs({
     inputPath: plan.inputPath,
     outputPath: plan.tempPath,
@@ -133,24 +171,35 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
       .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
       .catch((error) => log.warn({ err: error }, "could not report progress"));
 
-  // Stops ffmpeg for the worker's own reasons (bad media) as well as BullMQ's (shutdown).
+  // Stops ffmpeg for the worker's own reasons (bad media) as well as BullMQ's (shutdown, lost lock).
   const stopFfmpeg = new AbortController();
   const forwardAbort = () => stopFfmpeg.abort(signal?.reason);
   signal?.addEventListener("abort", forwardAbort, { once: true });
   if (signal?.aborted) forwardAbort();
 
-  const probing = probeMedia(deps.ffprobePath, plan.inputPath).then((probe) => {
-    const problem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
-    if (problem) {
-      stopFfmpeg.abort(new Error(problem));
-    } else if (probe.ok) {
-      tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
-      void jobLog(
-        `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
-      );
-    }
-    return probe;
-  });
+  const probing: Promise<ProbeVerdict> = probeMedia(deps.ffprobePath, plan.inputPath).then(
+    (probe) => {
+      const problem = probe.ok ? unusableInput(probe.info, o) : probe.reason;
+      if (problem) {
+        stopFfmpeg.abort(new Error(problem));
+      } else if (probe.ok) {
+        tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
+        void jobLog(
+          `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
+        );
+      }
+      return probe;
+    },
+    // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
+    (error: Error) => {
+      stopFfmpeg.abort(error);
+      return {
+        ok: false as const,
+        reason: `ffprobe cannot be run on this worker: ${error.message}`,
+        broken: true as const,
+      };
+    },
+  );
 
   let run: FfmpegOutcome;
   try {
@@ -170,22 +219,18 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
       onStderrLine: (line) => void jobLog(line),
     });
   } catch (error) {
-    throw permanent("ffmpeg_failed", `ffmpeg could not be started: ${(error as Error).message}`);
+    await probing;
+    throw transient("worker_error", `ffmpeg cannot be run on this worker: ${(error as Error).message}`);
   } finally {
     signal?.removeEventListener("abort", forwardAbort);
   }
   const probe = await probing;
   for (const line of run.unloggedTail) await jobLog(line);
 
-  const mediaProblem = probe.ok ? unusableStreams(probe.info, o) : probe.reason;
+  if (!probe.ok && "broken" in probe) throw transient("worker_error", probe.reason);
+  const mediaProblem = probe.ok ? unusableInput(probe.info, o) : probe.reason;
   if (mediaProblem) throw permanent("invalid_media", shown(mediaProblem));
-  if (run.aborted) {
-    const reason = signal?.reason instanceof Error ? signal.reason.message : String(signal?.reason ?? "aborted");
-    await jobLog(`ffmpeg stopped: ${reason}`);
-    log.info({ reason }, "job aborted");
-    // A stopping worker hands the job back; the next attempt starts over.
-    throw transient("worker_error", `the worker stopped the job (${reason}); it will be retried`);
-  }
+  if (run.aborted) await handBack(plan, signal?.reason);
   if (run.exitCode !== 0) {
     const last = shown(run.stderrTail.at(-1) ?? "no output");
     const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
@@ -196,10 +241,65 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   if (!written.ok) {
     throw permanent("ffmpeg_failed", `ffmpeg finished but its output is unreadable: ${shown(written.reason)}`);
   }
-  await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
+  if (written.info.streamCount === 0) throw permanent("ffmpeg_failed", "ffmpeg finished but wrote no audio or video");
 
-  const size = (await stat(plan.targetPath)).size;
-  const info = written.info;
+  // Only the run that still holds the job may publish: a worker that was
+  // paused past its lock must not overwrite the work of the one that took over.
+  if (plan.token) {
+    try {
+      await job.extendLock(plan.token, PUBLISH_LOCK_MS);
+    } catch {
+      throw transient("worker_error", "another worker took the job over; this run's output was discarded");
+    }
+  }
+  await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
+  const published = await stat(plan.targetPath);
+  // Remembered so that a retry after a crash right here recognises the file as its own.
+  await job
+    .updateData({ ...data, published: { ino: published.ino, size: published.size, encoder: plan.encoder } })
+    .catch(() => undefined);
+  return finishedResult(deps, plan, plan.encoder, run.elapsedMs, written.info, published.size);
+}
+
+/**
+ * A run stopped from outside. A stopping worker puts the job back in the
+ * queue without spending one of its attempts; a run that lost its lock just
+ * ends (the job is someone else's now).
+ */
+async function handBack(plan: EncodePlan, reason: unknown): Promise<never> {
+  const why = reason instanceof Error ? reason.message : String(reason ?? "aborted");
+  await plan.jobLog(`ffmpeg stopped: ${why}`);
+  plan.log.info({ reason: why }, "job stopped");
+  if (why === STOP_REASONS.shutdown && plan.token) {
+    let handedBack = false;
+    try {
+      await plan.job.moveToWait(plan.token);
+      handedBack = true;
+    } catch {
+      // Could not hand it back (Redis away): a plain failure retries it instead.
+    }
+    if (handedBack) throw new WaitingError();
+  }
+  throw transient("worker_error", `the worker stopped the job (${why}); it will be retried`);
+}
+
+/** The job's result, read back from the published file with ffprobe. */
+async function finishedResult(
+  deps: ProcessorDeps,
+  plan: Pick<EncodePlan, "data" | "targetPath" | "jobLog" | "log">,
+  encoder: string | null,
+  elapsedMs: number | null,
+  known?: MediaInfo,
+  knownSize?: number,
+): Promise<ConvertJobReturn> {
+  const { data } = plan;
+  let info = known;
+  if (!info) {
+    const probe = await probeMedia(deps.ffprobePath, plan.targetPath);
+    if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
+    info = probe.info;
+  }
+  const size = knownSize ?? (await stat(plan.targetPath)).size;
   const result: JobResult = {
     output: data.output,
     size_bytes: size,
@@ -209,34 +309,51 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     width: info.video?.width ?? null,
     height: info.video?.height ?? null,
   };
-  await jobLog(`completed in ${(run.elapsedMs / 1000).toFixed(2)} s: ${data.output} (${size} bytes)`);
-  log.info({ elapsed_ms: Math.round(run.elapsedMs), size_bytes: size, encoder: plan.encoder }, "job completed");
+  const took = elapsedMs === null ? "(published by an earlier run)" : `in ${(elapsedMs / 1000).toFixed(2)} s`;
+  await plan.jobLog(`completed ${took}: ${data.output} (${size} bytes)`);
+  plan.log.info(
+    { elapsed_ms: elapsedMs === null ? null : Math.round(elapsedMs), size_bytes: size, encoder },
+    "job completed",
+  );
   // An audio-only input through a video preset encoded no video.
-  const encoder = result.video_codec === null ? null : plan.encoder;
-  return { result, encoder, worker: deps.workerName };
+  return { result, encoder: result.video_codec === null ? null : encoder, worker: deps.workerName };
 }
 
-/** Removes the folders a failed job created, deepest first, while they are empty. */
-async function removeEmptyDirs(deepest: string, firstCreated: string): Promise<void> {
-  let dir = deepest;
-  for (;;) {
-    try {
-      await rmdir(dir);
-    } catch {
-      return;
-    }
-    if (dir === firstCreated || path.dirname(dir) === dir) return;
-    dir = path.dirname(dir);
-  }
+/** The output exists and is the very file an earlier run of this job published (same inode and size). */
+async function publishedByThisJob(
+  targetPath: string,
+  data: ConvertJobData,
+): Promise<{ encoder: string | null } | undefined> {
+  if (!data.published) return undefined;
+  const info = await stat(targetPath).catch(() => undefined);
+  if (!info || info.ino !== data.published.ino || info.size !== data.published.size) return undefined;
+  return { encoder: data.published.encoder };
+}
+
+/** Removes every temporary file of this job beside the target (this run's and earlier runs'). */
+async function removeTemporaryFiles(targetPath: string, jobId: string): Promise<void> {
+  const dir = path.dirname(targetPath);
+  const prefix = temporaryPrefix(targetPath, jobId);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX))
+      .map((name) => rm(path.join(dir, name), { force: true })),
+  );
 }
 
 /** Why the input cannot give what the options ask for, or undefined when it can. */
-function unusableStreams(media: MediaInfo, o: ResolvedOptions): string | undefined {
+function unusableInput(media: MediaInfo, o: ResolvedOptions): string | undefined {
   const keepsVideo = o.video_codec !== "none" && media.video !== null;
   const keepsAudio = o.audio_codec !== "none" && media.audio !== null;
-  if (keepsVideo || keepsAudio) return undefined;
-  if (media.streamCount === 0) return "the input has no audio or video stream";
-  return `the input has no ${o.video_codec === "none" ? "audio" : "audio or video"} stream to convert`;
+  if (!keepsVideo && !keepsAudio) {
+    if (media.streamCount === 0) return "the input has no audio or video stream";
+    return `the input has no ${o.video_codec === "none" ? "audio" : "audio or video"} stream to convert`;
+  }
+  if (o.start !== null && media.durationSeconds !== null && o.start >= media.durationSeconds) {
+    return `start (${o.start} s) is at or past the end of the input (${media.durationSeconds.toFixed(2)} s)`;
+  }
+  return undefined;
 }
 
 /** Seconds of output the job will write: the input after `start`, capped by `duration`. */

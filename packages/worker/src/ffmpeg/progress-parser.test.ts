@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ProgressParser, type ProgressSample } from "./progress-parser.js";
-import { ProgressTracker } from "./progress-tracker.js";
+import { expectedDuration, ProgressTracker } from "./progress-tracker.js";
 
 const BLOCK = [
   "frame=120",
@@ -81,5 +81,16 @@ describe("ProgressTracker", () => {
   it("reports no percent or ETA when the duration is unknown", () => {
     const tracker = new ProgressTracker(null, 0);
     expect(tracker.next(sample(5))).toEqual({ percent: 0, fps: 30, speed: 2, eta_seconds: null });
+  });
+});
+
+describe("expectedDuration", () => {
+  it("is the input after start, capped by duration", () => {
+    expect(expectedDuration(10, { start: null, duration: null })).toBe(10);
+    expect(expectedDuration(10, { start: 4, duration: null })).toBe(6);
+    expect(expectedDuration(10, { start: 4, duration: 2 })).toBe(2);
+    expect(expectedDuration(10, { start: 9, duration: 5 })).toBe(1);
+    expect(expectedDuration(null, { start: 1, duration: 5 })).toBe(5);
+    expect(expectedDuration(null, { start: null, duration: null })).toBeNull();
   });
 });

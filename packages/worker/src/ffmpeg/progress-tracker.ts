@@ -1,3 +1,4 @@
+import type { ResolvedOptions } from "@converter/shared";
 import type { ProgressSample } from "./progress-parser.js";
 
 export type ProgressReport = {
@@ -51,4 +52,14 @@ export class ProgressTracker {
       eta_seconds: eta,
     };
   }
+}
+
+/** Seconds of output the job will write: the input after `start`, capped by `duration`. */
+export function expectedDuration(
+  inputSeconds: number | null,
+  o: Pick<ResolvedOptions, "start" | "duration">,
+): number | null {
+  const remaining = inputSeconds !== null ? Math.max(0, inputSeconds - (o.start ?? 0)) : null;
+  if (o.duration === null) return remaining;
+  return remaining !== null ? Math.min(o.duration, remaining) : o.duration;
 }

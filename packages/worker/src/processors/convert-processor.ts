@@ -21,7 +21,7 @@ import {
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import { type MediaInfo, type ProbeOutcome, probeMedia } from "../ffmpeg/probe.js";
-import { ProgressTracker } from "../ffmpeg/progress-tracker.js";
+import { expectedDuration, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 
 export type ProcessorDeps = {
@@ -354,13 +354,6 @@ function unusableInput(media: MediaInfo, o: ResolvedOptions): string | undefined
     return `start (${o.start} s) is at or past the end of the input (${media.durationSeconds.toFixed(2)} s)`;
   }
   return undefined;
-}
-
-/** Seconds of output the job will write: the input after `start`, capped by `duration`. */
-function expectedDuration(inputSeconds: number | null, o: ResolvedOptions): number | null {
-  const remaining = inputSeconds !== null ? Math.max(0, inputSeconds - (o.start ?? 0)) : null;
-  if (o.duration === null) return remaining;
-  return remaining !== null ? Math.min(o.duration, remaining) : o.duration;
 }
 
 /**

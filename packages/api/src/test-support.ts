@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ConvertJobData, createLogger } from "@converter/shared";
+import { type ConvertJobData, type ConvertJobReturn, createLogger } from "@converter/shared";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
 import type { JobQueue } from "./queue/conversion-queue.js";
@@ -20,6 +20,21 @@ export class RecordingQueue implements JobQueue {
     this.added.push({ data, priority });
   }
 }
+
+/** A worker's return value, for tests of what the API does with one. */
+export const sampleReturn: ConvertJobReturn = {
+  result: {
+    output: "o.mp4",
+    size_bytes: 10,
+    duration_seconds: 1,
+    video_codec: "h264",
+    audio_codec: "aac",
+    width: 2,
+    height: 2,
+  },
+  encoder: "libx264",
+  worker: "w",
+};
 
 export const healthyReport: Health = {
   status: "ok",

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
+import { sampleReturn } from "../test-support.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
 import { JobEventsConsumer } from "./job-events-consumer.js";
 import { JobStateSync } from "./job-state-sync.js";
@@ -90,19 +91,6 @@ async function submit(): Promise<string> {
   return id;
 }
 
-const returnValue: ConvertJobReturn = {
-  result: {
-    output: "o.mp4",
-    size_bytes: 10,
-    duration_seconds: 1,
-    video_codec: "h264",
-    audio_codec: "aac",
-    width: 2,
-    height: 2,
-  },
-  encoder: "libx264",
-  worker: "w",
-};
 const progress = (percent: number): JobProgress => ({
   percent,
   fps: 10,
@@ -137,7 +125,7 @@ describe("queue events → SQLite (real Redis)", () => {
       await job.updateProgress(progress(40));
       await eventually(() => (store.get(id)?.progress === 40 ? true : undefined), { what: "progress 40" });
       sawInProgress = store.get(id)?.status === "in_progress";
-      return returnValue;
+      return sampleReturn;
     });
     const job = await settled(id);
     expect(sawInProgress).toBe(true);
@@ -147,7 +135,7 @@ describe("queue events → SQLite (real Redis)", () => {
       attempts: 1,
       encoder: "libx264",
       worker: "w",
-      result: returnValue.result,
+      result: sampleReturn.result,
     });
     expect(job.started_at).not.toBeNull();
     expect(job.finished_at).not.toBeNull();
@@ -172,7 +160,7 @@ describe("queue events → SQLite (real Redis)", () => {
     const id = await submit();
     await startWorker(async (job) => {
       if (job.attemptsMade === 0) throw new Error(formatFailedReason("worker_error", "transient"));
-      return returnValue;
+      return sampleReturn;
     });
     const job = await eventually(() => (store.get(id)?.status === "completed" ? store.get(id) : undefined), {
       timeoutMs: 30_000,
@@ -190,13 +178,13 @@ describe("queue events → SQLite (real Redis)", () => {
     });
     await startWorker(async () => {
       await gate;
-      return returnValue;
+      return sampleReturn;
     });
     await eventually(() => (store.get(id)?.status === "in_progress" ? true : undefined), { what: "job to start" });
     redis.disconnect(); // the events connection stays up; reads of the job fail meanwhile
     release();
     const job = await settled(id);
-    expect(job).toMatchObject({ status: "completed", result: returnValue.result });
+    expect(job).toMatchObject({ status: "completed", result: sampleReturn.result });
     await redis.connect();
   });
 
@@ -214,7 +202,7 @@ describe("reconciliation at start (real Redis)", () => {
     const broken = await submit();
     await startWorker(async (job) => {
       if (job.id === broken) throw new UnrecoverableError(formatFailedReason("ffmpeg_failed", "exit 1"));
-      return returnValue;
+      return sampleReturn;
     });
     await eventually(async () =>
       (await queue.getJobCounts("completed", "failed")).completed === 1 ? true : undefined,
@@ -224,7 +212,7 @@ describe("reconciliation at start (real Redis)", () => {
 
     const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
     expect(report).toMatchObject({ checked: 2, reEnqueued: 0, updated: { completed: 1, failed: 1 } });
-    expect(store.get(done)).toMatchObject({ status: "completed", result: returnValue.result });
+    expect(store.get(done)).toMatchObject({ status: "completed", result: sampleReturn.result });
     expect(store.get(broken)).toMatchObject({ status: "failed", error: { code: "ffmpeg_failed" } });
   });
 

@@ -1,5 +1,6 @@
 import { findPreset } from "@converter/shared";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sampleReturn } from "../test-support.js";
 import { type Db, openDatabase } from "./db.js";
 import { JobStore, LOG_TAIL_LINES } from "./job-store.js";
 import type { NewJobRow } from "./schema.js";
@@ -33,19 +34,6 @@ const progress = (percent: number) => ({
   encoder: "libx264",
   worker: "w1",
 });
-const ret = {
-  result: {
-    output: "o.mp4",
-    size_bytes: 1,
-    duration_seconds: 1,
-    video_codec: "h264",
-    audio_codec: "aac",
-    width: 2,
-    height: 2,
-  },
-  encoder: "libx264",
-  worker: "w1",
-};
 
 describe("JobStore", () => {
   it("keeps progress monotonic and below 100 until completion", () => {
@@ -56,8 +44,8 @@ describe("JobStore", () => {
     expect(store.get("a")).toMatchObject({ status: "in_progress", progress: 40, attempts: 1, encoder: "libx264" });
     store.updateProgress("a", progress(100));
     expect(store.get("a")?.progress).toBe(99.9);
-    store.markCompleted("a", ret, "2026-01-01T00:00:01.000Z", ["cmd"]);
-    expect(store.get("a")).toMatchObject({ status: "completed", progress: 100, result: ret.result });
+    store.markCompleted("a", sampleReturn, "2026-01-01T00:00:01.000Z", ["cmd"]);
+    expect(store.get("a")).toMatchObject({ status: "completed", progress: 100, result: sampleReturn.result });
   });
 
   it("never lets a late event move a finished job", () => {
@@ -66,7 +54,7 @@ describe("JobStore", () => {
     store.updateProgress("a", progress(50));
     store.markActive("a", "2026-01-01T00:00:02.000Z", 2);
     store.markQueued("a");
-    store.markCompleted("a", ret, "2026-01-01T00:00:03.000Z", []);
+    store.markCompleted("a", sampleReturn, "2026-01-01T00:00:03.000Z", []);
     expect(store.get("a")).toMatchObject({ status: "failed", progress: 0, error: { code: "invalid_media" } });
   });
 
@@ -79,7 +67,7 @@ describe("JobStore", () => {
   it("allows one live job per output, and a new one once it finished", () => {
     expect(store.insertIfOutputFree(row("a", "same.mp4"))).toEqual({ ok: true });
     expect(store.insertIfOutputFree(row("b", "same.mp4"))).toEqual({ ok: false, conflictingJobId: "a" });
-    store.markCompleted("a", ret, "2026-01-01T00:00:01.000Z", []);
+    store.markCompleted("a", sampleReturn, "2026-01-01T00:00:01.000Z", []);
     expect(store.insertIfOutputFree(row("c", "same.mp4"))).toEqual({ ok: true });
   });
 

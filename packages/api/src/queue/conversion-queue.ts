@@ -2,6 +2,7 @@ import { type ConvertJobData, type ConvertJobReturn, type JobStatus, ResolvedOpt
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobRow } from "../store/schema.js";
+import { withTimeout } from "../with-timeout.js";
 
 export type ConversionQueue = Queue<ConvertJobData, ConvertJobReturn>;
 
@@ -46,18 +47,12 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
       // added "later" would run although its client was told 503. Refuse now.
       if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
       const adding = queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) });
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("enqueue timed out")), ENQUEUE_TIMEOUT_MS);
-      });
       try {
-        await Promise.race([adding, timeout]);
+        await withTimeout(adding, ENQUEUE_TIMEOUT_MS, "enqueue");
       } catch (error) {
         // The add may still land after the client got its 503: take it back if it does.
         adding.then(() => queue.remove(data.job_id)).catch(() => undefined);
         throw error;
-      } finally {
-        clearTimeout(timer);
       }
     },
   };

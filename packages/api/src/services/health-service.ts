@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { type Logger, workerHeartbeatPattern } from "@converter/shared";
 import type { Redis } from "ioredis";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
+import { withTimeout } from "../with-timeout.js";
 
 const REDIS_TIMEOUT_MS = 1000;
 const FFMPEG_CACHE_MS = 60_000;
@@ -28,16 +29,6 @@ export type Health = {
   /** What an operator should know but does not make the API unready, e.g. no live worker. */
   warnings: string[];
 };
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 /** First line of `ffmpeg -version`, e.g. "5.1.6-0+deb12u1"; null when ffmpeg cannot run. */
 export function readFfmpegVersion(ffmpegPath: string): Promise<string | null> {

@@ -20,7 +20,7 @@ import {
 } from "@converter/shared";
 import { type Job, UnrecoverableError, WaitingError } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
-import { type MediaInfo, type ProbeOutcome, probeMedia } from "../ffmpeg/probe.js";
+import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
 import { expectedDuration, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 
@@ -95,7 +95,11 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     if (output.value.exists && !data.overwrite) {
       // An earlier run may have published the file and died before BullMQ heard of it.
       const published = await publishedByThisJob(targetPath, data);
-      if (published) return finishedResult(deps, { data, targetPath, jobLog, log }, published.encoder, null);
+      if (published) {
+        const probe = await probeMedia(deps.ffprobePath, targetPath);
+        if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
+        return finishedResult(deps, { data, jobLog, log }, published.encoder, null, probe.info, published.size);
+      }
       throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
     }
     const choice = chooseVideoEncoder(data.options.video_codec, data.options.hardware, deps.hardware, deps.encoders);
@@ -146,7 +150,11 @@ function shownPaths(plan: Pick<EncodePlan, "inputPath" | "tempPath" | "targetPat
     .replaceAll(plan.targetPath, plan.data.output);
 }
 
-type ProbeVerdict = ProbeOutcome | { ok: false; reason: string; broken: true };
+/** What the input probe decided, once: usable, unusable media, or a worker that cannot probe. */
+type ProbeVerdict =
+  | { kind: "usable"; info: MediaInfo }
+  | { kind: "unusable"; reason: string }
+  | { kind: "broken"; reason: string };
 
 async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJobReturn> {
   const { job, data, log, jobLog, signal } = plan;
@@ -178,26 +186,23 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   if (signal?.aborted) forwardAbort();
 
   const probing: Promise<ProbeVerdict> = probeMedia(deps.ffprobePath, plan.inputPath).then(
-    (probe) => {
+    (probe): ProbeVerdict => {
       const problem = probe.ok ? unusableInput(probe.info, o) : probe.reason;
-      if (problem) {
-        stopFfmpeg.abort(new Error(problem));
-      } else if (probe.ok) {
-        tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
-        void jobLog(
-          `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
-        );
+      if (problem !== undefined || !probe.ok) {
+        const reason = problem ?? "the input is unreadable";
+        stopFfmpeg.abort(new Error(reason));
+        return { kind: "unusable", reason };
       }
-      return probe;
+      tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
+      void jobLog(
+        `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
+      );
+      return { kind: "usable", info: probe.info };
     },
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
-    (error: Error) => {
+    (error: Error): ProbeVerdict => {
       stopFfmpeg.abort(error);
-      return {
-        ok: false as const,
-        reason: `ffprobe cannot be run on this worker: ${error.message}`,
-        broken: true as const,
-      };
+      return { kind: "broken", reason: `ffprobe cannot be run on this worker: ${error.message}` };
     },
   );
 
@@ -224,12 +229,11 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   } finally {
     signal?.removeEventListener("abort", forwardAbort);
   }
-  const probe = await probing;
+  const verdict = await probing;
   for (const line of run.unloggedTail) await jobLog(line);
 
-  if (!probe.ok && "broken" in probe) throw transient("worker_error", probe.reason);
-  const mediaProblem = probe.ok ? unusableInput(probe.info, o) : probe.reason;
-  if (mediaProblem) throw permanent("invalid_media", shown(mediaProblem));
+  if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
+  if (verdict.kind === "unusable") throw permanent("invalid_media", shown(verdict.reason));
   if (run.aborted) await handBack(plan, signal?.reason);
   if (run.exitCode !== 0) {
     const last = shown(run.stderrTail.at(-1) ?? "no output");
@@ -283,23 +287,16 @@ async function handBack(plan: EncodePlan, reason: unknown): Promise<never> {
   throw transient("worker_error", `the worker stopped the job (${why}); it will be retried`);
 }
 
-/** The job's result, read back from the published file with ffprobe. */
+/** The job's result from the published file's probe, and the log lines that close the run. */
 async function finishedResult(
   deps: ProcessorDeps,
-  plan: Pick<EncodePlan, "data" | "targetPath" | "jobLog" | "log">,
+  plan: Pick<EncodePlan, "data" | "jobLog" | "log">,
   encoder: string | null,
   elapsedMs: number | null,
-  known?: MediaInfo,
-  knownSize?: number,
+  info: MediaInfo,
+  size: number,
 ): Promise<ConvertJobReturn> {
   const { data } = plan;
-  let info = known;
-  if (!info) {
-    const probe = await probeMedia(deps.ffprobePath, plan.targetPath);
-    if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
-    info = probe.info;
-  }
-  const size = knownSize ?? (await stat(plan.targetPath)).size;
   const result: JobResult = {
     output: data.output,
     size_bytes: size,
@@ -323,11 +320,11 @@ async function finishedResult(
 async function publishedByThisJob(
   targetPath: string,
   data: ConvertJobData,
-): Promise<{ encoder: string | null } | undefined> {
+): Promise<{ encoder: string | null; size: number } | undefined> {
   if (!data.published) return undefined;
   const info = await stat(targetPath).catch(() => undefined);
   if (!info || info.ino !== data.published.ino || info.size !== data.published.size) return undefined;
-  return { encoder: data.published.encoder };
+  return { encoder: data.published.encoder, size: info.size };
 }
 
 /** Removes every temporary file of this job beside the target (this run's and earlier runs'). */

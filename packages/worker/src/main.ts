@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import {
   createLogger,
@@ -9,12 +8,8 @@ import {
   throttledWarning,
 } from "@converter/shared";
 import { Redis } from "ioredis";
-import { detectEncoders } from "./capabilities/detect-encoders.js";
+import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
 import { createConversionWorker } from "./worker.js";
-
-function canRun(binary: string): Promise<boolean> {
-  return new Promise((resolve) => execFile(binary, ["-version"], { timeout: 10_000 }, (error) => resolve(!error)));
-}
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadWorkerConfig);

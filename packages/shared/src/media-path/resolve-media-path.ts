@@ -116,7 +116,6 @@ export async function resolveOutputPath(
     existing = await lstat(candidate);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === "ENOTDIR") return invalid("output", `${checked.value} goes through something that is not a folder`);
     if (code !== "ENOENT") return pathErrnoProblem(cause, "output", checked.value);
   }
   if (existing) {

@@ -19,12 +19,16 @@ export const ERROR_CODES = [
   "redis_unavailable",
   "ffmpeg_unavailable",
   "internal_error",
+  "job_finished",
+  "job_not_retryable",
+  "idempotency_mismatch",
   // job errors (in a job's `error`)
   "invalid_media",
   "ffmpeg_failed",
   "gpu_unavailable",
   "cancelled",
   "worker_error",
+  "ffmpeg_stalled",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -35,6 +39,9 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   job_not_found: 404,
   input_not_found: 404,
   output_exists: 409,
+  job_finished: 409,
+  job_not_retryable: 409,
+  idempotency_mismatch: 422,
   payload_too_large: 413,
   validation_failed: 422,
   invalid_path: 422,

@@ -8,3 +8,19 @@ export function workerHeartbeatKey(queueName: string, workerName: string): strin
 export function workerHeartbeatPattern(queueName: string): string {
   return `converter:${queueName}:workers:*`;
 }
+
+/** Channel on which the API tells every worker to stop a job (the message is the job id). */
+export function cancelChannel(queueName: string): string {
+  return `converter:${queueName}:cancel`;
+}
+/**
+ * Durable cancel marker: a worker that missed the message (reconnecting,
+ * picking up a stalled job later) still finds it.
+ */
+export function cancelMarkerKey(queueName: string, jobId: string): string {
+  return `converter:${queueName}:cancel:${jobId}`;
+}
+/** BullMQ queue that delivers webhooks, beside the conversion queue. */
+export function webhookQueueName(queueName: string): string {
+  return `${queueName}-webhooks`;
+}

@@ -92,14 +92,17 @@ export class JobStore {
       .map((r) => r.id);
   }
 
-  /** `attempts` from BullMQ when it could be read, else one more than recorded. */
+  /**
+   * `attempts` from BullMQ when it could be read (counted on from the runs
+   * before the latest retry), else one more than recorded.
+   */
   markActive(id: string, at: string, attempts: number | undefined): void {
     this.db
       .update(jobs)
       .set({
         status: "in_progress",
         startedAt: sql`coalesce(${jobs.startedAt}, ${at})`,
-        attempts: attempts ?? sql`${jobs.attempts} + 1`,
+        attempts: attempts !== undefined ? sql`${jobs.attemptsBase} + ${attempts}` : sql`${jobs.attempts} + 1`,
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
@@ -194,10 +197,21 @@ export function toJobView(row: JobRow): JobView {
     speed: row.speed,
     eta_seconds: row.etaSeconds,
     attempts: row.attempts,
+    retries: row.retries,
     created_at: row.createdAt,
     started_at: row.startedAt,
     finished_at: row.finishedAt,
     error: (row.error as JobError | null) ?? null,
     result: (row.result as JobView["result"]) ?? null,
+    webhook_url: row.webhookUrl,
+    webhook: row.webhookStatus
+      ? {
+          status: row.webhookStatus,
+          attempts: row.webhookAttempts,
+          last_status_code: row.webhookLastStatusCode,
+          last_error: row.webhookLastError,
+          last_attempt_at: row.webhookLastAttemptAt,
+        }
+      : null,
   };
 }

@@ -1,4 +1,4 @@
-import { JOB_STATUSES } from "@converter/shared";
+import { JOB_STATUSES, WEBHOOK_DELIVERY_STATES } from "@converter/shared";
 import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
@@ -25,12 +25,23 @@ export const jobs = sqliteTable(
     speed: real("speed"),
     etaSeconds: real("eta_seconds"),
     attempts: integer("attempts").notNull().default(0),
+    /** Runs started before the latest POST /retry; `attempts` counts on from here. */
+    attemptsBase: integer("attempts_base").notNull().default(0),
+    /** How often a client re-queued the job with POST /jobs/{id}/retry. */
+    retries: integer("retries").notNull().default(0),
+    /** Set when a client asked to cancel the job; the worker's confirmation ends it. */
+    cancelRequestedAt: text("cancel_requested_at"),
     createdAt: text("created_at").notNull(),
     startedAt: text("started_at"),
     finishedAt: text("finished_at"),
     error: text("error", { mode: "json" }),
     result: text("result", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
+    webhookStatus: text("webhook_status", { enum: WEBHOOK_DELIVERY_STATES }),
+    webhookAttempts: integer("webhook_attempts").notNull().default(0),
+    webhookLastStatusCode: integer("webhook_last_status_code"),
+    webhookLastError: text("webhook_last_error"),
+    webhookLastAttemptAt: text("webhook_last_attempt_at"),
   },
   (table) => [
     index("jobs_created_idx").on(table.createdAt, table.id),
@@ -41,3 +52,20 @@ export const jobs = sqliteTable(
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
+
+/**
+ * Idempotency-Key → the job it created (Stripe semantics, kept 24 hours).
+ * `request_hash` is a hash of the canonical request body, so the same key
+ * with a different body is told apart from a repeat.
+ */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    key: text("key").primaryKey(),
+    requestHash: text("request_hash").notNull(),
+    jobId: text("job_id").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (table) => [index("idempotency_created_idx").on(table.createdAt)],
+);
+export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import { boolVar, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 const ApiEnv = z.object({
   PORT: intVar(0, 65535).default(8000),
@@ -9,6 +9,11 @@ const ApiEnv = z.object({
   API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   MAX_QUEUED_JOBS: intVar(1, 10_000_000).default(1000),
   MAX_BODY_BYTES: intVar(1024, 16 * 1024 * 1024).default(64 * 1024),
+  WEBHOOK_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
+  WEBHOOK_ALLOW_PRIVATE: boolVar.default(false),
+  WEBHOOK_TIMEOUT_SECONDS: intVar(1, 300).default(10),
+  WEBHOOK_MAX_ATTEMPTS: intVar(1, 50).default(8),
+  CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
 });
 
 export type ApiConfig = {
@@ -23,6 +28,14 @@ export type ApiConfig = {
   maxBodyBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   ffmpegPath: string;
+  /** Signs webhook deliveries; without it a `webhook_url` is refused. */
+  webhookSecret: string | undefined;
+  /** Lets webhooks reach loopback, private and link-local addresses (tests, closed networks). */
+  webhookAllowPrivate: boolean;
+  webhookTimeoutMs: number;
+  webhookMaxAttempts: number;
+  /** How long DELETE /jobs/{id} waits for the worker running the job to confirm it stopped. */
+  cancelWaitMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -39,5 +52,10 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
+    webhookSecret: e.WEBHOOK_SECRET,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
+    webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+    cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
   };
 }

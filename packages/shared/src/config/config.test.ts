@@ -17,7 +17,22 @@ describe("loadApiConfig", () => {
       maxBodyBytes: 65536,
       logLevel: "info",
       ffmpegPath: "ffmpeg",
+      webhookSecret: undefined,
+      webhookAllowPrivate: false,
+      webhookTimeoutMs: 10_000,
+      webhookMaxAttempts: 8,
+      cancelWaitMs: 10_000,
     });
+  });
+
+  it.each([
+    ["true", true],
+    ["YES", true],
+    ["1", true],
+    ["false", false],
+    ["0", false],
+  ])("reads WEBHOOK_ALLOW_PRIVATE=%s as %s", (value, expected) => {
+    expect(loadApiConfig({ WEBHOOK_ALLOW_PRIVATE: value }).webhookAllowPrivate).toBe(expected);
   });
 
   it("treats empty variables as unset", () => {
@@ -31,6 +46,8 @@ describe("loadApiConfig", () => {
     [{ MAX_QUEUED_JOBS: "0" }, "MAX_QUEUED_JOBS"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ API_KEY: "short" }, "API_KEY"],
+    [{ WEBHOOK_SECRET: "short" }, "WEBHOOK_SECRET"],
+    [{ WEBHOOK_ALLOW_PRIVATE: "maybe" }, "WEBHOOK_ALLOW_PRIVATE"],
   ])("stops on %j with a message naming %s", (env, variable) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -48,7 +65,16 @@ describe("loadApiConfig", () => {
 describe("loadWorkerConfig", () => {
   it("has the documented defaults", () => {
     const config = loadWorkerConfig({});
-    expect(config).toMatchObject({ concurrency: 1, hardware: "auto", ffmpegPath: "ffmpeg", ffprobePath: "ffprobe" });
+    expect(config).toMatchObject({
+      concurrency: 1,
+      hardware: "auto",
+      ffmpegPath: "ffmpeg",
+      ffprobePath: "ffprobe",
+      lockDurationMs: 20_000,
+      stalledIntervalMs: 10_000,
+      stallTimeoutMs: 120_000,
+      shutdownGraceMs: 30_000,
+    });
     expect(config.workerName).toMatch(/.+-\d+$/);
   });
 
@@ -56,6 +82,8 @@ describe("loadWorkerConfig", () => {
     [{ HARDWARE: "tpu" }, "HARDWARE"],
     [{ MAX_CONCURRENT_JOBS: "0" }, "MAX_CONCURRENT_JOBS"],
     [{ WORKER_NAME: "bad name" }, "WORKER_NAME"],
+    [{ STALL_TIMEOUT_SECONDS: "1" }, "STALL_TIMEOUT_SECONDS"],
+    [{ JOB_LOCK_SECONDS: "1" }, "JOB_LOCK_SECONDS"],
   ])("stops on %j naming %s", (env, variable) => {
     expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });

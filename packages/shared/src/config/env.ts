@@ -9,6 +9,14 @@ export type HardwareMode = (typeof HARDWARE_MODES)[number];
 export const intVar = (min: number, max: number) =>
   z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number).pipe(z.number().int().min(min).max(max));
 
+/** A boolean env var: true/false, 1/0, yes/no (any case). */
+export const boolVar = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ["true", "false", "1", "0", "yes", "no"].includes(value), "must be true or false")
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
 export const redisUrlVar = z
   .string()
   .trim()

@@ -12,6 +12,10 @@ const WorkerEnv = z.object({
     .optional(),
   FFPROBE_PATH: z.string().default("ffprobe"),
   STALLED_JOB_RETRIES: intVar(0, 100).default(2),
+  JOB_LOCK_SECONDS: intVar(2, 3600).default(20),
+  STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),
+  STALL_TIMEOUT_SECONDS: intVar(5, 86_400).default(120),
+  SHUTDOWN_GRACE_SECONDS: intVar(0, 86_400).default(30),
 });
 
 export type WorkerConfig = {
@@ -26,6 +30,17 @@ export type WorkerConfig = {
   logLevel: (typeof LOG_LEVELS)[number];
   /** How often BullMQ may hand a stalled job (its worker died) to another worker. */
   maxStalledCount: number;
+  /**
+   * BullMQ's lock on a running job (renewed every half of it) and how often
+   * workers look for jobs whose lock expired: a worker killed mid-job has its
+   * job taken over within about their sum.
+   */
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  /** ffmpeg that reports no progress for this long is killed and its job retried. */
+  stallTimeoutMs: number;
+  /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
+  shutdownGraceMs: number;
 };
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -41,5 +56,9 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     ffprobePath: e.FFPROBE_PATH,
     logLevel: e.LOG_LEVEL,
     maxStalledCount: e.STALLED_JOB_RETRIES,
+    lockDurationMs: e.JOB_LOCK_SECONDS * 1000,
+    stalledIntervalMs: e.STALLED_CHECK_SECONDS * 1000,
+    stallTimeoutMs: e.STALL_TIMEOUT_SECONDS * 1000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

@@ -3,6 +3,21 @@ import { JobError, JobResult } from "./job-payload.js";
 import { JOB_STATUSES } from "./job-status.js";
 import { ResolvedOptions } from "./resolved-options.js";
 
+export const WEBHOOK_DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
+/** Delivery of the job's terminal-state webhook; null until the job ends (or without `webhook_url`). */
+export const WebhookDelivery = z
+  .object({
+    status: z.enum(WEBHOOK_DELIVERY_STATES),
+    attempts: z.number().int(),
+    last_status_code: z.number().int().nullable(),
+    last_error: z.string().nullable(),
+    last_attempt_at: z.string().nullable(),
+  })
+  .meta({ id: "WebhookDelivery" });
+export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
+
 /** A job as the API shows it (shared/DESIGN.md §3.4). */
 export const JobView = z
   .object({
@@ -21,11 +36,14 @@ export const JobView = z
     speed: z.number().nullable(),
     eta_seconds: z.number().nullable(),
     attempts: z.number().int(),
+    retries: z.number().int(),
     created_at: z.string(),
     started_at: z.string().nullable(),
     finished_at: z.string().nullable(),
     error: JobError.nullable(),
     result: JobResult.nullable(),
+    webhook_url: z.string().nullable(),
+    webhook: WebhookDelivery.nullable(),
   })
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;

@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     ffprobePath: config.ffprobePath,
     encoders: capabilities.encoders,
     maxStalledCount: config.maxStalledCount,
+    lockDurationMs: config.lockDurationMs,
+    stalledIntervalMs: config.stalledIntervalMs,
     log,
   });
   await worker.waitUntilReady();

@@ -80,6 +80,8 @@ function startWorker(overrides: Partial<Parameters<typeof createConversionWorker
     ffprobePath: "ffprobe",
     encoders,
     maxStalledCount: 1,
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 30_000,
     log: createLogger({ name: "worker-int", level: "silent" }),
     ...overrides,
   });

@@ -21,6 +21,8 @@ export type ConversionWorkerDeps = {
   ffprobePath: string;
   encoders: Record<string, boolean>;
   maxStalledCount: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
   log: Logger;
   heartbeatIntervalMs?: number;
 };
@@ -51,6 +53,8 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     concurrency: deps.concurrency,
     name: deps.workerName,
     maxStalledCount: deps.maxStalledCount,
+    lockDuration: deps.lockDurationMs,
+    stalledInterval: deps.stalledIntervalMs,
   });
   // A worker that could not renew a job's lock (paused, cut off from Redis)
   // must stop its ffmpeg: BullMQ will hand the job to another worker.

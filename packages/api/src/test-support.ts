@@ -4,20 +4,53 @@ import path from "node:path";
 import { type ConvertJobData, type ConvertJobReturn, createLogger } from "@converter/shared";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
-import type { JobQueue } from "./queue/conversion-queue.js";
+import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 
-/** A queue double for tests whose unit is not the queue: records what was enqueued. */
+/**
+ * A queue double for tests whose unit is not the queue: records what was
+ * enqueued and cancelled. A job is "waiting" once added unless a test marks
+ * it `active` (a worker holds it) or `finished`.
+ */
 export class RecordingQueue implements JobQueue {
   readonly added: { data: ConvertJobData; priority: number }[] = [];
+  readonly cancelMarkers = new Set<string>();
+  readonly states = new Map<string, "waiting" | "active" | "finished">();
   failWith: Error | undefined;
 
   async enqueue(data: ConvertJobData, priority: number): Promise<void> {
     if (this.failWith) throw this.failWith;
     this.added.push({ data, priority });
+    this.states.set(data.job_id, "waiting");
+  }
+
+  async requestCancel(jobId: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.cancelMarkers.add(jobId);
+  }
+
+  async clearCancel(jobId: string): Promise<void> {
+    if (this.failWith) throw this.failWith;
+    this.cancelMarkers.delete(jobId);
+  }
+
+  async removeUnlessActive(jobId: string): Promise<RemoveOutcome> {
+    if (this.failWith) throw this.failWith;
+    const state = this.states.get(jobId);
+    if (state === "active") return "active";
+    if (state === undefined) return "missing";
+    this.states.delete(jobId);
+    return "removed";
+  }
+
+  async requeue(data: ConvertJobData, priority: number): Promise<"queued" | "active"> {
+    if (this.failWith) throw this.failWith;
+    if (this.states.get(data.job_id) === "active") return "active";
+    await this.enqueue(data, priority);
+    return "queued";
   }
 }
 
@@ -49,7 +82,9 @@ export const healthyReport: Health = {
 };
 
 /** An app over an in-memory database and a fresh media root; nothing is shared between tests. */
-export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number } = {}) {
+export function buildTestApp(
+  options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number; cancelWaitMs?: number } = {},
+) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
@@ -61,7 +96,13 @@ export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number;
     config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
-    jobs: new JobService({ store, queue, mediaRoot, maxQueuedJobs: options.maxQueuedJobs ?? 1000 }),
+    jobs: new JobService({
+      store,
+      queue,
+      mediaRoot,
+      maxQueuedJobs: options.maxQueuedJobs ?? 1000,
+      cancelWaitMs: options.cancelWaitMs ?? 300,
+    }),
     health: { check: async () => health },
   };
   return {

@@ -9,6 +9,7 @@ import {
 } from "@converter/shared";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { createConversionWorker } from "./worker.js";
 
 async function main(): Promise<void> {
@@ -54,6 +55,8 @@ async function main(): Promise<void> {
     maxStalledCount: config.maxStalledCount,
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
+    stallTimeoutMs: config.stallTimeoutMs,
+    shutdownGraceMs: config.shutdownGraceMs,
     log,
   });
   await worker.waitUntilReady();
@@ -65,6 +68,14 @@ async function main(): Promise<void> {
       redis: redactUrl(config.redisUrl),
     },
     "worker ready",
+  );
+  // In the background: a large media library must not delay taking jobs.
+  void sweepTemporaryFiles({
+    mediaRoot,
+    isJobRunning: async (jobId) => (await connection.exists(bullLockKey(config.queueName, jobId))) === 1,
+    log,
+  }).catch((error: Error) =>
+    log.warn({ err: error.message }, "temporary-file sweep stopped; it runs again at the next start"),
   );
 
   let stopping = false;

@@ -82,6 +82,8 @@ function startWorker(overrides: Partial<Parameters<typeof createConversionWorker
     maxStalledCount: 1,
     lockDurationMs: 30_000,
     stalledIntervalMs: 30_000,
+    stallTimeoutMs: 60_000,
+    shutdownGraceMs: 0,
     log: createLogger({ name: "worker-int", level: "silent" }),
     ...overrides,
   });

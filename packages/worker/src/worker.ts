@@ -8,6 +8,7 @@ import {
 } from "@converter/shared";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { watchCancelRequests } from "./cancel-watcher.js";
 import { createConvertProcessor, STOP_REASONS } from "./processors/convert-processor.js";
 
 export type ConversionWorkerDeps = {
@@ -23,13 +24,20 @@ export type ConversionWorkerDeps = {
   maxStalledCount: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  stallTimeoutMs: number;
+  /** How long close() lets running jobs finish before it hands them back to the queue. */
+  shutdownGraceMs: number;
   log: Logger;
   heartbeatIntervalMs?: number;
+  cancelPollIntervalMs?: number;
 };
 
 export type ConversionWorker = {
   worker: Worker<ConvertJobData, ConvertJobReturn>;
-  /** Stops taking jobs, stops running ffmpeg processes (their jobs retry elsewhere), and disconnects. */
+  /**
+   * Stops taking jobs, lets running ones finish for the grace period, then
+   * stops their ffmpeg and hands them back to the queue (no attempt spent).
+   */
   close(): Promise<void>;
 };
 
@@ -39,7 +47,18 @@ export type ConversionWorker = {
  * workers and what each can really do.
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
-  const processor = createConvertProcessor({
+  const running = new Set<string>();
+  let worker: Worker<ConvertJobData, ConvertJobReturn> | undefined;
+  const cancels = watchCancelRequests({
+    subscriber: deps.connection.duplicate(),
+    connection: deps.connection,
+    queueName: deps.queueName,
+    activeJobIds: () => running,
+    cancel: (jobId) => worker?.cancelJob(jobId, STOP_REASONS.cancelled),
+    log: deps.log,
+    ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
+  });
+  const convert = createConvertProcessor({
     workerName: deps.workerName,
     mediaRoot: deps.mediaRoot,
     ffmpegPath: deps.ffmpegPath,
@@ -47,8 +66,19 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     hardware: deps.hardware,
     encoders: deps.encoders,
     log: deps.log,
+    stallTimeoutMs: deps.stallTimeoutMs,
+    isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
   });
-  const worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
+  const processor: typeof convert = async (job, token, signal) => {
+    const id = job.id as string;
+    running.add(id);
+    try {
+      return await convert(job, token, signal);
+    } finally {
+      running.delete(id);
+    }
+  };
+  worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
     connection: deps.connection,
     concurrency: deps.concurrency,
     name: deps.workerName,
@@ -61,7 +91,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   worker.on("lockRenewalFailed", (jobIds) => {
     for (const id of jobIds) {
       deps.log.warn({ job_id: id }, "lost the job's lock: stopping its ffmpeg");
-      worker.cancelJob(id, STOP_REASONS.lostLock);
+      worker?.cancelJob(id, STOP_REASONS.lostLock);
     }
   });
   // Connection errors repeat on every reconnect attempt while Redis is down.
@@ -73,15 +103,6 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   const heartbeatMs = deps.heartbeatIntervalMs ?? 10_000;
   const key = workerHeartbeatKey(deps.queueName, deps.workerName);
   const startedAt = new Date().toISOString();
-  let activeJobs = 0;
-  worker.on("active", () => {
-    activeJobs += 1;
-  });
-  const finished = () => {
-    activeJobs = Math.max(0, activeJobs - 1);
-  };
-  worker.on("completed", finished);
-  worker.on("failed", finished);
 
   const beat = async () => {
     const info = {
@@ -89,7 +110,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
       hardware: deps.hardware,
       concurrency: deps.concurrency,
       encoders: deps.encoders,
-      active_jobs: activeJobs,
+      active_jobs: running.size,
       started_at: startedAt,
     };
     await deps.connection.set(key, JSON.stringify(info), "PX", heartbeatMs * 3).catch((error: Error) => {
@@ -100,13 +121,27 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   const timer = setInterval(() => void beat(), heartbeatMs);
   timer.unref();
 
+  const bullWorker = worker;
   return {
-    worker,
+    worker: bullWorker,
     async close() {
       clearInterval(timer);
-      // Stop running ffmpeg processes and put their jobs back in the queue (no attempt spent).
-      worker.cancelAllJobs(STOP_REASONS.shutdown);
-      await worker.close();
+      // close() stops taking jobs at once and resolves when the running ones have ended.
+      const closing = bullWorker.close();
+      if (running.size > 0) {
+        deps.log.info(
+          { jobs: [...running], grace_ms: deps.shutdownGraceMs },
+          "waiting for running jobs before handing them back",
+        );
+      }
+      // Past the grace period: stop ffmpeg and put the jobs back in the queue (no attempt spent).
+      const handBack = setTimeout(() => bullWorker.cancelAllJobs(STOP_REASONS.shutdown), deps.shutdownGraceMs);
+      try {
+        await closing;
+      } finally {
+        clearTimeout(handBack);
+      }
+      await cancels.close();
       await deps.connection.del(key).catch(() => undefined);
     },
   };

@@ -1,4 +1,11 @@
-import { type ConvertJobData, type ConvertJobReturn, type JobStatus, ResolvedOptions } from "@converter/shared";
+import {
+  type ConvertJobData,
+  type ConvertJobReturn,
+  cancelChannel,
+  cancelMarkerKey,
+  type JobStatus,
+  ResolvedOptions,
+} from "@converter/shared";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobRow } from "../store/schema.js";
@@ -6,10 +13,31 @@ import { withTimeout } from "../with-timeout.js";
 
 export type ConversionQueue = Queue<ConvertJobData, ConvertJobReturn>;
 
+/** Where a job stands in BullMQ, as far as cancel and retry care. */
+export type RemoveOutcome = "removed" | "active" | "missing";
+
 /** What the job service needs of the queue; a fake implements it in unit tests. */
 export interface JobQueue {
   enqueue(data: ConvertJobData, priority: number): Promise<void>;
+  /** Leaves the durable cancel marker and tells every worker; throws when Redis is unreachable. */
+  requestCancel(jobId: string): Promise<void>;
+  /** Removes the marker, before a retry. */
+  clearCancel(jobId: string): Promise<void>;
+  /** Removes the job from BullMQ unless a worker holds it now. */
+  removeUnlessActive(jobId: string): Promise<RemoveOutcome>;
+  /**
+   * Queues a finished job again under its id (BullMQ's retry of a failed
+   * job, or a new add when BullMQ no longer has it); "active" when a worker
+   * still holds it.
+   */
+  requeue(data: ConvertJobData, priority: number): Promise<"queued" | "active">;
 }
+
+/**
+ * How long a cancel marker lives: as long as BullMQ keeps failed jobs, so a
+ * stalled job picked up late still finds it.
+ */
+const CANCEL_MARKER_SECONDS = 30 * 24 * 3600;
 
 /** Retention in BullMQ; SQLite keeps the job record for good. */
 const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
@@ -41,11 +69,57 @@ export function toBullPriority(priority: number): number {
 }
 
 export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueue {
-  return {
+  const ensureReady = () => {
+    if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
+  };
+  const jobQueue: JobQueue = {
+    async requeue(data, priority) {
+      ensureReady();
+      const job = await withTimeout(queue.getJob(data.job_id), ENQUEUE_TIMEOUT_MS, "read");
+      if (!job) {
+        await jobQueue.enqueue(data, priority);
+        return "queued";
+      }
+      const state = await withTimeout(job.getState(), ENQUEUE_TIMEOUT_MS, "read");
+      if (state === "active") return "active";
+      if (state === "failed" || state === "completed") {
+        // Retried in place, not removed and added: a removal would read as an operator's cancel.
+        await withTimeout(
+          job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }),
+          ENQUEUE_TIMEOUT_MS,
+          "retry",
+        );
+      }
+      return "queued";
+    },
+    async requestCancel(jobId) {
+      ensureReady();
+      await withTimeout(
+        connection
+          .multi()
+          .set(cancelMarkerKey(queue.name, jobId), new Date().toISOString(), "EX", CANCEL_MARKER_SECONDS)
+          .publish(cancelChannel(queue.name), jobId)
+          .exec(),
+        ENQUEUE_TIMEOUT_MS,
+        "cancel request",
+      );
+    },
+    async clearCancel(jobId) {
+      ensureReady();
+      await withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), ENQUEUE_TIMEOUT_MS, "cancel clear");
+    },
+    async removeUnlessActive(jobId) {
+      ensureReady();
+      // remove() refuses a locked job: one a worker runs now.
+      const removed = await withTimeout(queue.remove(jobId), ENQUEUE_TIMEOUT_MS, "remove");
+      if (removed === 1) return "removed";
+      const job = await withTimeout(queue.getJob(jobId), ENQUEUE_TIMEOUT_MS, "read");
+      return job ? "active" : "missing";
+    },
     async enqueue(data, priority) {
       // BullMQ waits for a connection that is down instead of failing; a job
       // added "later" would run although its client was told 503. Refuse now.
-      if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
+      ensureReady();
       const adding = queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) });
       try {
         await withTimeout(adding, ENQUEUE_TIMEOUT_MS, "enqueue");
@@ -56,6 +130,7 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
       }
     },
   };
+  return jobQueue;
 }
 
 /** The queue payload of a stored job, for re-enqueueing one Redis lost. */

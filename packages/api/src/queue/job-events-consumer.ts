@@ -111,9 +111,16 @@ export class JobEventsConsumer {
     this.events.on("removed", ({ jobId }) =>
       this.serial("removed", jobId, async () => {
         const logs = await sync.logsOf(jobId);
+        // The API removes a queued job it cancels itself; anything else is an operator in Bull Board.
+        const byClient = store.getRow(jobId)?.cancelRequestedAt;
         store.markFailed(
           jobId,
-          { code: "cancelled", message: "the job was removed from the queue by an operator" },
+          {
+            code: "cancelled",
+            message: byClient
+              ? "the job was cancelled by a client request"
+              : "the job was removed from the queue by an operator",
+          },
           new Date().toISOString(),
           logs,
         );

@@ -1,5 +1,5 @@
 import { ConvertRequest, JobView } from "@converter/shared";
-import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { authErrors, errorResponse } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
@@ -13,9 +13,32 @@ const convertRoute = createRoute({
     "Only `input` is required. Paths are relative to MEDIA_ROOT. `preset` defaults to `h264`; `options` override " +
     "the preset field by field. `output` defaults to `converted/<input stem>.<container extension>`.",
   request: {
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .min(1)
+        .max(255)
+        .regex(/^[\x21-\x7e]+$/, "must be 1-255 visible ASCII characters")
+        .optional()
+        .openapi({
+          param: { name: "idempotency-key", in: "header" },
+          description:
+            "Makes the submission safe to repeat for 24 hours: the same key and body give the original job back " +
+            "(200), the same key with another body is refused (422 `idempotency_mismatch`).",
+          example: "3f1c9a52-upload-42",
+        }),
+    }),
     body: { required: true, content: { "application/json": { schema: ConvertRequest } } },
   },
   responses: {
+    200: {
+      description: "A repeat of an earlier submission with the same Idempotency-Key and body: the original job",
+      headers: {
+        Location: { schema: { type: "string" }, description: "/status/{job_id}" },
+        "Idempotent-Replayed": { schema: { type: "string" }, description: "true" },
+      },
+      content: { "application/json": { schema: JobView } },
+    },
     202: {
       description: "Accepted and queued; poll `Location`",
       headers: { Location: { schema: { type: "string" }, description: "/status/{job_id}" } },
@@ -27,7 +50,8 @@ const convertRoute = createRoute({
     409: errorResponse("The output exists and `overwrite` is not true, or a live job writes it (`output_exists`)"),
     413: errorResponse("The body is too large (`payload_too_large`)"),
     422: errorResponse(
-      "Invalid body, path outside MEDIA_ROOT, unknown preset (`validation_failed`, `invalid_path`, `unknown_preset`)",
+      "Invalid body or Idempotency-Key, path outside MEDIA_ROOT, unknown preset, an Idempotency-Key reused with " +
+        "another body (`validation_failed`, `invalid_path`, `unknown_preset`, `idempotency_mismatch`)",
     ),
     429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
     503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not accepted"),
@@ -36,9 +60,14 @@ const convertRoute = createRoute({
 
 export function convertRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(convertRoute, async (c) => {
-    const job = await deps.jobs.submit(c.req.valid("json"), c.get("requestId"));
-    c.get("log").info({ job_id: job.job_id, input: job.input, output: job.output, preset: job.preset }, "job queued");
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const { job, replayed } = await deps.jobs.submitOnce(c.req.valid("json"), c.get("requestId"), idempotencyKey);
     c.header("Location", `/status/${job.job_id}`);
+    if (replayed) {
+      c.header("Idempotent-Replayed", "true");
+      return c.json(job, 200);
+    }
+    c.get("log").info({ job_id: job.job_id, input: job.input, output: job.output, preset: job.preset }, "job queued");
     return c.json(job, 202);
   });
 }

@@ -61,6 +61,48 @@ const logsRoute = createRoute({
   responses: { 200: jsonContent(JobLogs, "Log lines, oldest first"), ...authErrors, ...notFound },
 });
 
+const cancelRoute = createRoute({
+  method: "delete",
+  path: "/jobs/{job_id}",
+  tags: ["jobs"],
+  summary: "Cancel a queued or running job",
+  description:
+    "A queued job is removed and never runs. A running job is stopped on whichever worker holds it: its ffmpeg is " +
+    "killed and its temporary output deleted. The answer comes once the worker confirmed (or after " +
+    "CANCEL_WAIT_SECONDS); the job ends `cancelled` with `error.code: cancelled` either way.",
+  request: { params: JobIdParam },
+  responses: {
+    200: jsonContent(JobView, "The job, now cancelled"),
+    ...authErrors,
+    ...notFound,
+    409: errorResponse("The job already ended (`job_finished`)"),
+    503: errorResponse("Redis is unreachable (`redis_unavailable`); nothing was cancelled"),
+  },
+});
+
+const retryRoute = createRoute({
+  method: "post",
+  path: "/jobs/{job_id}/retry",
+  tags: ["jobs"],
+  summary: "Run a failed or cancelled job again",
+  description: "Same job id and options. `retries` counts these requests; `attempts` counts every run, across retries.",
+  request: { params: JobIdParam },
+  responses: {
+    202: {
+      description: "Queued again; poll `Location`",
+      headers: { Location: { schema: { type: "string" }, description: "/status/{job_id}" } },
+      content: { "application/json": { schema: JobView } },
+    },
+    ...authErrors,
+    ...notFound,
+    409: errorResponse(
+      "The job is not failed or cancelled (`job_not_retryable`), or its output exists or is being written (`output_exists`)",
+    ),
+    429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
+    503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not queued again"),
+  },
+});
+
 export function jobRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(statusRoute, (c) => c.json(deps.jobs.get(c.req.valid("param").job_id), 200))
@@ -69,5 +111,16 @@ export function jobRoutes(deps: AppDeps) {
       const { status, limit, cursor } = c.req.valid("query");
       return c.json(deps.jobs.list({ limit, ...(status ? { status } : {}), ...(cursor ? { cursor } : {}) }), 200);
     })
-    .openapi(logsRoute, (c) => c.json({ logs: deps.jobs.logs(c.req.valid("param").job_id) }, 200));
+    .openapi(logsRoute, (c) => c.json({ logs: deps.jobs.logs(c.req.valid("param").job_id) }, 200))
+    .openapi(cancelRoute, async (c) => {
+      const job = await deps.jobs.cancel(c.req.valid("param").job_id);
+      c.get("log").info({ job_id: job.job_id }, "job cancelled");
+      return c.json(job, 200);
+    })
+    .openapi(retryRoute, async (c) => {
+      const job = await deps.jobs.retry(c.req.valid("param").job_id);
+      c.get("log").info({ job_id: job.job_id, retries: job.retries }, "job queued again");
+      c.header("Location", `/status/${job.job_id}`);
+      return c.json(job, 202);
+    });
 }

@@ -7,15 +7,21 @@ import {
   LIVE_STATUSES,
   ResolvedOptions,
 } from "@converter/shared";
-import { and, count, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
 import { type Cursor, decodeCursor, encodeCursor } from "./cursor.js";
 import type { Db } from "./db.js";
-import { type JobRow, jobs, type NewJobRow } from "./schema.js";
+import { type IdempotencyRow, idempotencyKeys, type JobRow, jobs, type NewJobRow } from "./schema.js";
 
 /** How many of ffmpeg's last log lines a job keeps. */
 export const LOG_TAIL_LINES = 200;
 
 const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
+const RETRYABLE_STATUSES = ["failed", "cancelled"] as const;
+
+export type RetryOutcome =
+  | { ok: true; previous: JobRow }
+  | { ok: false; reason: "missing" | "not_retryable"; status?: JobStatus }
+  | { ok: false; reason: "output_busy"; conflictingJobId: string };
 
 /**
  * All SQL of the API. better-sqlite3 is synchronous, so each method is atomic
@@ -25,8 +31,14 @@ const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  /** Inserts a queued job unless a live job already writes the same output. */
-  insertIfOutputFree(row: NewJobRow): { ok: true } | { ok: false; conflictingJobId: string } {
+  /**
+   * Inserts a queued job unless a live job already writes the same output,
+   * together with the Idempotency-Key that created it, if any.
+   */
+  insertIfOutputFree(
+    row: NewJobRow,
+    idempotency?: { key: string; requestHash: string },
+  ): { ok: true } | { ok: false; conflictingJobId: string } {
     return this.db.transaction((tx) => {
       const clash = tx
         .select({ id: jobs.id })
@@ -35,12 +47,95 @@ export class JobStore {
         .get();
       if (clash) return { ok: false as const, conflictingJobId: clash.id };
       tx.insert(jobs).values(row).run();
+      if (idempotency) {
+        tx.insert(idempotencyKeys)
+          .values({ ...idempotency, jobId: row.id, createdAt: row.createdAt })
+          .onConflictDoUpdate({
+            target: idempotencyKeys.key,
+            set: { requestHash: idempotency.requestHash, jobId: row.id, createdAt: row.createdAt },
+          })
+          .run();
+      }
       return { ok: true as const };
     });
   }
 
+  /** Takes back a submission that never reached the queue, with its idempotency key. */
   delete(id: string): void {
-    this.db.delete(jobs).where(eq(jobs.id, id)).run();
+    this.db.transaction((tx) => {
+      tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, id)).run();
+      tx.delete(jobs).where(eq(jobs.id, id)).run();
+    });
+  }
+
+  /** The job an Idempotency-Key created, unless the key is older than `notBefore`. */
+  findIdempotencyKey(key: string, notBefore: string): IdempotencyRow | undefined {
+    const row = this.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).get();
+    return row && row.createdAt >= notBefore ? row : undefined;
+  }
+
+  purgeIdempotencyKeys(before: string): void {
+    this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
+  }
+
+  markCancelRequested(id: string, at: string): void {
+    this.db
+      .update(jobs)
+      .set({ cancelRequestedAt: sql`coalesce(${jobs.cancelRequestedAt}, ${at})` })
+      .where(and(eq(jobs.id, id), isLive))
+      .run();
+  }
+
+  /**
+   * A failed or cancelled job back to queued, as a new run of the same job:
+   * its attempts so far are kept as the base the next ones count on from.
+   * Refused while another live job writes the same output.
+   */
+  requeueForRetry(id: string): RetryOutcome {
+    return this.db.transaction((tx): RetryOutcome => {
+      const row = tx.select().from(jobs).where(eq(jobs.id, id)).get();
+      if (!row) return { ok: false, reason: "missing" };
+      if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
+        return { ok: false, reason: "not_retryable", status: row.status };
+      }
+      const clash = tx
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.output, row.output), isLive, ne(jobs.id, id)))
+        .get();
+      if (clash) return { ok: false, reason: "output_busy", conflictingJobId: clash.id };
+      tx.update(jobs)
+        .set({
+          status: "queued",
+          progress: 0,
+          fps: null,
+          speed: null,
+          etaSeconds: null,
+          encoder: null,
+          worker: null,
+          startedAt: null,
+          finishedAt: null,
+          error: null,
+          result: null,
+          cancelRequestedAt: null,
+          attemptsBase: row.attempts,
+          retries: row.retries + 1,
+          webhookStatus: null,
+          webhookAttempts: 0,
+          webhookLastStatusCode: null,
+          webhookLastError: null,
+          webhookLastAttemptAt: null,
+        })
+        .where(eq(jobs.id, id))
+        .run();
+      return { ok: true, previous: row };
+    });
+  }
+
+  /** Puts a row back as it was (a retry whose enqueue failed). */
+  restore(row: JobRow): void {
+    const { id, ...rest } = row;
+    this.db.update(jobs).set(rest).where(eq(jobs.id, id)).run();
   }
 
   get(id: string): JobView | undefined {

@@ -190,3 +190,11 @@ export function temporaryPrefix(target: string, jobId: string): string {
 }
 
 export const TEMP_SUFFIX = ".partial";
+
+const TEMPORARY_NAME =
+  /^\..+\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9-]{1,36}\.partial$/;
+
+/** The job id in a temporary output's file name, or undefined when the name is not one of ours. */
+export function jobIdOfTemporaryName(name: string): string | undefined {
+  return TEMPORARY_NAME.exec(name)?.[1];
+}

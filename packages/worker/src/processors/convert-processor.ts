@@ -34,6 +34,15 @@ export type ProcessorDeps = {
   encoders: Record<string, boolean>;
   log: Logger;
   progressIntervalMs?: number;
+  /** ffmpeg that makes no progress for this long is killed and its job retried. */
+  stallTimeoutMs: number;
+  /**
+   * Whether a client asked to cancel the job (the durable marker in Redis).
+   * Read when a run starts and again just before it publishes, so a job
+   * cancelled while nobody ran it never converts and a cancel that raced
+   * the end of an encode never leaves a file behind.
+   */
+  isCancelRequested: (jobId: string) => Promise<boolean>;
 };
 
 /** A permanent failure: no retry, the code travels in the failure reason. */
@@ -65,7 +74,11 @@ type EncodePlan = {
 export const STOP_REASONS = {
   shutdown: "worker shutting down",
   lostLock: "the worker lost the job's lock",
+  cancelled: "cancelled by a client request",
+  stalled: "ffmpeg stopped making progress",
 } as const;
+
+const cancelledError = () => permanent("cancelled", "the job was cancelled by a client request");
 
 /** How long the lock is extended while the finished file is published. */
 const PUBLISH_LOCK_MS = 30_000;
@@ -82,6 +95,10 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     const data = parsed.data;
     const log = deps.log.child({ job_id: data.job_id, request_id: data.request_id, attempt: job.attemptsMade + 1 });
     const jobLog = (line: string) => job.log(line).catch(() => undefined);
+    if (await deps.isCancelRequested(data.job_id)) {
+      await jobLog("cancelled before it started");
+      throw cancelledError();
+    }
 
     // The worker never trusts the queue: paths are resolved again on this node.
     const input = await resolveInputPath(deps.mediaRoot, data.input);
@@ -185,6 +202,24 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   signal?.addEventListener("abort", forwardAbort, { once: true });
   if (signal?.aborted) forwardAbort();
 
+  // A hung ffmpeg (a stuck read from a network share, a wedged GPU) would
+  // otherwise hold the job in_progress forever while its lock stays renewed.
+  let lastAdvanceAt = Date.now();
+  let furthestOutTime = -1;
+  const noteAdvance = (outTime: number | null) => {
+    if (outTime !== null && outTime > furthestOutTime) {
+      furthestOutTime = outTime;
+      lastAdvanceAt = Date.now();
+    }
+  };
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastAdvanceAt >= deps.stallTimeoutMs) stopFfmpeg.abort(STOP_REASONS.stalled);
+    },
+    Math.min(1000, deps.stallTimeoutMs / 4),
+  );
+  watchdog.unref();
+
   const probing: Promise<ProbeVerdict> = probeMedia(deps.ffprobePath, plan.inputPath).then(
     (probe): ProbeVerdict => {
       const problem = probe.ok ? unusableInput(probe.info, o) : probe.reason;
@@ -218,6 +253,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
         void report({ percent: 0, fps: null, speed: null, eta_seconds: null });
       },
       onProgress: (sample) => {
+        noteAdvance(sample.outTimeSeconds);
         const next = tracker.next(sample);
         if (next) void report(next);
       },
@@ -227,6 +263,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     await probing;
     throw transient("worker_error", `ffmpeg cannot be run on this worker: ${(error as Error).message}`);
   } finally {
+    clearInterval(watchdog);
     signal?.removeEventListener("abort", forwardAbort);
   }
   const verdict = await probing;
@@ -234,7 +271,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
 
   if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
   if (verdict.kind === "unusable") throw permanent("invalid_media", shown(verdict.reason));
-  if (run.aborted) await handBack(plan, signal?.reason);
+  if (run.aborted) await stopped(plan, stopFfmpeg.signal.reason, deps.stallTimeoutMs);
   if (run.exitCode !== 0) {
     const last = shown(run.stderrTail.at(-1) ?? "no output");
     const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
@@ -247,6 +284,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   }
   if (written.info.streamCount === 0) throw permanent("ffmpeg_failed", "ffmpeg finished but wrote no audio or video");
 
+  if (await deps.isCancelRequested(data.job_id)) throw cancelledError();
   // Only the run that still holds the job may publish: a worker that was
   // paused past its lock must not overwrite the work of the one that took over.
   if (plan.token) {
@@ -266,14 +304,23 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
 }
 
 /**
- * A run stopped from outside. A stopping worker puts the job back in the
- * queue without spending one of its attempts; a run that lost its lock just
- * ends (the job is someone else's now).
+ * A run stopped before ffmpeg finished. A cancelled job ends for good; a
+ * stalled ffmpeg fails this attempt (BullMQ retries it while attempts are
+ * left); a stopping worker puts the job back in the queue without spending
+ * one of its attempts; a run that lost its lock just ends (the job is
+ * someone else's now).
  */
-async function handBack(plan: EncodePlan, reason: unknown): Promise<never> {
+async function stopped(plan: EncodePlan, reason: unknown, stallTimeoutMs: number): Promise<never> {
   const why = reason instanceof Error ? reason.message : String(reason ?? "aborted");
   await plan.jobLog(`ffmpeg stopped: ${why}`);
   plan.log.info({ reason: why }, "job stopped");
+  if (why === STOP_REASONS.cancelled) throw cancelledError();
+  if (why === STOP_REASONS.stalled) {
+    throw transient(
+      "ffmpeg_stalled",
+      `ffmpeg made no progress for ${Math.round(stallTimeoutMs / 1000)} s and was killed`,
+    );
+  }
   if (why === STOP_REASONS.shutdown && plan.token) {
     let handedBack = false;
     try {

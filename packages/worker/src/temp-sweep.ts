@@ -1,0 +1,60 @@
+import type { Dirent } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { jobIdOfTemporaryName, type Logger } from "@converter/shared";
+
+export type SweepReport = { scannedDirs: number; removed: string[]; kept: string[] };
+
+/**
+ * Removes temporary outputs left by runs that ended without cleaning up (a
+ * worker killed mid-encode, a job failed by the stall limit and never run
+ * again). A file is kept while some worker, on any node, holds its job's
+ * lock: that run is still writing it. Symlinked folders are not followed, so
+ * nothing outside the media root is touched.
+ */
+export async function sweepTemporaryFiles(deps: {
+  mediaRoot: string;
+  isJobRunning: (jobId: string) => Promise<boolean>;
+  log: Logger;
+}): Promise<SweepReport> {
+  const report: SweepReport = { scannedDirs: 0, removed: [], kept: [] };
+  const pending = [deps.mediaRoot];
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      continue; // vanished or unreadable: nothing of ours to remove there
+    }
+    report.scannedDirs += 1;
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        pending.push(full);
+        continue;
+      }
+      if (!entry.isFile()) continue;
+      const jobId = jobIdOfTemporaryName(entry.name);
+      if (!jobId) continue;
+      const shown = path.relative(deps.mediaRoot, full);
+      if (await deps.isJobRunning(jobId)) {
+        report.kept.push(shown);
+        continue;
+      }
+      await rm(full, { force: true });
+      report.removed.push(shown);
+    }
+  }
+  if (report.removed.length > 0 || report.kept.length > 0) {
+    deps.log.info(
+      { removed: report.removed, kept: report.kept, scanned_dirs: report.scannedDirs },
+      "removed temporary outputs of jobs no longer running",
+    );
+  }
+  return report;
+}
+
+/** BullMQ's lock key of a job: it exists exactly while a worker runs the job. */
+export function bullLockKey(queueName: string, jobId: string): string {
+  return `bull:${queueName}:${jobId}:lock`;
+}

@@ -14,6 +14,8 @@ import path from "node:path";
 import {
   type ConvertJobData,
   type ConvertJobReturn,
+  cancelChannel,
+  cancelMarkerKey,
   createLogger,
   findPreset,
   newJobId,
@@ -23,6 +25,8 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../../../tests/support/media.js";
+import { ffmpegPidsOfJob } from "../../../tests/support/proc.js";
+import { bullLockKey } from "./temp-sweep.js";
 import { type ConversionWorker, createConversionWorker } from "./worker.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -288,5 +292,109 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
       name: "int-worker",
       encoders: { libx264: true, h264_nvenc: false },
     });
+  });
+});
+
+describe("job control on the worker (real Redis, real ffmpeg)", () => {
+  const longClip = "in/long-control.mkv";
+  beforeAll(async () => {
+    await makeClip(path.join(mediaRoot, longClip), { width: 640, height: 360, seconds: 30 });
+  });
+
+  async function startRunning(data: ConvertJobData, attempts = 1) {
+    await queue.add("convert", data, { jobId: data.job_id, attempts });
+    await eventually(async () => ((await queue.getJob(data.job_id))?.progress ? true : undefined), {
+      what: "the job to make progress",
+    });
+    expect(ffmpegPidsOfJob(data.job_id)).toHaveLength(1);
+  }
+
+  async function finalState(jobId: string, timeoutMs = 30_000) {
+    await eventually(
+      async () => {
+        const state = await (await queue.getJob(jobId))?.getState();
+        return state === "completed" || state === "failed" ? true : undefined;
+      },
+      { timeoutMs, what: "the job to end" },
+    );
+    const job = await queue.getJob(jobId);
+    if (!job) throw new Error("job vanished");
+    return { job, state: await job.getState(), logs: (await queue.getJobLogs(jobId)).logs };
+  }
+
+  it("stops a running job on a cancel message: ffmpeg killed, no file left, failed as cancelled once", async () => {
+    const data = payload({ preset: "hevc" }, { input: longClip, output: "out/cancel-msg.mp4" });
+    await startRunning(data, 3);
+    // The sweep's notion of "running" is BullMQ's lock.
+    expect(await connection.exists(bullLockKey(queueName, data.job_id))).toBe(1);
+
+    const asked = Date.now();
+    await connection
+      .multi()
+      .set(cancelMarkerKey(queueName, data.job_id), "now")
+      .publish(cancelChannel(queueName), data.job_id)
+      .exec();
+    const { job, state, logs } = await finalState(data.job_id);
+    const tookMs = Date.now() - asked;
+
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(job.attemptsMade).toBe(1);
+    expect(tookMs).toBeLessThan(7000);
+    expect(ffmpegPidsOfJob(data.job_id)).toEqual([]);
+    expect(existsSync(path.join(mediaRoot, "out", "cancel-msg.mp4"))).toBe(false);
+    expect(leftovers(path.join(mediaRoot, "out")).filter((f) => f.includes(data.job_id))).toEqual([]);
+    expect(logs.some((line) => line.includes("cancelled by a client request"))).toBe(true);
+  });
+
+  it("stops a running job on the durable marker alone, when the message was missed", async () => {
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-poll", cancelPollIntervalMs: 200 });
+    const data = payload({ preset: "hevc" }, { input: longClip, output: "out/cancel-marker.mp4" });
+    await startRunning(data);
+    await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
+    const { job, state } = await finalState(data.job_id);
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(ffmpegPidsOfJob(data.job_id)).toEqual([]);
+  });
+
+  it("ends a job cancelled before any worker took it without running ffmpeg", async () => {
+    const data = payload({}, { input: "in/clip.mkv", output: "out/cancel-early.mp4" });
+    await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
+    const { job, state, logs } = await runToEnd(data);
+    expect(state).toBe("failed");
+    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(logs).toEqual(["cancelled before it started"]);
+  });
+
+  it("kills an ffmpeg that stops making progress and runs the job again", async () => {
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-stall", stallTimeoutMs: 1500 });
+    const data = payload({}, { input: longClip, output: "out/stalled.mp4" });
+    await startRunning(data, 2);
+    const [pid] = ffmpegPidsOfJob(data.job_id);
+    // A frozen ffmpeg: alive, holding its files, writing nothing.
+    process.kill(pid as number, "SIGSTOP");
+    const { job, state, logs } = await finalState(data.job_id, 90_000);
+    expect(logs.some((line) => line.includes("ffmpeg stopped making progress"))).toBe(true);
+    expect(state).toBe("completed");
+    expect(job.attemptsMade).toBe(2);
+    expect(() => process.kill(pid as number, 0)).toThrow();
+    expect(leftovers(path.join(mediaRoot, "out")).filter((f) => f.includes(data.job_id))).toEqual([]);
+  });
+
+  it("lets its running job finish within the shutdown grace period", async () => {
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-grace", shutdownGraceMs: 60_000 });
+    const data = payload({}, { input: "in/clip.mkv", output: "out/graceful.mp4" });
+    await queue.add("convert", data, { jobId: data.job_id });
+    await eventually(async () => ((await queue.getJob(data.job_id))?.processedOn ? true : undefined), {
+      what: "the job to start",
+    });
+    await worker.close();
+    const job = await queue.getJob(data.job_id);
+    expect(await job?.getState()).toBe("completed");
+    expect(job?.attemptsMade).toBe(1);
   });
 });

@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createLogger, newJobId, temporaryOutputPath } from "@converter/shared";
+import { afterEach, describe, expect, it } from "vitest";
+import { sweepTemporaryFiles } from "./temp-sweep.js";
+
+const log = createLogger({ name: "sweep-test", level: "silent" });
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), "sweep-")));
+  dirs.push(dir);
+  return dir;
+}
+
+function touch(file: string): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, "half an encode");
+  return file;
+}
+
+describe("sweepTemporaryFiles", () => {
+  it("removes temporary outputs of jobs no worker runs, and keeps those of running jobs", async () => {
+    const root = tempDir();
+    const dead = newJobId();
+    const alive = newJobId();
+    const orphan = touch(temporaryOutputPath(path.join(root, "a", "b", "movie.mp4"), dead, "deadbeef"));
+    const running = touch(temporaryOutputPath(path.join(root, "movie.mkv"), alive, "cafe0001"));
+    const report = await sweepTemporaryFiles({
+      mediaRoot: root,
+      isJobRunning: async (id) => id === alive,
+      log,
+    });
+    expect(existsSync(orphan)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+    expect(report.removed).toEqual([path.relative(root, orphan)]);
+    expect(report.kept).toEqual([path.relative(root, running)]);
+  });
+
+  it.each([
+    "movie.mp4",
+    ".movie.mp4.partial",
+    ".movie.mp4.not-a-job-id.abcd.partial",
+    `movie.mp4.${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}.x.partial`,
+  ])("leaves %s alone: not a name the worker writes", async (name) => {
+    const root = tempDir();
+    const file = touch(path.join(root, name));
+    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, log });
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it("never follows a symlinked folder out of the media root", async () => {
+    const root = tempDir();
+    const outside = tempDir();
+    const victim = touch(temporaryOutputPath(path.join(outside, "x.mp4"), newJobId(), "deadbeef"));
+    symlinkSync(outside, path.join(root, "link"));
+    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, log });
+    expect(existsSync(victim)).toBe(true);
+  });
+});

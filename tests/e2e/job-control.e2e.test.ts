@@ -75,6 +75,7 @@ describe("job control over HTTP (real api and worker processes)", () => {
     const asked = Date.now();
     const res = await deployment.request(`/jobs/${job.job_id}`, { method: "DELETE" });
     const tookMs = Date.now() - asked;
+    console.log(`CANCEL running job: DELETE answered 200 in ${tookMs} ms`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
     // The answer waited for the worker: ffmpeg is already gone.

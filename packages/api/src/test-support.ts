@@ -83,7 +83,13 @@ export const healthyReport: Health = {
 
 /** An app over an in-memory database and a fresh media root; nothing is shared between tests. */
 export function buildTestApp(
-  options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number; cancelWaitMs?: number } = {},
+  options: {
+    apiKey?: string;
+    maxQueuedJobs?: number;
+    maxBodyBytes?: number;
+    cancelWaitMs?: number;
+    now?: () => Date;
+  } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
@@ -102,6 +108,7 @@ export function buildTestApp(
       mediaRoot,
       maxQueuedJobs: options.maxQueuedJobs ?? 1000,
       cancelWaitMs: options.cancelWaitMs ?? 300,
+      ...(options.now ? { now: options.now } : {}),
     }),
     health: { check: async () => health },
   };

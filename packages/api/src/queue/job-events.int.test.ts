@@ -1,3 +1,6 @@
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   type ConvertJobData,
   type ConvertJobReturn,
@@ -11,6 +14,7 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
+import { JobService } from "../services/job-service.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
 import { sampleReturn } from "../test-support.js";
@@ -234,5 +238,75 @@ describe("reconciliation at start (real Redis)", () => {
     const job = await queue.getJob(id);
     expect(job?.data).toMatchObject({ job_id: id, output: `out/${id}.mp4` });
     expect(store.get(id)?.status).toBe("queued");
+  });
+});
+
+describe("cancel and retry through the real queue", () => {
+  let mediaRoot: string;
+  let jobs: JobService;
+  beforeEach(() => {
+    mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "control-int-")));
+    jobs = new JobService({
+      store,
+      queue: bullJobQueue(queue, redis),
+      mediaRoot,
+      maxQueuedJobs: 100,
+      cancelWaitMs: 5000,
+    });
+  });
+  afterEach(() => rmSync(mediaRoot, { recursive: true, force: true }));
+
+  it("cancels a waiting job: removed from BullMQ, recorded as the client's cancel", async () => {
+    await startConsumer();
+    const id = await submit();
+    const job = await jobs.cancel(id);
+    expect(job).toMatchObject({ status: "cancelled", error: { message: "the job was cancelled by a client request" } });
+    expect(await queue.getJob(id)).toBeUndefined();
+    expect(await redis.exists(`converter:${queue.name}:cancel:${id}`)).toBe(1);
+    await consumer?.drain();
+    expect(store.get(id)?.error?.message).toBe("the job was cancelled by a client request");
+  });
+
+  it("retries a failed job in place: same id, attempts counted on, completed by the next run", async () => {
+    await startConsumer();
+    const id = await submit();
+    let runs = 0;
+    await startWorker(async () => {
+      runs += 1;
+      if (runs === 1) throw new UnrecoverableError(formatFailedReason("ffmpeg_failed", "exit 1"));
+      return sampleReturn;
+    });
+    expect(await settled(id)).toMatchObject({ status: "failed", attempts: 1 });
+
+    const queued = await jobs.retry(id);
+    expect(queued).toMatchObject({ status: "queued", retries: 1, error: null });
+    const done = await eventually(() => (store.get(id)?.status === "completed" ? store.get(id) : undefined), {
+      what: "the retried job to complete",
+    });
+    expect(done).toMatchObject({
+      status: "completed",
+      attempts: 2,
+      retries: 1,
+      error: null,
+      result: sampleReturn.result,
+    });
+    expect(runs).toBe(2);
+  });
+
+  it("never enqueues again a lost job whose cancel was requested; records it cancelled", async () => {
+    const id = await submit();
+    store.markCancelRequested(id, new Date().toISOString());
+    await queue.obliterate({ force: true });
+    const report = await reconcileLiveJobs({
+      store,
+      queue,
+      jobQueue: bullJobQueue(queue, redis),
+      sync,
+      log,
+      now: () => Date.now() + MISSING_JOB_GRACE_MS + 1000,
+    });
+    expect(report.reEnqueued).toBe(0);
+    expect(await queue.getJob(id)).toBeUndefined();
+    expect(store.get(id)).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });
   });
 });

@@ -35,6 +35,17 @@ export async function reconcileLiveJobs(deps: {
     if (!job) {
       const row = deps.store.getRow(id);
       if (!row || now - Date.parse(row.createdAt) < MISSING_JOB_GRACE_MS) continue;
+      if (row.cancelRequestedAt) {
+        // A cancel the API did not get to record (it stopped midway): finish it, never run the job again.
+        deps.store.markFailed(
+          id,
+          { code: "cancelled", message: "the job was cancelled by a client request" },
+          new Date(now).toISOString(),
+          undefined,
+        );
+        report.updated.cancelled = (report.updated.cancelled ?? 0) + 1;
+        continue;
+      }
       await deps.jobQueue.enqueue(jobDataFromRow(row), row.priority);
       deps.store.markQueued(id);
       report.reEnqueued += 1;

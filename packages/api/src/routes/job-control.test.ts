@@ -232,6 +232,21 @@ describe("Idempotency-Key on POST /convert", () => {
     expect(ctx.queue.added).toHaveLength(1);
   });
 
+  it("remembers a key for 24 hours, then treats it as new", async () => {
+    let now = Date.parse("2026-11-25T12:00:00Z");
+    ctx = buildTestApp({ now: () => new Date(now) });
+    const first = (await (await post(body, { "idempotency-key": "daily" })).json()) as Job;
+    now += 23 * 3600 * 1000;
+    const replay = await post(body, { "idempotency-key": "daily" });
+    expect(replay.status).toBe(200);
+    expect(((await replay.json()) as Job).job_id).toBe(first.job_id);
+    await cancel(first.job_id); // frees the output for the next submission
+    now += 2 * 3600 * 1000;
+    const fresh = await post({ ...body, priority: 9 }, { "idempotency-key": "daily" });
+    expect(fresh.status).toBe(202);
+    expect(((await fresh.json()) as Job).job_id).not.toBe(first.job_id);
+  });
+
   it("forgets a key whose submission was not accepted", async () => {
     ctx = buildTestApp();
     ctx.queue.failWith = new Error("redis down");

@@ -17,6 +17,7 @@ import {
 } from "@converter/shared";
 import { type JobQueue, jobDataFromRow } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
+import type { JobRow } from "../store/schema.js";
 
 export const DEFAULT_PRIORITY = 5;
 /** What a client is told to wait when the queue is full. */
@@ -236,30 +237,37 @@ export class JobService {
       );
     }
     if (store.countQueued() >= this.deps.maxQueuedJobs) throw queueFullError(this.deps.maxQueuedJobs);
+    const busy = (conflictingJobId: string) =>
+      new AppError("output_exists", `job ${conflictingJobId} is already writing ${current.output}`, {
+        field: "output",
+        job_id: conflictingJobId,
+      });
+    const writer = store.liveJobWriting(current.output);
+    if (writer) throw busy(writer);
 
-    const requeued = store.requeueForRetry(jobId);
-    if (!requeued.ok) {
-      if (requeued.reason === "output_busy") {
-        throw new AppError("output_exists", `job ${requeued.conflictingJobId} is already writing ${current.output}`, {
-          field: "output",
-          job_id: requeued.conflictingJobId,
-        });
-      }
-      // Another retry or a late event got there first.
-      throw new AppError("job_not_retryable", `job ${jobId} is no longer failed or cancelled`);
-    }
-    const previous = requeued.previous;
+    // Redis first, then the record: until the record says queued, a stray
+    // event or reconciliation cannot undo it, and the events of the new run
+    // (which only touch live records) are re-read from BullMQ by the record's
+    // own transition below.
     let outcome: "queued" | "active";
     try {
       await queue.clearCancel(jobId);
-      outcome = await queue.requeue(jobDataFromRow(previous), previous.priority);
+      outcome = await queue.requeue(jobDataFromRow(store.getRow(jobId) as JobRow), current.priority);
     } catch (cause) {
-      store.restore(previous);
       throw new AppError("redis_unavailable", "the job queue is unreachable; the job was not queued again", { cause });
     }
     if (outcome === "active") {
-      store.restore(previous);
       throw new AppError("job_not_retryable", `job ${jobId} is still stopping on a worker; retry in a few seconds`);
+    }
+    const requeued = store.requeueForRetry(jobId);
+    if (!requeued.ok) {
+      if (requeued.reason === "output_busy") {
+        // A submission took the output meanwhile: take the run back.
+        await queue.removeUnlessActive(jobId).catch(() => undefined);
+        throw busy(requeued.conflictingJobId);
+      }
+      // A concurrent retry of the same job got there first.
+      throw new AppError("job_not_retryable", `job ${jobId} is no longer failed or cancelled`);
     }
     return this.get(jobId);
   }

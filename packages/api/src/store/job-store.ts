@@ -78,6 +78,15 @@ export class JobStore {
     this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
   }
 
+  /** The live job that writes this output, if any. */
+  liveJobWriting(output: string): string | undefined {
+    return this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.output, output), isLive))
+      .get()?.id;
+  }
+
   markCancelRequested(id: string, at: string): void {
     this.db
       .update(jobs)
@@ -130,12 +139,6 @@ export class JobStore {
         .run();
       return { ok: true, previous: row };
     });
-  }
-
-  /** Puts a row back as it was (a retry whose enqueue failed). */
-  restore(row: JobRow): void {
-    const { id, ...rest } = row;
-    this.db.update(jobs).set(rest).where(eq(jobs.id, id)).run();
   }
 
   get(id: string): JobView | undefined {

@@ -220,12 +220,14 @@ describe("meta routes", () => {
       "/jobs",
       "/jobs/{job_id}",
       "/jobs/{job_id}/logs",
+      "/jobs/{job_id}/retry",
       "/presets",
     ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }
+    expect(Object.keys(doc.paths["/jobs/{job_id}"] as object).sort()).toEqual(["delete", "get"]);
     const components = doc.components.schemas;
-    for (const name of ["ConvertRequest", "Job", "JobList", "JobLogs", "Error"])
+    for (const name of ["ConvertRequest", "Job", "JobList", "JobLogs", "Error", "WebhookDelivery"])
       expect(components).toHaveProperty(name);
     expect((await ctx.app.request("/docs")).headers.get("content-type")).toMatch(/text\/html/);
   });
@@ -246,6 +248,8 @@ describe("API key", () => {
     for (const guarded of ["/jobs", "/presets", "/status/x", "/jobs/x/logs"]) {
       await expectError(await ctx.app.request(guarded), 401, "unauthorized");
     }
+    await expectError(await ctx.app.request("/jobs/x", { method: "DELETE" }), 401, "unauthorized");
+    await expectError(await ctx.app.request("/jobs/x/retry", { method: "POST" }), 401, "unauthorized");
     await expectError(await post({ input: "incoming/clip.mkv" }), 401, "unauthorized");
     await expectError(await post({ input: "incoming/clip.mkv" }, { "x-api-key": "short" }), 401, "unauthorized");
     await expectError(await post({ input: "incoming/clip.mkv" }, { "x-api-key": `${key}x` }), 401, "unauthorized");

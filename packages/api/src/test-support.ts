@@ -9,6 +9,7 @@ import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
 
 /** A queue double for tests whose unit is not the queue: records what was enqueued. */
 export class RecordingQueue implements JobQueue {
@@ -49,7 +50,9 @@ export const healthyReport: Health = {
 };
 
 /** An app over an in-memory database and a fresh media root; nothing is shared between tests. */
-export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number } = {}) {
+export function buildTestApp(
+  options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number; checkWebhookUrl?: WebhookUrlCheck } = {},
+) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
@@ -61,7 +64,13 @@ export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number;
     config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
-    jobs: new JobService({ store, queue, mediaRoot, maxQueuedJobs: options.maxQueuedJobs ?? 1000 }),
+    jobs: new JobService({
+      store,
+      queue,
+      mediaRoot,
+      maxQueuedJobs: options.maxQueuedJobs ?? 1000,
+      checkWebhookUrl: options.checkWebhookUrl,
+    }),
     health: { check: async () => health },
   };
   return {

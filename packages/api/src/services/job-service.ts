@@ -14,6 +14,7 @@ import {
 } from "@converter/shared";
 import type { JobQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
+import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
 
 export const DEFAULT_PRIORITY = 5;
 /** What a client is told to wait when the queue is full. */
@@ -26,6 +27,8 @@ export type JobServiceDeps = {
   mediaRoot: string;
   maxQueuedJobs: number;
   now?: () => Date;
+  /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
+  checkWebhookUrl?: WebhookUrlCheck;
 };
 
 /** Submission and reading of jobs. Knows nothing of HTTP. */
@@ -37,6 +40,10 @@ export class JobService {
     const resolved = resolveOptions(request.preset, request.options, request.output);
     if (!resolved.ok) throw resolved.error;
     const { preset, options } = resolved.value;
+    if (request.webhook_url && this.deps.checkWebhookUrl) {
+      const problem = await this.deps.checkWebhookUrl(request.webhook_url);
+      if (problem) throw problem;
+    }
 
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;

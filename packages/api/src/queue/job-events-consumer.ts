@@ -117,6 +117,7 @@ export class JobEventsConsumer {
           new Date().toISOString(),
           logs,
         );
+        await sync.finished(jobId);
       }),
     );
   }

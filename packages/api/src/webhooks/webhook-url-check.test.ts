@@ -130,3 +130,19 @@ describe("POST /convert with webhook_url", () => {
     expect(await res?.json()).toMatchObject({ webhook_url: "https://hooks.example.com/converter", webhook: null });
   });
 });
+
+describe("OpenAPI document", () => {
+  it("describes webhook_url: signature, retries and the address rules", async () => {
+    const ctx = buildTestApp();
+    try {
+      const doc = (await (await ctx.app.request("/openapi.json")).json()) as {
+        components: { schemas: { ConvertRequest: { properties: { webhook_url: Record<string, unknown> } } } };
+      };
+      const field = doc.components.schemas.ConvertRequest.properties.webhook_url;
+      expect(field.description).toMatch(/X-Converter-Signature.*WEBHOOK_SECRET.*private/s);
+      expect(field).toMatchObject({ format: "uri", maxLength: 2048, example: "https://hooks.example.com/converter" });
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});

@@ -20,6 +20,9 @@ import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { API_VERSION } from "./version.js";
+import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
+import { WebhookStore } from "./webhooks/webhook-store.js";
+import { createWebhookUrlCheck } from "./webhooks/webhook-url-check.js";
 
 /** How long start-up waits for Redis before serving reads from SQLite alone. */
 const STARTUP_SYNC_WAIT_MS = 5000;
@@ -53,7 +56,25 @@ async function main(): Promise<void> {
 
   const queue = createConversionQueue(redis, config.queueName);
   const jobQueue = bullJobQueue(queue, redis);
-  const sync = new JobStateSync(queue, store, log);
+  // Webhook deliveries run here, beside SQLite, on a queue of their own.
+  const webhookRedis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  webhookRedis.on("error", warnRedis);
+  const webhooks = new WebhookDispatcher({
+    connection: redis,
+    workerConnection: webhookRedis,
+    queueName: config.queueName,
+    store: new WebhookStore(db),
+    log: log.child({ component: "webhooks" }),
+    secret: config.webhookSecret,
+    allowPrivate: config.webhookAllowPrivate,
+    timeoutMs: config.webhookTimeoutMs,
+    maxAttempts: config.webhookMaxAttempts,
+    backoffMs: config.webhookBackoffMs,
+    userAgent: `ffmpeg-converter/${API_VERSION}`,
+  });
+  if (config.webhookAllowPrivate)
+    log.warn("WEBHOOK_ALLOW_PRIVATE is true: webhooks may reach private and loopback addresses");
+  const sync = new JobStateSync(queue, store, log, webhooks);
   const consumer = new JobEventsConsumer({ connection: eventsRedis, queue, store, sync, log, onError: warnRedis });
 
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
@@ -64,9 +85,10 @@ async function main(): Promise<void> {
   // need Redis. When it answers, the server listens only once statuses have
   // caught up; when it does not, reads are served from SQLite meanwhile and
   // the catch-up runs as soon as Redis is back.
-  const reconciler = new Reconciler(() => reconcileLiveJobs({ store, queue, jobQueue, sync, log }), log);
+  const reconciler = new Reconciler(() => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }), log);
   const caughtUp = (async () => {
     await consumer.start();
+    await webhooks.start();
     // The command connection reconnects on its own schedule; reconciling
     // before it is ready would fail at once (it does not queue commands).
     if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
@@ -88,6 +110,11 @@ async function main(): Promise<void> {
       mediaRoot,
       maxQueuedJobs: config.maxQueuedJobs,
       cancelWaitMs: config.cancelWaitMs,
+      webhooks,
+      checkWebhookUrl: createWebhookUrlCheck({
+        secret: config.webhookSecret,
+        allowPrivate: config.webhookAllowPrivate,
+      }),
     }),
     health: new HealthService({ redis, queue, ffmpegPath: config.ffmpegPath, version: API_VERSION, log }),
     queue,
@@ -114,9 +141,11 @@ async function main(): Promise<void> {
     server.close();
     await reconciler.stop();
     await consumer.close().catch(() => undefined);
+    await webhooks.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     redis.disconnect();
     eventsRedis.disconnect();
+    webhookRedis.disconnect();
     db.$client.close();
     log.info("api stopped");
     process.exit(0);

@@ -9,6 +9,7 @@ import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
 
 /**
  * A queue double for tests whose unit is not the queue: records what was
@@ -89,6 +90,7 @@ export function buildTestApp(
     maxBodyBytes?: number;
     cancelWaitMs?: number;
     now?: () => Date;
+    checkWebhookUrl?: WebhookUrlCheck;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -109,6 +111,7 @@ export function buildTestApp(
       maxQueuedJobs: options.maxQueuedJobs ?? 1000,
       cancelWaitMs: options.cancelWaitMs ?? 300,
       ...(options.now ? { now: options.now } : {}),
+      checkWebhookUrl: options.checkWebhookUrl,
     }),
     health: { check: async () => health },
   };

@@ -124,6 +124,7 @@ export class JobEventsConsumer {
           new Date().toISOString(),
           logs,
         );
+        await sync.finished(jobId);
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { ConvertJobReturn, JobProgress, type Logger, parseFailedReason } from "@converter/shared";
 import type { Job } from "bullmq";
 import type { JobStore } from "../store/job-store.js";
+import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
 import type { ConversionQueue } from "./conversion-queue.js";
 
 const iso = (ms: number | undefined) => new Date(ms ?? Date.now()).toISOString();
@@ -15,7 +16,14 @@ export class JobStateSync {
     private readonly queue: ConversionQueue,
     private readonly store: JobStore,
     private readonly log: Logger,
+    /** Told of every terminal transition; absent where webhooks are not delivered (tests). */
+    private readonly webhooks?: WebhookNotifier,
   ) {}
+
+  /** After a terminal transition was written: queue its webhook (never throws, never waits on a receiver). */
+  async finished(jobId: string): Promise<void> {
+    await this.webhooks?.jobFinished(jobId);
+  }
 
   async logsOf(jobId: string): Promise<string[] | undefined> {
     try {
@@ -56,11 +64,13 @@ export class JobStateSync {
         logs,
       );
     }
+    await this.finished(jobId);
   }
 
   async failed(jobId: string, failedReason: string | undefined, finishedOn: number | undefined): Promise<void> {
     const logs = await this.logsOf(jobId);
     this.store.markFailed(jobId, parseFailedReason(failedReason), iso(finishedOn), logs);
+    await this.finished(jobId);
   }
 
   /** Brings one job's row in line with BullMQ's current state of it. */

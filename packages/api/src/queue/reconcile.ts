@@ -3,7 +3,13 @@ import type { JobStore } from "../store/job-store.js";
 import { type ConversionQueue, type JobQueue, jobDataFromRow } from "./conversion-queue.js";
 import type { JobStateSync } from "./job-state-sync.js";
 
-export type ReconcileReport = { checked: number; updated: Record<string, number>; reEnqueued: number };
+export type ReconcileReport = {
+  checked: number;
+  updated: Record<string, number>;
+  reEnqueued: number;
+  /** Webhooks queued that had not been (Redis was down when their job ended). */
+  webhooksQueued?: number;
+};
 
 /**
  * A job younger than this may still be on its way into Redis (a submission
@@ -26,6 +32,7 @@ export async function reconcileLiveJobs(deps: {
   sync: JobStateSync;
   log: Logger;
   now?: () => number;
+  webhooks?: { enqueueMissing(): Promise<number> };
 }): Promise<ReconcileReport> {
   const report: ReconcileReport = { checked: 0, updated: {}, reEnqueued: 0 };
   const now = deps.now?.() ?? Date.now();
@@ -55,6 +62,8 @@ export async function reconcileLiveJobs(deps: {
     const state = await deps.sync.syncFromBull(job);
     report.updated[state] = (report.updated[state] ?? 0) + 1;
   }
+  // After the live jobs: those that turned out finished have just queued theirs.
+  if (deps.webhooks) report.webhooksQueued = await deps.webhooks.enqueueMissing();
   return report;
 }
 
@@ -78,7 +87,8 @@ export class Reconciler {
     this.running = (async () => {
       try {
         const report = await this.run();
-        const changed = report.reEnqueued > 0 || Object.keys(report.updated).length > 0;
+        const changed =
+          report.reEnqueued > 0 || Object.keys(report.updated).length > 0 || (report.webhooksQueued ?? 0) > 0;
         if (changed || reason === "start") this.log.info({ ...report, reason }, "reconciled live jobs with the queue");
       } catch (error) {
         this.log.warn({ err: (error as Error).message, reason }, "reconciliation failed; it runs again later");

@@ -18,6 +18,8 @@ import {
 import { type JobQueue, jobDataFromRow } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
 import type { JobRow } from "../store/schema.js";
+import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
+import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
 
 export const DEFAULT_PRIORITY = 5;
 /** What a client is told to wait when the queue is full. */
@@ -31,7 +33,11 @@ export type JobServiceDeps = {
   maxQueuedJobs: number;
   /** How long a cancel waits for the worker running the job to confirm it stopped. */
   cancelWaitMs?: number;
+  /** Told when this service itself ends a job (a cancel), as the events consumer is for the rest. */
+  webhooks?: WebhookNotifier;
   now?: () => Date;
+  /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
+  checkWebhookUrl?: WebhookUrlCheck;
 };
 
 /** How long an Idempotency-Key is remembered (Stripe's 24 hours). */
@@ -98,6 +104,10 @@ export class JobService {
     const resolved = resolveOptions(request.preset, request.options, request.output);
     if (!resolved.ok) throw resolved.error;
     const { preset, options } = resolved.value;
+    if (request.webhook_url && this.deps.checkWebhookUrl) {
+      const problem = await this.deps.checkWebhookUrl(request.webhook_url);
+      if (problem) throw problem;
+    }
 
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
@@ -206,6 +216,7 @@ export class JobService {
     );
     const after = this.get(jobId);
     if (after.status !== "cancelled") throw finishedError(after);
+    await this.deps.webhooks?.jobFinished(jobId);
     return after;
   }
 

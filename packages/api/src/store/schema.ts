@@ -42,6 +42,8 @@ export const jobs = sqliteTable(
     webhookLastStatusCode: integer("webhook_last_status_code"),
     webhookLastError: text("webhook_last_error"),
     webhookLastAttemptAt: text("webhook_last_attempt_at"),
+    /** The `retries` value of the run whose webhook the webhook_* columns describe; null: none queued yet. */
+    webhookRound: integer("webhook_round"),
   },
   (table) => [
     index("jobs_created_idx").on(table.createdAt, table.id),

@@ -21,6 +21,7 @@ describe("loadApiConfig", () => {
       webhookAllowPrivate: false,
       webhookTimeoutMs: 10_000,
       webhookMaxAttempts: 8,
+      webhookBackoffMs: 10_000,
       cancelWaitMs: 10_000,
     });
   });
@@ -48,6 +49,8 @@ describe("loadApiConfig", () => {
     [{ API_KEY: "short" }, "API_KEY"],
     [{ WEBHOOK_SECRET: "short" }, "WEBHOOK_SECRET"],
     [{ WEBHOOK_ALLOW_PRIVATE: "maybe" }, "WEBHOOK_ALLOW_PRIVATE"],
+    [{ WEBHOOK_MAX_ATTEMPTS: "4" }, "WEBHOOK_MAX_ATTEMPTS"],
+    [{ WEBHOOK_BACKOFF_SECONDS: "1.5" }, "WEBHOOK_BACKOFF_SECONDS"],
   ])("stops on %j with a message naming %s", (env, variable) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

@@ -54,6 +54,15 @@ export const ConvertRequest = z
     webhook_url: z
       .url({ protocol: /^https?$/ })
       .max(2048)
+      .meta({
+        description:
+          "http/https URL that receives a POST with the job JSON when the job ends (completed, failed, cancelled), " +
+          'signed in X-Converter-Signature: "t=<unix>,v1=<hex HMAC-SHA256 of t.body>" with the server\'s ' +
+          "WEBHOOK_SECRET. Retried with exponential backoff; redirects are not followed; delivery state is in the " +
+          "job's `webhook`. Refused (422) when the server has no WEBHOOK_SECRET, or when the host does not resolve " +
+          "or is a loopback, private, link-local or metadata address (unless the server sets WEBHOOK_ALLOW_PRIVATE).",
+        example: "https://hooks.example.com/converter",
+      })
       .optional(),
   })
   .strict()

@@ -9,6 +9,7 @@ import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import type { WebhookNotifier } from "./webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
 
 /**
@@ -91,6 +92,7 @@ export function buildTestApp(
     cancelWaitMs?: number;
     now?: () => Date;
     checkWebhookUrl?: WebhookUrlCheck;
+    webhooks?: WebhookNotifier;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -112,6 +114,7 @@ export function buildTestApp(
       cancelWaitMs: options.cancelWaitMs ?? 300,
       ...(options.now ? { now: options.now } : {}),
       checkWebhookUrl: options.checkWebhookUrl,
+      ...(options.webhooks ? { webhooks: options.webhooks } : {}),
     }),
     health: { check: async () => health },
   };

@@ -44,6 +44,14 @@ describe("DELETE /jobs/{job_id}", () => {
     expect(ctx.queue.cancelMarkers.has(job.job_id)).toBe(true);
   });
 
+  it("tells the webhook notifier about a cancel it records itself", async () => {
+    const finished: string[] = [];
+    ctx = buildTestApp({ webhooks: { jobFinished: async (id) => void finished.push(id) } });
+    const job = await submit();
+    await cancel(job.job_id);
+    expect(finished).toEqual([job.job_id]);
+  });
+
   it("records a running job cancelled once the worker confirms", async () => {
     ctx = buildTestApp({ cancelWaitMs: 5000 });
     const job = await submit();

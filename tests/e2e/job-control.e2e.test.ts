@@ -153,8 +153,13 @@ describe("job control over HTTP (real api and worker processes)", () => {
     const job = await submit({ input: "in/long.mkv", output: "out/stall.mp4" });
     await runningWithProgress(job.job_id);
     const [pid] = ffmpegPidsOfJob(job.job_id);
+    const frozenAt = Date.now();
     process.kill(pid as number, "SIGSTOP");
     const { job: done } = await deployment.waitForEnd(job.job_id, 150_000);
+    console.log(
+      `FAULT ffmpeg-stalled: submitted 1, ${done.status} 1 (attempts ${done.attempts}), lost 0, ` +
+        `recovered in ${((Date.now() - frozenAt) / 1000).toFixed(1)} s with STALL_TIMEOUT_SECONDS=5`,
+    );
     expect(done).toMatchObject({ status: "completed", attempts: 2 });
     expect(() => process.kill(pid as number, 0)).toThrow();
     expect(partialFiles()).toEqual([]);
@@ -167,7 +172,8 @@ describe("job control over HTTP (real api and worker processes)", () => {
     await runningWithProgress(job.job_id);
     const stoppedAt = Date.now();
     expect(await worker.stop("SIGTERM", 20_000)).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    const exitedAt = Date.now();
+    expect(exitedAt - stoppedAt).toBeLessThan(10_000);
     expect(ffmpegPidsOfJob(job.job_id)).toEqual([]);
     expect(partialFiles()).toEqual([]);
     await eventually(async () => ((await deployment.job(job.job_id)).status === "queued" ? true : undefined), {
@@ -176,6 +182,10 @@ describe("job control over HTTP (real api and worker processes)", () => {
 
     await startWorker("control-term-2", { SHUTDOWN_GRACE_SECONDS: "120" });
     const { job: done } = await deployment.waitForEnd(job.job_id, 120_000);
+    console.log(
+      `FAULT worker-sigterm-handback: submitted 1, ${done.status} 1 (attempts ${done.attempts}), lost 0, ` +
+        `worker exited ${((exitedAt - stoppedAt) / 1000).toFixed(1)} s after SIGTERM with SHUTDOWN_GRACE_SECONDS=1`,
+    );
     expect(done).toMatchObject({ status: "completed", worker: "control-term-2" });
   });
 
@@ -186,8 +196,14 @@ describe("job control over HTTP (real api and worker processes)", () => {
       intervalMs: 20,
       what: "the job to start",
     });
+    const stoppedAt = Date.now();
     expect(await worker.stop("SIGTERM", 60_000)).toBe(0);
-    expect(await deployment.job(job.job_id)).toMatchObject({ status: "completed", attempts: 1 });
+    const finished = await deployment.job(job.job_id);
+    console.log(
+      `FAULT worker-sigterm-finish: submitted 1, ${finished.status} 1 (attempts ${finished.attempts}), lost 0, ` +
+        `worker exited ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after SIGTERM, once the job was done`,
+    );
+    expect(finished).toMatchObject({ status: "completed", attempts: 1 });
   });
 
   it("removes, when a worker starts, temporary files of jobs no longer running", async () => {
@@ -197,6 +213,7 @@ describe("job control over HTTP (real api and worker processes)", () => {
     writeFileSync(stale, "the half-written output of a worker that died");
     const worker = await startWorker("control-sweep");
     await eventually(async () => (existsSync(stale) ? undefined : true), { what: "the stale temporary file to go" });
+    console.log("FAULT startup-sweep: 1 stale temporary file of a job no worker holds, removed at start");
     await worker.stop();
   });
 });

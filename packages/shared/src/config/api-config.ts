@@ -14,6 +14,7 @@ const ApiEnv = z.object({
   WEBHOOK_TIMEOUT_SECONDS: intVar(1, 300).default(10),
   WEBHOOK_MAX_ATTEMPTS: intVar(1, 50).default(8),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
+  RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
 });
 
 export type ApiConfig = {
@@ -36,6 +37,12 @@ export type ApiConfig = {
   webhookMaxAttempts: number;
   /** How long DELETE /jobs/{id} waits for the worker running the job to confirm it stopped. */
   cancelWaitMs: number;
+  /**
+   * How often live jobs are compared with BullMQ besides at start and on
+   * every Redis reconnect: the pass that re-enqueues a job Redis lost (a
+   * Redis that came back empty) once it is past its grace period.
+   */
+  reconcileIntervalMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -57,5 +64,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000,
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
   };
 }

@@ -22,6 +22,7 @@ describe("loadApiConfig", () => {
       webhookTimeoutMs: 10_000,
       webhookMaxAttempts: 8,
       cancelWaitMs: 10_000,
+      reconcileIntervalMs: 60_000,
     });
   });
 
@@ -48,6 +49,7 @@ describe("loadApiConfig", () => {
     [{ API_KEY: "short" }, "API_KEY"],
     [{ WEBHOOK_SECRET: "short" }, "WEBHOOK_SECRET"],
     [{ WEBHOOK_ALLOW_PRIVATE: "maybe" }, "WEBHOOK_ALLOW_PRIVATE"],
+    [{ RECONCILE_INTERVAL_SECONDS: "0" }, "RECONCILE_INTERVAL_SECONDS"],
   ])("stops on %j with a message naming %s", (env, variable) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

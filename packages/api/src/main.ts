@@ -85,7 +85,11 @@ async function main(): Promise<void> {
   // need Redis. When it answers, the server listens only once statuses have
   // caught up; when it does not, reads are served from SQLite meanwhile and
   // the catch-up runs as soon as Redis is back.
-  const reconciler = new Reconciler(() => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }), log);
+  const reconciler = new Reconciler(
+    () => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }),
+    log,
+    config.reconcileIntervalMs,
+  );
   const caughtUp = (async () => {
     await consumer.start();
     await webhooks.start();

@@ -16,6 +16,7 @@ const ApiEnv = z.object({
   WEBHOOK_MAX_ATTEMPTS: intVar(5, 50).default(8),
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
+  RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
 });
 
 export type ApiConfig = {
@@ -40,6 +41,12 @@ export type ApiConfig = {
   webhookBackoffMs: number;
   /** How long DELETE /jobs/{id} waits for the worker running the job to confirm it stopped. */
   cancelWaitMs: number;
+  /**
+   * How often live jobs are compared with BullMQ besides at start and on
+   * every Redis reconnect: the pass that re-enqueues a job Redis lost (a
+   * Redis that came back empty) once it is past its grace period.
+   */
+  reconcileIntervalMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -62,5 +69,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     webhookMaxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
     webhookBackoffMs: e.WEBHOOK_BACKOFF_SECONDS * 1000,
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
   };
 }

@@ -23,6 +23,7 @@ describe("loadApiConfig", () => {
       webhookMaxAttempts: 8,
       webhookBackoffMs: 10_000,
       cancelWaitMs: 10_000,
+      reconcileIntervalMs: 60_000,
     });
   });
 
@@ -51,6 +52,7 @@ describe("loadApiConfig", () => {
     [{ WEBHOOK_ALLOW_PRIVATE: "maybe" }, "WEBHOOK_ALLOW_PRIVATE"],
     [{ WEBHOOK_MAX_ATTEMPTS: "4" }, "WEBHOOK_MAX_ATTEMPTS"],
     [{ WEBHOOK_BACKOFF_SECONDS: "1.5" }, "WEBHOOK_BACKOFF_SECONDS"],
+    [{ RECONCILE_INTERVAL_SECONDS: "0" }, "RECONCILE_INTERVAL_SECONDS"],
   ])("stops on %j with a message naming %s", (env, variable) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));

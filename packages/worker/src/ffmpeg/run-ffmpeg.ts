@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { ProgressParser, type ProgressSample } from "./progress-parser.js";
+import { dieWithParentCommand, setprivExecError } from "./spawn-command.js";
 
 export type FfmpegOutcome = {
   exitCode: number | null;
@@ -32,7 +33,8 @@ export type RunFfmpegOptions = {
  * status; callers decide what a failure means. Progress comes from
  * `-progress pipe:1` on stdout, the human log from stderr. An AbortSignal
  * stops it: SIGTERM (ffmpeg finalises and exits), then SIGKILL after the
- * grace period.
+ * grace period. ffmpeg dies with the worker even when the worker is killed
+ * outright (see dieWithParentCommand).
  */
 export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
   const { signal, killGraceMs = 5000, tailLines = 100, liveLines = 100 } = options;
@@ -42,7 +44,8 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       resolve({ exitCode: null, signal: null, aborted: true, stderrTail: [], unloggedTail: [], elapsedMs: 0 });
       return;
     }
-    const child = spawn(options.ffmpegPath, options.args, { stdio: ["ignore", "pipe", "pipe"], shell: false });
+    const command = dieWithParentCommand(options.ffmpegPath, options.args);
+    const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], shell: false });
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
     const lines = new LineSplitter((line) => stderr.add(line));
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
@@ -68,6 +71,13 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(killTimer);
       lines.flush();
+      const execError = command.viaSetpriv
+        ? setprivExecError(options.ffmpegPath, exitCode, stderr.tail()[0])
+        : undefined;
+      if (execError) {
+        reject(execError);
+        return;
+      }
       resolve({
         exitCode,
         signal: exitSignal,

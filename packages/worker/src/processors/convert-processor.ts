@@ -287,10 +287,11 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   if (await deps.isCancelRequested(data.job_id)) throw cancelledError();
   // Only the run that still holds the job may publish: a worker that was
   // paused past its lock must not overwrite the work of the one that took over.
+  // BullMQ's extendLock answers 0, without throwing, when the lock is no
+  // longer this run's (it expired while the worker or Redis was away).
   if (plan.token) {
-    try {
-      await job.extendLock(plan.token, PUBLISH_LOCK_MS);
-    } catch {
+    const held = await job.extendLock(plan.token, PUBLISH_LOCK_MS).catch(() => 0);
+    if (held !== 1) {
       throw transient("worker_error", "another worker took the job over; this run's output was discarded");
     }
   }

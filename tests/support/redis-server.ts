@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort } from "./processes.js";
+
+export type RedisServerOptions = {
+  /** `yes` is the production setting (compose.yaml): queued jobs survive a restart. */
+  appendonly: boolean;
+};
+
+/**
+ * A private redis-server for a fault test: its own free port and data folder,
+ * stopped and started again on the SAME port, so the api and workers that
+ * point at it must reconnect by themselves.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  readonly dir = mkdtempSync(path.join(tmpdir(), "redis-"));
+  readonly output: string[] = [];
+
+  private constructor(
+    readonly port: number,
+    readonly options: RedisServerOptions,
+  ) {}
+
+  static async start(options: RedisServerOptions): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), options);
+    await server.restart();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Starts redis-server (again) on the same port and data folder; resolves once it accepts connections. */
+  async restart(timeoutMs = 15_000): Promise<void> {
+    if (this.running) throw new Error("redis-server is already running");
+    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.dir];
+    args.push("--appendonly", this.options.appendonly ? "yes" : "no");
+    const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("exit", () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error(`redis-server not ready in ${timeoutMs} ms`)), timeoutMs);
+      const onData = (chunk: Buffer) => {
+        this.output.push(chunk.toString("utf8"));
+        // Printed after the AOF (if any) is loaded, when commands are served.
+        if (this.output.join("").includes("Ready to accept connections")) done();
+      };
+      const onExit = () => done(new Error(`redis-server exited at start:\n${this.output.join("")}`));
+      const done = (error?: Error) => {
+        clearTimeout(timer);
+        child.stdout?.off("data", onData);
+        child.off("exit", onExit);
+        this.output.length = 0;
+        if (error) reject(error);
+        else resolve();
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", (chunk: Buffer) => this.output.push(chunk.toString("utf8")));
+      child.once("exit", onExit);
+    });
+  }
+
+  /**
+   * Stops it: SIGTERM is redis' own SHUTDOWN (the AOF is flushed first),
+   * SIGKILL a crash. Resolves once the process is gone and the port is free.
+   */
+  async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): Promise<void> {
+    if (!this.running) return;
+    this.child?.kill(signal);
+    await this.exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop("SIGKILL");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

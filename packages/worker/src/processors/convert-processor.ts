@@ -295,13 +295,17 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
       throw transient("worker_error", "another worker took the job over; this run's output was discarded");
     }
   }
+  // Remembered before the file is published (link and rename keep its inode),
+  // so that a run after a crash between the publish and BullMQ's completion
+  // recognises the file as this job's own instead of failing on it.
+  const staged = await stat(plan.tempPath);
+  try {
+    await job.updateData({ ...data, published: { ino: staged.ino, size: staged.size, encoder: plan.encoder } });
+  } catch {
+    throw transient("worker_error", "could not record the output before publishing it; the job will be retried");
+  }
   await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
-  const published = await stat(plan.targetPath);
-  // Remembered so that a retry after a crash right here recognises the file as its own.
-  await job
-    .updateData({ ...data, published: { ino: published.ino, size: published.size, encoder: plan.encoder } })
-    .catch(() => undefined);
-  return finishedResult(deps, plan, plan.encoder, run.elapsedMs, written.info, published.size);
+  return finishedResult(deps, plan, plan.encoder, run.elapsedMs, written.info, staged.size);
 }
 
 /**

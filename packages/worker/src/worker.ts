@@ -2,6 +2,7 @@ import {
   type ConvertJobData,
   type ConvertJobReturn,
   type HardwareMode,
+  type JobLimits,
   type Logger,
   throttledWarning,
   workerHeartbeatKey,
@@ -22,6 +23,7 @@ export type ConversionWorkerDeps = {
   encoders: Record<string, boolean>;
   maxStalledCount: number;
   log: Logger;
+  limits?: JobLimits;
   heartbeatIntervalMs?: number;
 };
 
@@ -45,6 +47,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     hardware: deps.hardware,
     encoders: deps.encoders,
     log: deps.log,
+    limits: deps.limits,
   });
   const worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
     connection: deps.connection,

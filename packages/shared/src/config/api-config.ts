@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import { intVar, type LOG_LEVELS, maxInputBytesVar, parseEnv, SHARED_ENV } from "./env.js";
 
 const ApiEnv = z.object({
   PORT: intVar(0, 65535).default(8000),
@@ -9,6 +9,7 @@ const ApiEnv = z.object({
   API_KEY: z.string().min(16, "must be at least 16 characters").optional(),
   MAX_QUEUED_JOBS: intVar(1, 10_000_000).default(1000),
   MAX_BODY_BYTES: intVar(1024, 16 * 1024 * 1024).default(64 * 1024),
+  MAX_INPUT_BYTES: maxInputBytesVar,
 });
 
 export type ApiConfig = {
@@ -23,6 +24,8 @@ export type ApiConfig = {
   maxBodyBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   ffmpegPath: string;
+  /** Inputs larger than this are refused at submit (input_too_large). */
+  maxInputBytes: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -39,5 +42,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     maxBodyBytes: e.MAX_BODY_BYTES,
     logLevel: e.LOG_LEVEL,
     ffmpegPath: e.FFMPEG_PATH,
+    maxInputBytes: e.MAX_INPUT_BYTES,
   };
 }

@@ -82,7 +82,13 @@ async function main(): Promise<void> {
     config,
     version: API_VERSION,
     log,
-    jobs: new JobService({ store, queue: jobQueue, mediaRoot, maxQueuedJobs: config.maxQueuedJobs }),
+    jobs: new JobService({
+      store,
+      queue: jobQueue,
+      mediaRoot,
+      maxQueuedJobs: config.maxQueuedJobs,
+      maxInputBytes: config.maxInputBytes,
+    }),
     health: new HealthService({ redis, queue, ffmpegPath: config.ffmpegPath, version: API_VERSION, log }),
     queue,
   });

@@ -49,7 +49,9 @@ export const healthyReport: Health = {
 };
 
 /** An app over an in-memory database and a fresh media root; nothing is shared between tests. */
-export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number } = {}) {
+export function buildTestApp(
+  options: { apiKey?: string; maxQueuedJobs?: number; maxBodyBytes?: number; maxInputBytes?: number } = {},
+) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
@@ -61,7 +63,13 @@ export function buildTestApp(options: { apiKey?: string; maxQueuedJobs?: number;
     config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
-    jobs: new JobService({ store, queue, mediaRoot, maxQueuedJobs: options.maxQueuedJobs ?? 1000 }),
+    jobs: new JobService({
+      store,
+      queue,
+      mediaRoot,
+      maxQueuedJobs: options.maxQueuedJobs ?? 1000,
+      maxInputBytes: options.maxInputBytes,
+    }),
     health: { check: async () => health },
   };
   return {

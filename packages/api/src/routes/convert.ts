@@ -27,7 +27,8 @@ const convertRoute = createRoute({
     409: errorResponse("The output exists and `overwrite` is not true, or a live job writes it (`output_exists`)"),
     413: errorResponse("The body is too large (`payload_too_large`)"),
     422: errorResponse(
-      "Invalid body, path outside MEDIA_ROOT, unknown preset (`validation_failed`, `invalid_path`, `unknown_preset`)",
+      "Invalid body, path outside MEDIA_ROOT, unknown preset, input over MAX_INPUT_BYTES " +
+        "(`validation_failed`, `invalid_path`, `unknown_preset`, `input_too_large`)",
     ),
     429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
     503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not accepted"),

@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import {
   AppError,
@@ -25,6 +26,8 @@ export type JobServiceDeps = {
   /** Real path of MEDIA_ROOT. */
   mediaRoot: string;
   maxQueuedJobs: number;
+  /** MAX_INPUT_BYTES: larger inputs are refused here, before they take a queue slot. */
+  maxInputBytes?: number;
   now?: () => Date;
 };
 
@@ -40,6 +43,7 @@ export class JobService {
 
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
+    await this.checkInputSize(input.value.absolute, input.value.relative);
 
     const wanted =
       request.output ??
@@ -114,6 +118,20 @@ export class JobService {
       });
     }
     return this.get(jobId);
+  }
+
+  private async checkInputSize(absolute: string, shown: string): Promise<void> {
+    const limit = this.deps.maxInputBytes;
+    if (limit === undefined) return;
+    // A file gone since it was resolved is the worker's to report; only a known size is judged here.
+    const size = (await stat(absolute).catch(() => undefined))?.size ?? 0;
+    if (size > limit) {
+      throw new AppError("input_too_large", `${shown} is ${size} bytes; MAX_INPUT_BYTES allows ${limit}`, {
+        field: "input",
+        limit: "MAX_INPUT_BYTES",
+        max_bytes: limit,
+      });
+    }
   }
 
   get(jobId: string): JobView {

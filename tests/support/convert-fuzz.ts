@@ -141,4 +141,3 @@ export const contentTypes = fc.constantFrom(
 /** Header values fetch accepts: visible ASCII and spaces, no CR/LF. */
 export const headerValue = (maxLength: number) =>
   fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength });
-

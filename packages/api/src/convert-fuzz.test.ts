@@ -34,16 +34,14 @@ afterAll(() => {
 
 const expectContractAnswer = (res: Response) => expectAnswer(res, ERROR_CODES);
 
-const convert = (app: App, body: BodyInit | undefined, headers: Record<string, string>) =>
+const convert = (app: App, body: RequestInit["body"], headers: Record<string, string>) =>
   app.app.request("/convert", { method: "POST", headers, body });
 
 describe("POST /convert under fuzzing (fast-check, in process)", () => {
   it("answers arbitrary JSON values within the contract", async () => {
     await fc.assert(
       fc.asyncProperty(fc.jsonValue({ maxDepth: 3 }), async (value) => {
-        await expectContractAnswer(
-          await convert(open, JSON.stringify(value), { "content-type": "application/json" }),
-        );
+        await expectContractAnswer(await convert(open, JSON.stringify(value), { "content-type": "application/json" }));
       }),
       { seed: SEED, numRuns: 300 },
     );

@@ -94,6 +94,14 @@ build() {
   TURBO_TELEMETRY_DISABLED=1 "${PNPM[@]}" exec turbo run build --output-logs=errors-only >&2 || die "build failed"
 }
 
+# The media-fuzzing test mutates files with Debian's zzuf; without it the test
+# falls back to its own seeded bit flipper, so a missing zzuf is not fatal.
+ensure_zzuf() {
+  command -v zzuf >/dev/null && return
+  say "zzuf is missing (media fuzzing): installing it with apt-get"
+  apt_install zzuf || say "could not install zzuf: media fuzzing uses its built-in bit flipper"
+}
+
 # The page tests drive Debian's Chromium through playwright-core (no browser download).
 ensure_chromium() {
   local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"

@@ -68,7 +68,7 @@ describe("submit, convert on the worker, poll (real processes over HTTP)", () =>
     // The log starts with the exact command line, followed by ffmpeg's own output.
     const logs = (await (await deployment.request(`/jobs/${job.job_id}/logs`)).json()) as { logs: string[] };
     expect(logs.logs[0]).toMatch(
-      /^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats -i file:.*movie\.mkv .*scale=w=-2:h=720/,
+      /^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats -protocol_whitelist file -format_whitelist \S+ -max_pixels \d+ -i file:.*movie\.mkv .*scale=w=-2:h=720/,
     );
     expect(logs.logs.some((l) => l.includes("Stream mapping"))).toBe(true);
 

@@ -84,6 +84,11 @@ export class ServiceProcess {
     });
   }
 
+  /** Resolves with the exit code once the process exits on its own. */
+  waitForExit(): Promise<number | null> {
+    return this.exited;
+  }
+
   /** Stops the process (SIGTERM, then SIGKILL) and resolves with its exit code. */
   async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number | null> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;

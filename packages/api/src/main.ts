@@ -119,6 +119,7 @@ async function main(): Promise<void> {
         secret: config.webhookSecret,
         allowPrivate: config.webhookAllowPrivate,
       }),
+      maxInputBytes: config.maxInputBytes,
     }),
     health: new HealthService({ redis, queue, ffmpegPath: config.ffmpegPath, version: API_VERSION, log }),
     queue,

@@ -93,6 +93,7 @@ export function buildTestApp(
     now?: () => Date;
     checkWebhookUrl?: WebhookUrlCheck;
     webhooks?: WebhookNotifier;
+    maxInputBytes?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -115,6 +116,7 @@ export function buildTestApp(
       ...(options.now ? { now: options.now } : {}),
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
+      maxInputBytes: options.maxInputBytes,
     }),
     health: { check: async () => health },
   };

@@ -29,6 +29,11 @@ export const ERROR_CODES = [
   "cancelled",
   "worker_error",
   "ffmpeg_stalled",
+  // hostile-input limits (docs/adr/0007-hostile-input.md): each message names the limit's variable
+  "input_too_large",
+  "input_limit_exceeded",
+  "output_too_large",
+  "job_timeout",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -49,6 +54,7 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   queue_full: 429,
   redis_unavailable: 503,
   ffmpeg_unavailable: 503,
+  input_too_large: 422,
 };
 
 /** The one error type of the project: a stable code plus a message safe to show. */

@@ -4,6 +4,7 @@ export * from "./config/worker-config.js";
 export * from "./errors.js";
 export * from "./ffmpeg-args/build-ffmpeg-args.js";
 export * from "./ffmpeg-args/encoders.js";
+export * from "./ffmpeg-args/input-safety.js";
 export * from "./ids.js";
 export * from "./jobs/convert-request.js";
 export * from "./jobs/job-payload.js";

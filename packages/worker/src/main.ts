@@ -9,6 +9,7 @@ import {
 } from "@converter/shared";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { createConversionWorker } from "./worker.js";
 
@@ -41,6 +42,13 @@ async function main(): Promise<void> {
   // BullMQ workers block on Redis: they need maxRetriesPerRequest null and reconnect forever.
   const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   connection.on("error", throttledWarning(log, "redis connection error (retrying)"));
+  const eviction = await checkEvictionPolicy(connection);
+  if (eviction.ok === false) {
+    log.fatal({ redis: redactUrl(config.redisUrl), maxmemory_policy: eviction.policy }, eviction.message);
+    connection.disconnect();
+    process.exit(78);
+  }
+  if (eviction.ok === "unknown") log.warn({ redis: redactUrl(config.redisUrl) }, eviction.message);
 
   const { worker, close } = createConversionWorker({
     connection,
@@ -58,6 +66,7 @@ async function main(): Promise<void> {
     stallTimeoutMs: config.stallTimeoutMs,
     shutdownGraceMs: config.shutdownGraceMs,
     log,
+    limits: config.limits,
   });
   await worker.waitUntilReady();
   log.info(
@@ -66,6 +75,7 @@ async function main(): Promise<void> {
       concurrency: config.concurrency,
       media_root: mediaRoot,
       redis: redactUrl(config.redisUrl),
+      limits: config.limits,
     },
     "worker ready",
   );

@@ -17,7 +17,9 @@ import {
   cancelChannel,
   cancelMarkerKey,
   createLogger,
+  DEFAULT_JOB_LIMITS,
   findPreset,
+  type JobLimits,
   newJobId,
   type ResolvedOptions,
 } from "@converter/shared";
@@ -396,5 +398,45 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     const job = await queue.getJob(data.job_id);
     expect(await job?.getState()).toBe("completed");
     expect(job?.attemptsMade).toBe(1);
+  });
+});
+
+describe("job limits (real Redis, real ffmpeg)", () => {
+  async function withLimits(limits: Partial<JobLimits>) {
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-limits", limits: { ...DEFAULT_JOB_LIMITS, ...limits } });
+    await worker.worker.waitUntilReady();
+  }
+
+  it.each([
+    [{ maxInputWidth: 300 }, /^\[input_limit_exceeded\] the input's video is 320x240; MAX_INPUT_WIDTH allows 300/],
+    [{ maxInputHeight: 200 }, /^\[input_limit_exceeded\] .*MAX_INPUT_HEIGHT allows 200/],
+    [{ maxInputPixels: 320 * 200 }, /^\[input_limit_exceeded\] .*MAX_INPUT_PIXELS allows 64000/],
+    [{ maxInputDurationSeconds: 1 }, /^\[input_limit_exceeded\] the input lasts 2\.\d s; MAX_INPUT_DURATION_SECONDS/],
+    [{ maxInputStreams: 1 }, /^\[input_limit_exceeded\] the input has 2 streams; MAX_INPUT_STREAMS allows 1/],
+    [{ maxInputBytes: 1000 }, /^\[input_too_large\] the input is \d+ bytes; MAX_INPUT_BYTES allows 1000/],
+    [{ maxOutputBytes: 4096 }, /^\[output_too_large\] the output reached MAX_OUTPUT_BYTES \(4096 bytes\)/],
+  ])("fails a job over %j once, naming the limit, and publishes nothing", async (limits, reason) => {
+    await withLimits(limits);
+    const { job, state } = await runToEnd(payload({}, { input: "in/clip.mkv", output: "out/limited.mp4" }));
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(reason);
+    expect(existsSync(path.join(mediaRoot, "out/limited.mp4"))).toBe(false);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it("kills ffmpeg at JOB_TIMEOUT_SECONDS and fails the job as job_timeout", async () => {
+    await makeClip(path.join(mediaRoot, "in", "slow.mkv"), { width: 640, height: 360, seconds: 20 });
+    await withLimits({ jobTimeoutSeconds: 1 });
+    const started = Date.now();
+    const { job, state } = await runToEnd(
+      payload({ preset: "hevc" }, { input: "in/slow.mkv", output: "out/slow.mp4" }),
+    );
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/^\[job_timeout\] ffmpeg ran longer than JOB_TIMEOUT_SECONDS \(1 s\)/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import {
   type ConvertJobData,
   type ConvertJobReturn,
   type HardwareMode,
+  type JobLimits,
   type Logger,
   throttledWarning,
   workerHeartbeatKey,
@@ -28,6 +29,7 @@ export type ConversionWorkerDeps = {
   /** How long close() lets running jobs finish before it hands them back to the queue. */
   shutdownGraceMs: number;
   log: Logger;
+  limits?: JobLimits;
   heartbeatIntervalMs?: number;
   cancelPollIntervalMs?: number;
 };
@@ -68,6 +70,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     log: deps.log,
     stallTimeoutMs: deps.stallTimeoutMs,
     isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
+    limits: deps.limits,
   });
   const processor: typeof convert = async (job, token, signal) => {
     const id = job.id as string;

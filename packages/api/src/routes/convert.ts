@@ -50,8 +50,9 @@ const convertRoute = createRoute({
     409: errorResponse("The output exists and `overwrite` is not true, or a live job writes it (`output_exists`)"),
     413: errorResponse("The body is too large (`payload_too_large`)"),
     422: errorResponse(
-      "Invalid body or Idempotency-Key, path outside MEDIA_ROOT, unknown preset, an Idempotency-Key reused with " +
-        "another body (`validation_failed`, `invalid_path`, `unknown_preset`, `idempotency_mismatch`)",
+      "Invalid body or Idempotency-Key, path outside MEDIA_ROOT, unknown preset, input over MAX_INPUT_BYTES, an " +
+        "Idempotency-Key reused with another body (`validation_failed`, `invalid_path`, `unknown_preset`, " +
+        "`input_too_large`, `idempotency_mismatch`)",
     ),
     429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
     503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not accepted"),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -35,6 +36,8 @@ export type JobServiceDeps = {
   cancelWaitMs?: number;
   /** Told when this service itself ends a job (a cancel), as the events consumer is for the rest. */
   webhooks?: WebhookNotifier;
+  /** MAX_INPUT_BYTES: larger inputs are refused here, before they take a queue slot. */
+  maxInputBytes?: number;
   now?: () => Date;
   /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
   checkWebhookUrl?: WebhookUrlCheck;
@@ -111,6 +114,7 @@ export class JobService {
 
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
+    await this.checkInputSize(input.value.absolute, input.value.relative);
 
     const wanted =
       request.output ??
@@ -291,6 +295,20 @@ export class JobService {
       job = this.get(jobId);
     }
     return job;
+  }
+
+  private async checkInputSize(absolute: string, shown: string): Promise<void> {
+    const limit = this.deps.maxInputBytes;
+    if (limit === undefined) return;
+    // A file gone since it was resolved is the worker's to report; only a known size is judged here.
+    const size = (await stat(absolute).catch(() => undefined))?.size ?? 0;
+    if (size > limit) {
+      throw new AppError("input_too_large", `${shown} is ${size} bytes; MAX_INPUT_BYTES allows ${limit}`, {
+        field: "input",
+        limit: "MAX_INPUT_BYTES",
+        max_bytes: limit,
+      });
+    }
   }
 
   get(jobId: string): JobView {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boolVar, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import { boolVar, intVar, type LOG_LEVELS, maxInputBytesVar, parseEnv, SHARED_ENV } from "./env.js";
 
 const ApiEnv = z.object({
   PORT: intVar(0, 65535).default(8000),
@@ -17,6 +17,7 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  MAX_INPUT_BYTES: maxInputBytesVar,
 });
 
 export type ApiConfig = {
@@ -47,6 +48,8 @@ export type ApiConfig = {
    * Redis that came back empty) once it is past its grace period.
    */
   reconcileIntervalMs: number;
+  /** Inputs larger than this are refused at submit (input_too_large). */
+  maxInputBytes: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -70,5 +73,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     webhookBackoffMs: e.WEBHOOK_BACKOFF_SECONDS * 1000,
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
+    maxInputBytes: e.MAX_INPUT_BYTES,
   };
 }

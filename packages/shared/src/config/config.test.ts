@@ -24,6 +24,7 @@ describe("loadApiConfig", () => {
       webhookBackoffMs: 10_000,
       cancelWaitMs: 10_000,
       reconcileIntervalMs: 60_000,
+      maxInputBytes: 20 * 1024 ** 3,
     });
   });
 
@@ -53,6 +54,7 @@ describe("loadApiConfig", () => {
     [{ WEBHOOK_MAX_ATTEMPTS: "4" }, "WEBHOOK_MAX_ATTEMPTS"],
     [{ WEBHOOK_BACKOFF_SECONDS: "1.5" }, "WEBHOOK_BACKOFF_SECONDS"],
     [{ RECONCILE_INTERVAL_SECONDS: "0" }, "RECONCILE_INTERVAL_SECONDS"],
+    [{ MAX_INPUT_BYTES: "10GB" }, "MAX_INPUT_BYTES"],
   ])("stops on %j with a message naming %s", (env, variable) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigError);
     expect(() => loadApiConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
@@ -81,6 +83,39 @@ describe("loadWorkerConfig", () => {
       shutdownGraceMs: 30_000,
     });
     expect(config.workerName).toMatch(/.+-\d+$/);
+    expect(config.limits).toEqual({
+      maxInputBytes: 20 * 1024 ** 3,
+      maxInputWidth: 8192,
+      maxInputHeight: 8192,
+      maxInputPixels: 8192 * 4320,
+      maxInputDurationSeconds: 86_400,
+      maxInputStreams: 64,
+      maxOutputBytes: 20 * 1024 ** 3,
+      jobTimeoutSeconds: 21_600,
+    });
+  });
+
+  it("reads every limit from its variable", () => {
+    const config = loadWorkerConfig({
+      MAX_INPUT_BYTES: "1000",
+      MAX_INPUT_WIDTH: "640",
+      MAX_INPUT_HEIGHT: "480",
+      MAX_INPUT_PIXELS: "300000",
+      MAX_INPUT_DURATION_SECONDS: "60",
+      MAX_INPUT_STREAMS: "3",
+      MAX_OUTPUT_BYTES: "2048",
+      JOB_TIMEOUT_SECONDS: "5",
+    });
+    expect(config.limits).toEqual({
+      maxInputBytes: 1000,
+      maxInputWidth: 640,
+      maxInputHeight: 480,
+      maxInputPixels: 300_000,
+      maxInputDurationSeconds: 60,
+      maxInputStreams: 3,
+      maxOutputBytes: 2048,
+      jobTimeoutSeconds: 5,
+    });
   });
 
   it.each([
@@ -89,6 +124,10 @@ describe("loadWorkerConfig", () => {
     [{ WORKER_NAME: "bad name" }, "WORKER_NAME"],
     [{ STALL_TIMEOUT_SECONDS: "1" }, "STALL_TIMEOUT_SECONDS"],
     [{ JOB_LOCK_SECONDS: "1" }, "JOB_LOCK_SECONDS"],
+    [{ MAX_INPUT_WIDTH: "0" }, "MAX_INPUT_WIDTH"],
+    [{ MAX_INPUT_STREAMS: "-1" }, "MAX_INPUT_STREAMS"],
+    [{ JOB_TIMEOUT_SECONDS: "1h" }, "JOB_TIMEOUT_SECONDS"],
+    [{ MAX_OUTPUT_BYTES: "1.5" }, "MAX_OUTPUT_BYTES"],
   ])("stops on %j naming %s", (env, variable) => {
     expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });

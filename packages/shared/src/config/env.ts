@@ -73,3 +73,7 @@ export function loadConfigOrExit<T>(load: (env: Record<string, string | undefine
     throw error;
   }
 }
+
+/** MAX_INPUT_BYTES: read by the API (checked at submit) and by workers (checked again before ffmpeg runs). */
+export const DEFAULT_MAX_INPUT_BYTES = 20 * 1024 ** 3;
+export const maxInputBytesVar = intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES);

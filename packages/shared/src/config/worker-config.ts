@@ -1,6 +1,43 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import { HARDWARE_MODES, type HardwareMode, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import {
+  DEFAULT_MAX_INPUT_BYTES,
+  HARDWARE_MODES,
+  type HardwareMode,
+  intVar,
+  type LOG_LEVELS,
+  maxInputBytesVar,
+  parseEnv,
+  SHARED_ENV,
+} from "./env.js";
+
+/**
+ * What one job may ask of a worker (docs/adr/0007-hostile-input.md). Inputs
+ * come from strangers: these bound the memory, time and disk a single file
+ * can take. Every failure message names the variable that set the limit.
+ */
+export type JobLimits = {
+  maxInputBytes: number;
+  maxInputWidth: number;
+  maxInputHeight: number;
+  maxInputPixels: number;
+  maxInputDurationSeconds: number;
+  maxInputStreams: number;
+  maxOutputBytes: number;
+  jobTimeoutSeconds: number;
+};
+
+/** 8K DCI frames, a day of media, 64 streams, 20 GiB in or out, six hours of ffmpeg. */
+export const DEFAULT_JOB_LIMITS: JobLimits = {
+  maxInputBytes: DEFAULT_MAX_INPUT_BYTES,
+  maxInputWidth: 8192,
+  maxInputHeight: 8192,
+  maxInputPixels: 8192 * 4320,
+  maxInputDurationSeconds: 86_400,
+  maxInputStreams: 64,
+  maxOutputBytes: 20 * 1024 ** 3,
+  jobTimeoutSeconds: 6 * 3600,
+};
 
 const WorkerEnv = z.object({
   ...SHARED_ENV,
@@ -16,6 +53,14 @@ const WorkerEnv = z.object({
   STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),
   STALL_TIMEOUT_SECONDS: intVar(5, 86_400).default(120),
   SHUTDOWN_GRACE_SECONDS: intVar(0, 86_400).default(30),
+  MAX_INPUT_BYTES: maxInputBytesVar,
+  MAX_INPUT_WIDTH: intVar(16, 65_535).default(DEFAULT_JOB_LIMITS.maxInputWidth),
+  MAX_INPUT_HEIGHT: intVar(16, 65_535).default(DEFAULT_JOB_LIMITS.maxInputHeight),
+  MAX_INPUT_PIXELS: intVar(256, 2 ** 31 - 1).default(DEFAULT_JOB_LIMITS.maxInputPixels),
+  MAX_INPUT_DURATION_SECONDS: intVar(1, 86_400 * 365).default(DEFAULT_JOB_LIMITS.maxInputDurationSeconds),
+  MAX_INPUT_STREAMS: intVar(1, 10_000).default(DEFAULT_JOB_LIMITS.maxInputStreams),
+  MAX_OUTPUT_BYTES: intVar(1024, Number.MAX_SAFE_INTEGER).default(DEFAULT_JOB_LIMITS.maxOutputBytes),
+  JOB_TIMEOUT_SECONDS: intVar(1, 86_400 * 7).default(DEFAULT_JOB_LIMITS.jobTimeoutSeconds),
 });
 
 export type WorkerConfig = {
@@ -41,6 +86,7 @@ export type WorkerConfig = {
   stallTimeoutMs: number;
   /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
   shutdownGraceMs: number;
+  limits: JobLimits;
 };
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -60,5 +106,15 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     stalledIntervalMs: e.STALLED_CHECK_SECONDS * 1000,
     stallTimeoutMs: e.STALL_TIMEOUT_SECONDS * 1000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    limits: {
+      maxInputBytes: e.MAX_INPUT_BYTES,
+      maxInputWidth: e.MAX_INPUT_WIDTH,
+      maxInputHeight: e.MAX_INPUT_HEIGHT,
+      maxInputPixels: e.MAX_INPUT_PIXELS,
+      maxInputDurationSeconds: e.MAX_INPUT_DURATION_SECONDS,
+      maxInputStreams: e.MAX_INPUT_STREAMS,
+      maxOutputBytes: e.MAX_OUTPUT_BYTES,
+      jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
+    },
   };
 }

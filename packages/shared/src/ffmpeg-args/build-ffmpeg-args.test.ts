@@ -28,6 +28,10 @@ describe("buildFfmpegArgs", () => {
       "-progress",
       "pipe:1",
       "-nostats",
+      "-protocol_whitelist",
+      "file",
+      "-format_whitelist",
+      "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf,mp3,aac,wav,flac,aiff",
       "-i",
       "file:/media/in put.mkv",
       "-map",
@@ -58,6 +62,23 @@ describe("buildFfmpegArgs", () => {
       "mp4",
       "file:/media/converted/.out.mp4.job.partial",
     ]);
+  });
+
+  it("adds the decoder's pixel limit before the input and -fs before the output when limits are given", () => {
+    const args = buildFfmpegArgs({ ...plan(presetOptions("h264")), maxInputPixels: 921600, maxOutputBytes: 5000 });
+    expect(args.slice(args.indexOf("-max_pixels"), args.indexOf("-i") + 1)).toEqual(["-max_pixels", "921600", "-i"]);
+    expect(args.slice(-5)).toEqual(["-fs", "5000", "-f", "mp4", "file:/media/converted/.out.mp4.job.partial"]);
+  });
+
+  it("opens the input only through the file protocol and allowed demuxers, never playlists or lists", () => {
+    const args = buildFfmpegArgs(plan(presetOptions("h264")));
+    const beforeInput = args.slice(0, args.indexOf("-i"));
+    expect(flagValue(beforeInput, "-protocol_whitelist")).toBe("file");
+    const demuxers = flagValue(beforeInput, "-format_whitelist")?.split(",") ?? [];
+    for (const refused of ["hls", "concat", "image2", "image2pipe", "tty", "lavfi", "dash", "subviewer"]) {
+      expect(demuxers).not.toContain(refused);
+    }
+    expect(args).not.toContain("-filter_complex");
   });
 
   it("passes paths only through the file: protocol, so option-like names stay names", () => {

@@ -1,5 +1,6 @@
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { AUDIO_ENCODERS, isNvencEncoder, MUXERS } from "./encoders.js";
+import { inputSafetyArgs } from "./input-safety.js";
 
 export type FfmpegPlan = {
   /** Absolute, already-resolved path of the input under MEDIA_ROOT. */
@@ -9,6 +10,10 @@ export type FfmpegPlan = {
   options: ResolvedOptions;
   /** The ffmpeg encoder chosen for the video stream; null when video is copied or dropped. */
   videoEncoder: string | null;
+  /** The decoder refuses frames larger than this (MAX_INPUT_PIXELS), before the probe's verdict arrives. */
+  maxInputPixels?: number;
+  /** ffmpeg stops writing past this size (MAX_OUTPUT_BYTES, `-fs`). */
+  maxOutputBytes?: number;
 };
 
 /**
@@ -16,12 +21,16 @@ export type FfmpegPlan = {
  * Every value comes from validated, resolved options or from paths resolved
  * under MEDIA_ROOT; paths go through the `file:` protocol so a name such as
  * `-y.mp4` or `concat:x|y` is only ever a file name. No shell is involved.
+ * The input may only be a local file in an allowed container
+ * (inputSafetyArgs), and no client string becomes a filter or an option.
  */
 export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   const { options: o } = plan;
   const args = ["-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats"];
   // Seeking before -i is fast and, since ffmpeg 2.1, frame-accurate when re-encoding.
   if (o.start !== null && o.start > 0) args.push("-ss", formatSeconds(o.start));
+  args.push(...inputSafetyArgs());
+  if (plan.maxInputPixels !== undefined) args.push("-max_pixels", String(plan.maxInputPixels));
   args.push("-i", `file:${plan.inputPath}`);
 
   // First real video stream (capital V skips cover art) and first audio stream;
@@ -37,6 +46,7 @@ export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
     // moov atom first, so players can start before the whole file is read.
     args.push("-movflags", "+faststart");
   }
+  if (plan.maxOutputBytes !== undefined) args.push("-fs", String(plan.maxOutputBytes));
   args.push("-f", MUXERS[o.container], `file:${plan.outputPath}`);
   return args;
 }

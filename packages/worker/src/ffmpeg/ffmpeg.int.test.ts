@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { inputSafetyArgs } from "@converter/shared";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeClip } from "../../../../tests/support/media.js";
 import { detectEncoders, listedEncoders } from "../capabilities/detect-encoders.js";
@@ -73,6 +74,29 @@ describe("runFfmpeg (real ffmpeg)", () => {
     expect(outcome.stderrTail.join("\n")).toMatch(/No such file/);
   });
 
+  it("kills the whole process group at the wall-clock limit, without grace", async () => {
+    // A stand-in for ffmpeg that ignores SIGTERM and leaves a grandchild behind.
+    const pidFile = path.join(dir, "grandchild.pid");
+    const outcome = await runFfmpeg({
+      ffmpegPath: "/bin/sh",
+      args: ["-c", `trap '' TERM; sleep 300 & echo $! > ${pidFile}; wait`],
+      timeoutMs: 500,
+    });
+    expect(outcome).toMatchObject({ timedOut: true, signal: "SIGKILL" });
+    expect(outcome.elapsedMs).toBeLessThan(5000);
+    const grandchild = Number(readFileSync(pidFile, "utf8"));
+    // Gone, or a zombie waiting for an init that may never reap it: either way, no longer running.
+    const alive = () => {
+      try {
+        return readFileSync(`/proc/${grandchild}/stat`, "utf8").split(") ")[1]?.[0] !== "Z";
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive()).toBe(false);
+  });
+
   it("rejects when the binary does not exist", async () => {
     await expect(runFfmpeg({ ffmpegPath: "/nonexistent/ffmpeg", args: [] })).rejects.toThrow(/ENOENT/);
   });
@@ -98,6 +122,34 @@ describe("probeMedia (real ffprobe)", () => {
       expect(probe.ok).toBe(false);
       if (!probe.ok) expect(probe.reason).toMatch(/ffprobe could not read the file/);
     }
+  });
+});
+
+describe("input safety (real ffmpeg and ffprobe)", () => {
+  // Playlists and lists that name other files, disguised with a video extension.
+  const lures = {
+    "playlist.mp4": "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n",
+    "list.mkv": "ffconcat version 1.0\nfile '/etc/passwd'\n",
+    "image.mov": "P5\n1 1\n255\n\0",
+  };
+
+  it.each(Object.entries(lures))("ffprobe refuses %s", async (name, text) => {
+    writeFileSync(path.join(dir, name), text);
+    const probe = await probeMedia("ffprobe", path.join(dir, name));
+    expect(probe.ok).toBe(false);
+  });
+
+  it("ffmpeg, with the builder's input options, refuses a playlist and writes nothing of /etc/passwd", async () => {
+    const input = path.join(dir, "playlist2.mp4");
+    writeFileSync(input, lures["playlist.mp4"]);
+    const output = path.join(dir, "out.mkv");
+    const outcome = await runFfmpeg({
+      ffmpegPath: "ffmpeg",
+      args: [...inputSafetyArgs(), "-i", `file:${input}`, "-c", "copy", "-y", `file:${output}`],
+    });
+    expect(outcome.exitCode).not.toBe(0);
+    expect(outcome.stderrTail.join("\n")).toMatch(/not on whitelist/);
+    expect(existsSync(output) ? readFileSync(output, "latin1") : "").not.toContain("root:");
   });
 });
 

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { inputSafetyArgs } from "@converter/shared";
 import { z } from "zod";
 
 const ProbeJson = z.object({
@@ -26,6 +27,8 @@ export type MediaInfo = {
   video: { codec: string | null; width: number | null; height: number | null } | null;
   audio: { codec: string | null } | null;
   streamCount: number;
+  /** Sizes of every video stream, cover art included: the limits apply to what any decoder might be asked to open. */
+  frameSizes: { width: number; height: number }[];
 };
 
 export type ProbeOutcome = { ok: true; info: MediaInfo } | { ok: false; reason: string };
@@ -34,10 +37,20 @@ const PROBE_TIMEOUT_MS = 30_000;
 
 /**
  * Reads container and stream facts with ffprobe. A file ffprobe cannot parse
- * is an expected outcome (bad media), not an exception.
+ * is an expected outcome (bad media), not an exception. Like ffmpeg, it may
+ * open only a local file in an allowed container (inputSafetyArgs).
  */
 export function probeMedia(ffprobePath: string, file: string): Promise<ProbeOutcome> {
-  const args = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", `file:${file}`];
+  const args = [
+    "-v",
+    "error",
+    ...inputSafetyArgs(),
+    "-print_format",
+    "json",
+    "-show_format",
+    "-show_streams",
+    `file:${file}`,
+  ];
   return new Promise((resolve, reject) => {
     execFile(ffprobePath, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error && (error as NodeJS.ErrnoException).code === "ENOENT") return reject(error);
@@ -74,5 +87,8 @@ function toMediaInfo(probe: z.infer<typeof ProbeJson>): MediaInfo {
     video: video ? { codec: video.codec_name ?? null, width: video.width ?? null, height: video.height ?? null } : null,
     audio: audio ? { codec: audio.codec_name ?? null } : null,
     streamCount: probe.streams.length,
+    frameSizes: probe.streams
+      .filter((s) => s.codec_type === "video")
+      .map((s) => ({ width: s.width ?? 0, height: s.height ?? 0 })),
   };
 }

@@ -7,6 +7,8 @@ export type FfmpegOutcome = {
   signal: NodeJS.Signals | null;
   /** True when the AbortSignal stopped it. */
   aborted: boolean;
+  /** True when it ran past timeoutMs and its process group was killed. */
+  timedOut: boolean;
   /** The last lines ffmpeg wrote to stderr. */
   stderrTail: string[];
   /** Lines past the live limit that onStderrLine never saw: a "… omitted …" marker, then the tail. */
@@ -26,6 +28,8 @@ export type RunFfmpegOptions = {
   /** After SIGTERM, how long ffmpeg gets to finish before SIGKILL. */
   killGraceMs?: number;
   tailLines?: number;
+  /** Wall-clock limit (JOB_TIMEOUT_SECONDS): past it the whole process group gets SIGKILL, no grace. */
+  timeoutMs?: number;
 };
 
 /**
@@ -33,19 +37,41 @@ export type RunFfmpegOptions = {
  * status; callers decide what a failure means. Progress comes from
  * `-progress pipe:1` on stdout, the human log from stderr. An AbortSignal
  * stops it: SIGTERM (ffmpeg finalises and exits), then SIGKILL after the
- * grace period. ffmpeg dies with the worker even when the worker is killed
- * outright (see dieWithParentCommand).
+ * grace period. ffmpeg leads its own process group, and signals go to the
+ * group, so nothing it may have started outlives it; and it dies with the
+ * worker even when the worker is killed outright (see dieWithParentCommand).
  */
 export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
   const { signal, killGraceMs = 5000, tailLines = 100, liveLines = 100 } = options;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      resolve({ exitCode: null, signal: null, aborted: true, stderrTail: [], unloggedTail: [], elapsedMs: 0 });
+      resolve({
+        exitCode: null,
+        signal: null,
+        aborted: true,
+        timedOut: false,
+        stderrTail: [],
+        unloggedTail: [],
+        elapsedMs: 0,
+      });
       return;
     }
     const command = dieWithParentCommand(options.ffmpegPath, options.args);
-    const child = spawn(command.command, command.args, { stdio: ["ignore", "pipe", "pipe"], shell: false });
+    // setpriv exec()s ffmpeg in place: the group's leader is ffmpeg itself.
+    const child = spawn(command.command, command.args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      shell: false,
+      detached: true,
+    });
+    const killGroup = (how: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, how);
+      } catch {
+        // The group is gone already (or never formed): signal the process itself.
+        child.kill(how);
+      }
+    };
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
     const lines = new LineSplitter((line) => stderr.add(line));
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
@@ -53,23 +79,34 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
 
     let aborted = false;
+    let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const onAbort = () => {
       aborted = true;
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), killGraceMs);
+      killGroup("SIGTERM");
+      killTimer = setTimeout(() => killGroup("SIGKILL"), killGraceMs);
       killTimer.unref();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
+    // A hostile input can make ffmpeg ignore SIGTERM while it grinds; the wall-clock limit does not ask.
+    const deadline =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killGroup("SIGKILL");
+          }, options.timeoutMs);
 
     child.once("spawn", () => options.onSpawn?.(child.pid));
     child.once("error", (error) => {
       signal?.removeEventListener("abort", onAbort);
+      clearTimeout(deadline);
       reject(error);
     });
     child.once("close", (exitCode, exitSignal) => {
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(killTimer);
+      clearTimeout(deadline);
       lines.flush();
       const execError = command.viaSetpriv
         ? setprivExecError(options.ffmpegPath, exitCode, stderr.tail()[0])
@@ -82,6 +119,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
         exitCode,
         signal: exitSignal,
         aborted,
+        timedOut,
         stderrTail: stderr.tail(),
         unloggedTail: stderr.unlogged(),
         elapsedMs: performance.now() - started,

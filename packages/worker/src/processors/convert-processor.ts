@@ -5,9 +5,11 @@ import {
   buildFfmpegArgs,
   ConvertJobData,
   type ConvertJobReturn,
+  DEFAULT_JOB_LIMITS,
   formatCommandLine,
   formatFailedReason,
   type HardwareMode,
+  type JobLimits,
   type JobProgress,
   type JobResult,
   type Logger,
@@ -23,6 +25,7 @@ import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
 import { expectedDuration, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
+import { inputLimitBreach, type LimitBreach } from "./input-limits.js";
 
 export type ProcessorDeps = {
   workerName: string;
@@ -43,6 +46,8 @@ export type ProcessorDeps = {
    * the end of an encode never leaves a file behind.
    */
   isCancelRequested: (jobId: string) => Promise<boolean>;
+  /** What one job may take (docs/adr/0007-hostile-input.md); the documented defaults when left out. */
+  limits?: JobLimits;
 };
 
 /** A permanent failure: no retry, the code travels in the failure reason. */
@@ -62,6 +67,8 @@ type EncodePlan = {
   token: string | undefined;
   data: ConvertJobData;
   inputPath: string;
+  inputBytes: number;
+  limits: JobLimits;
   targetPath: string;
   tempPath: string;
   encoder: string | null;
@@ -105,6 +112,15 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     if (!input.ok) throw permanent(input.error.code, input.error.message);
     const output = await resolveOutputPath(deps.mediaRoot, data.output);
     if (!output.ok) throw permanent(output.error.code, output.error.message);
+    const limits = deps.limits ?? DEFAULT_JOB_LIMITS;
+    // Checked before anything opens the file; the probe checks the rest of the limits.
+    const inputBytes = (await stat(input.value.absolute).catch(() => undefined))?.size ?? 0;
+    if (inputBytes > limits.maxInputBytes) {
+      throw permanent(
+        "input_too_large",
+        `the input is ${inputBytes} bytes; MAX_INPUT_BYTES allows ${limits.maxInputBytes}`,
+      );
+    }
     const targetPath = output.value.absolute;
     // Files of earlier runs of this job (a crashed or stalled worker) are garbage now.
     await removeTemporaryFiles(targetPath, data.job_id);
@@ -127,6 +143,8 @@ export function createConvertProcessor(deps: ProcessorDeps) {
       token,
       data,
       inputPath: input.value.absolute,
+      inputBytes,
+      limits,
       targetPath,
       tempPath: temporaryOutputPath(targetPath, data.job_id, token?.slice(0, 8) ?? randomUUID().slice(0, 8)),
       encoder: choice.encoder,
@@ -171,6 +189,7 @@ function shownPaths(plan: Pick<EncodePlan, "inputPath" | "tempPath" | "targetPat
 type ProbeVerdict =
   | { kind: "usable"; info: MediaInfo }
   | { kind: "unusable"; reason: string }
+  | { kind: "over_limit"; breach: LimitBreach }
   | { kind: "broken"; reason: string };
 
 async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJobReturn> {
@@ -187,6 +206,8 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     outputPath: plan.tempPath,
     options: o,
     videoEncoder: plan.encoder,
+    maxInputPixels: plan.limits.maxInputPixels,
+    maxOutputBytes: plan.limits.maxOutputBytes,
   });
   void jobLog(formatCommandLine(deps.ffmpegPath, args));
 
@@ -228,6 +249,12 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
         stopFfmpeg.abort(new Error(reason));
         return { kind: "unusable", reason };
       }
+      // A decompression bomb is stopped as soon as its description is known, even mid-encode.
+      const breach = inputLimitBreach(probe.info, plan.inputBytes, plan.limits);
+      if (breach) {
+        stopFfmpeg.abort(new Error(breach.message));
+        return { kind: "over_limit", breach };
+      }
       tracker.setDuration(expectedDuration(probe.info.durationSeconds, o));
       void jobLog(
         `worker ${deps.workerName}, attempt ${job.attemptsMade + 1}: input ${describe(probe.info)}; encoder ${plan.encoder ?? o.video_codec}`,
@@ -247,6 +274,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
       ffmpegPath: deps.ffmpegPath,
       args,
       signal: stopFfmpeg.signal,
+      timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
       onSpawn: (pid) => {
         log.info({ pid, encoder: plan.encoder, input: data.input, output: data.output }, "ffmpeg started");
         void jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -271,7 +299,22 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
 
   if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
   if (verdict.kind === "unusable") throw permanent("invalid_media", shown(verdict.reason));
+  if (verdict.kind === "over_limit") throw permanent(verdict.breach.code, verdict.breach.message);
+  if (run.timedOut) {
+    throw permanent(
+      "job_timeout",
+      `ffmpeg ran longer than JOB_TIMEOUT_SECONDS (${plan.limits.jobTimeoutSeconds} s) and was killed`,
+    );
+  }
   if (run.aborted) await stopped(plan, stopFfmpeg.signal.reason, deps.stallTimeoutMs);
+  // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
+  const writtenBytes = (await stat(plan.tempPath).catch(() => undefined))?.size ?? 0;
+  if (writtenBytes >= plan.limits.maxOutputBytes) {
+    throw permanent(
+      "output_too_large",
+      `the output reached MAX_OUTPUT_BYTES (${plan.limits.maxOutputBytes} bytes); ffmpeg was stopped there and the partial file discarded`,
+    );
+  }
   if (run.exitCode !== 0) {
     const last = shown(run.stderrTail.at(-1) ?? "no output");
     const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;

@@ -1,29 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, makeClip } from "../support/media.js";
-import { freePort, ServiceProcess } from "../support/processes.js";
+import { ServiceProcess } from "../support/processes.js";
+import { RedisServer } from "../support/redis-server.js";
+import { WebhookReceiver } from "../support/webhook-receiver.js";
 import { Deployment, type Job } from "./harness.js";
 
-/** A private, throwaway redis-server on a free port, with the given extra settings. */
-async function startRedis(settings: string[]): Promise<{ url: (password?: string) => string; stop: () => void }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...settings],
-    { stdio: ["ignore", "pipe", "ignore"] },
-  );
-  await new Promise<void>((resolve, reject) => {
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (chunk.toString().includes("Ready to accept connections")) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
-  });
-  return {
-    url: (password) => `redis://${password ? `:${password}@` : ""}127.0.0.1:${port}`,
-    stop: () => child.kill("SIGKILL"),
-  };
+async function startRedis(settings: string[]): Promise<RedisServer> {
+  return RedisServer.start({ appendonly: false, settings });
 }
 
 const cleanups: (() => unknown)[] = [];
@@ -34,12 +19,12 @@ afterEach(async () => {
 describe("Redis eviction policy (real redis-server, real worker)", () => {
   it("refuses to start against a Redis whose maxmemory-policy is not noeviction, saying why", async () => {
     const redis = await startRedis(["--maxmemory-policy", "allkeys-lru"]);
-    cleanups.push(redis.stop);
-    const d = new Deployment({ REDIS_URL: redis.url() });
+    cleanups.push(() => redis.destroy());
+    const d = new Deployment({ REDIS_URL: redis.url });
     cleanups.push(() => d.destroy());
     const worker = await ServiceProcess.start(
       "worker",
-      { REDIS_URL: redis.url(), QUEUE_NAME: d.queueName, MEDIA_ROOT: d.mediaRoot },
+      { REDIS_URL: redis.url, QUEUE_NAME: d.queueName, MEDIA_ROOT: d.mediaRoot },
       { readyLine: "maxmemory-policy is allkeys-lru" },
     );
     expect(await worker.waitForExit()).toBe(78);
@@ -51,8 +36,8 @@ describe("Redis eviction policy (real redis-server, real worker)", () => {
 
   it("starts with a warning when CONFIG is disabled and the policy cannot be read", async () => {
     const redis = await startRedis(["--rename-command", "CONFIG", ""]);
-    cleanups.push(redis.stop);
-    const d = new Deployment({ REDIS_URL: redis.url() });
+    cleanups.push(() => redis.destroy());
+    const d = new Deployment({ REDIS_URL: redis.url });
     cleanups.push(() => d.destroy());
     const worker = await d.startWorker();
     expect(worker.output.join("\n")).toMatch(/could not read maxmemory-policy.*make sure it is noeviction/);
@@ -67,13 +52,17 @@ describe("secrets never leave the process (real processes, a Redis with a passwo
       webhookSecret: "webhook-secret-9a8b7c6d5e",
     };
     const redis = await startRedis(["--requirepass", secrets.redisPassword]);
-    cleanups.push(redis.stop);
+    cleanups.push(() => redis.destroy());
     const d = new Deployment({
-      REDIS_URL: redis.url(secrets.redisPassword),
+      REDIS_URL: redis.urlWithPassword(secrets.redisPassword),
       API_KEY: secrets.apiKey,
       WEBHOOK_SECRET: secrets.webhookSecret,
+      // The receiver below listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE: "true",
       LOG_LEVEL: "debug",
     });
+    const receiver = await WebhookReceiver.start();
+    cleanups.push(() => receiver.close());
     cleanups.push(() => d.destroy());
     await makeClip(path.join(d.mediaRoot, "in.mkv"), { width: 160, height: 120, seconds: 0.5 });
     writeFileSync(path.join(d.mediaRoot, "bad.mkv"), "not media");
@@ -91,10 +80,7 @@ describe("secrets never leave the process (real processes, a Redis with a passwo
     await keep(await d.convert({ input: "in.mkv", options: { crf: "bad" } }, auth));
     const ids: string[] = [];
     for (const input of ["in.mkv", "bad.mkv"]) {
-      ids.push(
-        (JSON.parse(await keep(await d.convert({ input, webhook_url: "https://example.invalid/h" }, auth))) as Job)
-          .job_id,
-      );
+      ids.push((JSON.parse(await keep(await d.convert({ input, webhook_url: receiver.url() }, auth))) as Job).job_id);
     }
     for (const id of ids) {
       const job = await eventually(
@@ -108,6 +94,9 @@ describe("secrets never leave the process (real processes, a Redis with a passwo
       await keep(await d.request(`/jobs/${id}`, { headers: auth }));
       await keep(await d.request(`/jobs/${id}/logs`, { headers: auth }));
     }
+    // Both webhooks were delivered, signed with the secret, which never travels itself.
+    await eventually(() => (receiver.received.length >= 2 ? true : undefined), { what: "both webhooks" });
+    for (const delivery of receiver.received) seen.push(JSON.stringify(delivery.headers), delivery.body);
     await keep(await d.request("/jobs", { headers: auth }));
     await keep(await d.request("/health"));
     await keep(await d.request("/openapi.json"));

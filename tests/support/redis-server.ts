@@ -7,10 +7,13 @@ import { freePort } from "./processes.js";
 export type RedisServerOptions = {
   /** `yes` is the production setting (compose.yaml): queued jobs survive a restart. */
   appendonly: boolean;
+  /** More redis-server settings, e.g. ["--requirepass", "pw"] or ["--maxmemory-policy", "allkeys-lru"]. */
+  settings?: string[];
 };
 
 /**
- * A private redis-server for a fault test: its own free port and data folder,
+ * A private redis-server for a test whose subject is Redis itself (a fault,
+ * a password, an eviction policy): its own free port and data folder,
  * stopped and started again on the SAME port, so the api and workers that
  * point at it must reconnect by themselves.
  */
@@ -35,6 +38,11 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** The URL with a password in it, for a server started with --requirepass. */
+  urlWithPassword(password: string): string {
+    return `redis://:${password}@127.0.0.1:${this.port}`;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -43,7 +51,7 @@ export class RedisServer {
   async restart(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error("redis-server is already running");
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.dir];
-    args.push("--appendonly", this.options.appendonly ? "yes" : "no");
+    args.push("--appendonly", this.options.appendonly ? "yes" : "no", ...(this.options.settings ?? []));
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once("exit", () => resolve()));

@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../support/media.js";
+import { commandLinesMentioning, pidsWithCommandLine } from "../support/proc.js";
 import type { ServiceProcess } from "../support/processes.js";
 import { RedisServer } from "../support/redis-server.js";
 import { Deployment, errorOf, type Job } from "./harness.js";
@@ -27,33 +28,12 @@ const workers: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.stop("SIGKILL")));
   // Whatever a failed run left behind (an orphaned ffmpeg) must not outlive the test.
-  if (deployment) for (const pid of processesMentioning(deployment.dir)) killQuietly(pid);
+  if (deployment) for (const pid of pidsWithCommandLine(deployment.dir)) killQuietly(pid);
   await deployment?.destroy();
   await redis?.destroy();
   deployment = undefined;
   redis = undefined;
 });
-
-/** Command lines (argv joined by spaces) of the live processes whose argv mentions text: /proc, no ps. */
-function commandLinesMentioning(text: string): Map<number, string> {
-  const found = new Map<number, string>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-    } catch {
-      continue; // exited meanwhile
-    }
-    // A zombie's cmdline is empty: it runs no more.
-    if (cmdline.includes(text)) found.set(Number(entry), cmdline.split("\0").join(" ").trim());
-  }
-  return found;
-}
-
-function processesMentioning(text: string): number[] {
-  return [...commandLinesMentioning(text).keys()];
-}
 
 function killQuietly(pid: number): void {
   try {
@@ -141,6 +121,25 @@ function ffmpegOf(jobId: string): Map<number, string> {
   return all;
 }
 
+/**
+ * A deployment on a private redis-server (one worker, fast takeover) with
+ * three 3-second 720p jobs submitted, the first of them already encoding.
+ */
+async function threeJobsOnPrivateRedis(options: { appendonly: boolean }, env: Record<string, string> = {}) {
+  const server = await RedisServer.start(options);
+  redis = server;
+  const d = new Deployment({ REDIS_URL: server.url, ...FAST_TAKEOVER, ...env });
+  deployment = d;
+  const seconds = 3;
+  await makeClip(path.join(d.mediaRoot, "in.mkv"), { width: 1280, height: 720, seconds });
+  await d.startApi();
+  workers.push(await d.startWorker({ WORKER_NAME: "w-1" }));
+  const ids: string[] = [];
+  for (const n of [1, 2, 3]) ids.push(await submit(d, { input: "in.mkv", output: `out-${n}.mp4` }));
+  const running = await runningJob(d, ids);
+  return { d, server, ids, running, seconds };
+}
+
 describe("faults (real api, worker, Redis and ffmpeg processes)", () => {
   it("worker SIGKILL mid-encode: another worker completes the job, and the killed worker's ffmpeg dies with it", async () => {
     const d = new Deployment(FAST_TAKEOVER);
@@ -223,18 +222,9 @@ describe("faults (real api, worker, Redis and ffmpeg processes)", () => {
   });
 
   it("Redis (AOF) stopped while a job runs and restarted: 503 meanwhile, reads work, everything resumes", async () => {
-    redis = await RedisServer.start({ appendonly: true });
-    const d = new Deployment({ REDIS_URL: redis.url, ...FAST_TAKEOVER });
-    deployment = d;
-    const seconds = 3;
-    await makeClip(path.join(d.mediaRoot, "in.mkv"), { width: 1280, height: 720, seconds });
-    await d.startApi();
-    workers.push(await d.startWorker({ WORKER_NAME: "w-1" }));
-    const ids: string[] = [];
-    for (const n of [1, 2, 3]) ids.push(await submit(d, { input: "in.mkv", output: `out-${n}.mp4` }));
-    const running = await runningJob(d, ids);
+    const { d, server, ids, running, seconds } = await threeJobsOnPrivateRedis({ appendonly: true });
 
-    await redis.stop("SIGTERM");
+    await server.stop("SIGTERM");
     const downAt = Date.now();
     expect(await errorOf(await d.convert({ input: "in.mkv", output: "refused.mp4" }))).toMatchObject({
       status: 503,
@@ -250,7 +240,7 @@ describe("faults (real api, worker, Redis and ffmpeg processes)", () => {
     });
     await eventually(() => (Date.now() - downAt > 6000 ? true : undefined), { what: "the outage to outlast the lock" });
 
-    await redis.restart();
+    await server.restart();
     const backAt = Date.now();
     const again = await d.waitForEnd(running.job_id, 60_000);
     const recoveredMs = Date.now() - backAt;
@@ -265,26 +255,20 @@ describe("faults (real api, worker, Redis and ffmpeg processes)", () => {
   });
 
   it("Redis restarted EMPTY (no persistence): the API queues again what Redis lost, every job completes", async () => {
-    redis = await RedisServer.start({ appendonly: false });
     // A lost job is queued again once past MISSING_JOB_GRACE_MS (30 s), by the
     // first reconcile pass after that: a short interval keeps the test short.
-    const d = new Deployment({ REDIS_URL: redis.url, RECONCILE_INTERVAL_SECONDS: "2", ...FAST_TAKEOVER });
-    deployment = d;
-    const seconds = 3;
-    await makeClip(path.join(d.mediaRoot, "in.mkv"), { width: 1280, height: 720, seconds });
-    await d.startApi();
-    workers.push(await d.startWorker({ WORKER_NAME: "w-1" }));
-    const ids: string[] = [];
-    for (const n of [1, 2, 3]) ids.push(await submit(d, { input: "in.mkv", output: `out-${n}.mp4` }));
-    await runningJob(d, ids);
+    const { d, server, ids, seconds } = await threeJobsOnPrivateRedis(
+      { appendonly: false },
+      { RECONCILE_INTERVAL_SECONDS: "2" },
+    );
 
-    await redis.stop("SIGKILL");
+    await server.stop("SIGKILL");
     const downAt = Date.now();
     expect(await errorOf(await d.convert({ input: "in.mkv", output: "refused.mp4" }))).toMatchObject({
       status: 503,
       code: "redis_unavailable",
     });
-    await redis.restart();
+    await server.restart();
     const backAt = Date.now();
     const { jobs, lost } = await settle(d, ids, 120_000);
     const recoveredMs = Date.now() - backAt;

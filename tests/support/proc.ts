@@ -1,19 +1,29 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-/** Pids of live processes whose command line contains every one of `parts` (Linux /proc). */
-export function pidsWithCommandLine(...parts: string[]): number[] {
-  const pids: number[] = [];
+/**
+ * Command lines (argv joined by spaces) of the live processes, other than
+ * this one, whose argv contains every one of `parts`: Linux /proc, no ps.
+ */
+export function commandLinesMentioning(...parts: string[]): Map<number, string> {
+  const found = new Map<number, string>();
   for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     let cmdline: string;
     try {
-      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ");
+      cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
     } catch {
       continue; // exited meanwhile
     }
-    if (cmdline && parts.every((part) => cmdline.includes(part))) pids.push(Number(entry));
+    // A zombie's cmdline is empty: it runs no more.
+    if (cmdline && parts.every((part) => cmdline.includes(part))) {
+      found.set(Number(entry), cmdline.split("\0").join(" ").trim());
+    }
   }
-  return pids;
+  return found;
+}
+
+export function pidsWithCommandLine(...parts: string[]): number[] {
+  return [...commandLinesMentioning(...parts).keys()];
 }
 
 /** ffmpeg processes converting the given job (its id is in the temporary output's name). */

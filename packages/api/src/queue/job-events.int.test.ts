@@ -110,6 +110,17 @@ function startWorker(processor: (job: Job) => Promise<ConvertJobReturn>) {
   return worker.waitUntilReady();
 }
 
+/** A reconciliation run as if every job were older than the grace for missing jobs. */
+const reconcilePastGrace = () =>
+  reconcileLiveJobs({
+    store,
+    queue,
+    jobQueue: bullJobQueue(queue, redis),
+    sync,
+    log,
+    now: () => Date.now() + MISSING_JOB_GRACE_MS + 1000,
+  });
+
 const settled = (id: string) =>
   eventually(
     () => {
@@ -225,15 +236,7 @@ describe("reconciliation at start (real Redis)", () => {
     await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)
     const young = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
     expect(young.reEnqueued).toBe(0); // it may still be on its way in: never enqueue twice
-    const later = () => Date.now() + MISSING_JOB_GRACE_MS + 1000;
-    const report = await reconcileLiveJobs({
-      store,
-      queue,
-      jobQueue: bullJobQueue(queue, redis),
-      sync,
-      log,
-      now: later,
-    });
+    const report = await reconcilePastGrace();
     expect(report.reEnqueued).toBe(1);
     const job = await queue.getJob(id);
     expect(job?.data).toMatchObject({ job_id: id, output: `out/${id}.mp4` });
@@ -297,14 +300,7 @@ describe("cancel and retry through the real queue", () => {
     const id = await submit();
     store.markCancelRequested(id, new Date().toISOString());
     await queue.obliterate({ force: true });
-    const report = await reconcileLiveJobs({
-      store,
-      queue,
-      jobQueue: bullJobQueue(queue, redis),
-      sync,
-      log,
-      now: () => Date.now() + MISSING_JOB_GRACE_MS + 1000,
-    });
+    const report = await reconcilePastGrace();
     expect(report.reEnqueued).toBe(0);
     expect(await queue.getJob(id)).toBeUndefined();
     expect(store.get(id)).toMatchObject({ status: "cancelled", error: { code: "cancelled" } });

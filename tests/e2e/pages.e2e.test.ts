@@ -60,7 +60,7 @@ describe("pages in a real browser", () => {
     await context.close();
   });
 
-  it("shows the queue dashboard behind Basic auth with the API key, and its job", async () => {
+  it("shows the queue dashboard (conversions and webhooks) behind Basic auth with the API key", async () => {
     const res = await deployment.convert({ input: "in.mkv", output: "out.mp4" }, { "x-api-key": API_KEY });
     expect(res.status).toBe(202);
 
@@ -71,6 +71,8 @@ describe("pages in a real browser", () => {
 
     const { page, context, requested } = await openPage("/admin/queues", { username: "admin", password: API_KEY });
     await page.getByText(deployment.queueName).first().waitFor({ timeout: 20_000 });
+    // Webhook deliveries have their own queue, on the same dashboard.
+    await page.getByText(`${deployment.queueName}-webhooks`).first().waitFor({ timeout: 20_000 });
     expect(requested.filter((url) => !url.startsWith(deployment.baseUrl) && !url.startsWith("data:"))).toEqual([]);
     await page.screenshot({ path: path.join(SCREENSHOTS, "queues.png") });
     await context.close();

@@ -79,7 +79,8 @@ export function createApp(deps: AppDeps) {
   if (deps.queue) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
-    createBullBoard({ queues: [new BullMQAdapter(deps.queue)], serverAdapter: dashboard });
+    const queues = [deps.queue, ...(deps.webhookQueue ? [deps.webhookQueue] : [])];
+    createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: dashboard });
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());

@@ -1,4 +1,5 @@
 import type { ApiConfig, Logger } from "@converter/shared";
+import type { Queue } from "bullmq";
 import type { ConversionQueue } from "./queue/conversion-queue.js";
 import type { HealthService } from "./services/health-service.js";
 import type { JobService } from "./services/job-service.js";
@@ -12,6 +13,8 @@ export type AppDeps = {
   health: Pick<HealthService, "check">;
   /** The BullMQ queue shown in Bull Board; omitted in tests that do not mount it. */
   queue?: ConversionQueue;
+  /** The webhook delivery queue, shown in Bull Board beside the conversions. */
+  webhookQueue?: Queue;
 };
 
 export type AppEnv = {

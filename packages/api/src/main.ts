@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     }),
     health: new HealthService({ redis, queue, ffmpegPath: config.ffmpegPath, version: API_VERSION, log }),
     queue,
+    webhookQueue: webhooks.queue,
   });
 
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

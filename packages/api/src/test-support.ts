@@ -34,15 +34,10 @@ export class RecordingQueue implements JobQueue {
     this.cancelMarkers.add(jobId);
   }
 
-  async clearCancel(jobId: string): Promise<void> {
-    if (this.failWith) throw this.failWith;
-    this.cancelMarkers.delete(jobId);
-  }
-
   async removeUnlessActive(jobId: string): Promise<RemoveOutcome> {
     if (this.failWith) throw this.failWith;
     const state = this.states.get(jobId);
-    if (state === "active") return "active";
+    if (state === "active" || state === "finished") return state;
     if (state === undefined) return "missing";
     this.states.delete(jobId);
     return "removed";
@@ -51,6 +46,7 @@ export class RecordingQueue implements JobQueue {
   async requeue(data: ConvertJobData, priority: number): Promise<"queued" | "active"> {
     if (this.failWith) throw this.failWith;
     if (this.states.get(data.job_id) === "active") return "active";
+    this.cancelMarkers.delete(data.job_id);
     await this.enqueue(data, priority);
     return "queued";
   }

@@ -14,21 +14,24 @@ import { withTimeout } from "../with-timeout.js";
 export type ConversionQueue = Queue<ConvertJobData, ConvertJobReturn>;
 
 /** Where a job stands in BullMQ, as far as cancel and retry care. */
-export type RemoveOutcome = "removed" | "active" | "missing";
+export type RemoveOutcome = "removed" | "active" | "finished" | "missing";
 
 /** What the job service needs of the queue; a fake implements it in unit tests. */
 export interface JobQueue {
   enqueue(data: ConvertJobData, priority: number): Promise<void>;
   /** Leaves the durable cancel marker and tells every worker; throws when Redis is unreachable. */
   requestCancel(jobId: string): Promise<void>;
-  /** Removes the marker, before a retry. */
-  clearCancel(jobId: string): Promise<void>;
-  /** Removes the job from BullMQ unless a worker holds it now. */
+  /**
+   * Removes a job that waits (queued, prioritized, delayed for a retry) from
+   * BullMQ. One a worker holds is "active"; one that already completed or
+   * failed is left for the events consumer to record ("finished").
+   */
   removeUnlessActive(jobId: string): Promise<RemoveOutcome>;
   /**
    * Queues a finished job again under its id (BullMQ's retry of a failed
-   * job, or a new add when BullMQ no longer has it); "active" when a worker
-   * still holds it.
+   * job, or a new add when BullMQ no longer has it), removing its cancel
+   * marker first; "active", with the marker left alone, when a worker still
+   * holds it.
    */
   requeue(data: ConvertJobData, priority: number): Promise<"queued" | "active">;
 }
@@ -72,16 +75,21 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
   const ensureReady = () => {
     if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
   };
+  const clearCancel = (jobId: string) =>
+    withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), ENQUEUE_TIMEOUT_MS, "cancel clear");
   const jobQueue: JobQueue = {
     async requeue(data, priority) {
       ensureReady();
       const job = await withTimeout(queue.getJob(data.job_id), ENQUEUE_TIMEOUT_MS, "read");
       if (!job) {
+        await clearCancel(data.job_id);
         await jobQueue.enqueue(data, priority);
         return "queued";
       }
       const state = await withTimeout(job.getState(), ENQUEUE_TIMEOUT_MS, "read");
+      // The marker must outlive a run that is still stopping: it is what ends that run.
       if (state === "active") return "active";
+      await clearCancel(data.job_id);
       if (state === "failed" || state === "completed") {
         // Retried in place, not removed and added: a removal would read as an operator's cancel.
         await withTimeout(
@@ -104,17 +112,17 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
         "cancel request",
       );
     },
-    async clearCancel(jobId) {
-      ensureReady();
-      await withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), ENQUEUE_TIMEOUT_MS, "cancel clear");
-    },
     async removeUnlessActive(jobId) {
       ensureReady();
-      // remove() refuses a locked job: one a worker runs now.
-      const removed = await withTimeout(queue.remove(jobId), ENQUEUE_TIMEOUT_MS, "remove");
-      if (removed === 1) return "removed";
       const job = await withTimeout(queue.getJob(jobId), ENQUEUE_TIMEOUT_MS, "read");
-      return job ? "active" : "missing";
+      if (!job) return "missing";
+      const state = await withTimeout(job.getState(), ENQUEUE_TIMEOUT_MS, "read");
+      // remove() would delete a finished job's record too, before the API recorded how it ended.
+      if (state === "completed" || state === "failed") return "finished";
+      if (state === "active") return "active";
+      // remove() refuses a locked job: one a worker took since the state was read.
+      const removed = await withTimeout(queue.remove(jobId), ENQUEUE_TIMEOUT_MS, "remove");
+      return removed === 1 ? "removed" : "active";
     },
     async enqueue(data, priority) {
       // BullMQ waits for a connection that is down instead of failing; a job

@@ -270,6 +270,24 @@ describe("cancel and retry through the real queue", () => {
     expect(store.get(id)?.error?.message).toBe("the job was cancelled by a client request");
   });
 
+  it("never removes a job BullMQ finished before the API recorded it: 409, and the record catches up", async () => {
+    const id = await submit();
+    await startWorker(async () => sampleReturn);
+    await eventually(async () => ((await (await queue.getJob(id))?.getState()) === "completed" ? true : undefined));
+    // No events consumer ran: the API still thinks the job is queued.
+    jobs = new JobService({
+      store,
+      queue: bullJobQueue(queue, redis),
+      mediaRoot,
+      maxQueuedJobs: 100,
+      cancelWaitMs: 200,
+    });
+    await expect(jobs.cancel(id)).rejects.toMatchObject({ code: "job_finished" });
+    expect(await (await queue.getJob(id))?.getState()).toBe("completed");
+    await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    expect(store.get(id)).toMatchObject({ status: "completed", result: sampleReturn.result });
+  });
+
   it("retries a failed job in place: same id, attempts counted on, completed by the next run", async () => {
     await startConsumer();
     const id = await submit();

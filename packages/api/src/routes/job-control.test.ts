@@ -107,6 +107,15 @@ describe("DELETE /jobs/{job_id}", () => {
     await expectError(await cancel(job.job_id), 409, "job_finished");
   });
 
+  it("answers 409 job_finished for a job that ended on the worker but is not recorded yet", async () => {
+    ctx = buildTestApp({ cancelWaitMs: 5000 });
+    const job = await submit();
+    ctx.queue.states.set(job.job_id, "finished");
+    setTimeout(() => ctx.store.markCompleted(job.job_id, sampleReturn, new Date().toISOString(), undefined), 100);
+    await expectError(await cancel(job.job_id), 409, "job_finished");
+    expect(ctx.store.get(job.job_id)?.status).toBe("completed");
+  });
+
   it("answers 404 for an unknown job and 503 when Redis is unreachable", async () => {
     ctx = buildTestApp();
     await expectError(await cancel("nope"), 404, "job_not_found");
@@ -176,6 +185,17 @@ describe("POST /jobs/{job_id}/retry", () => {
     await expectError(await retry(first.job_id), 409, "output_exists");
   });
 
+  it("queues a job once for concurrent retries; the others answer 409 job_not_retryable", async () => {
+    ctx = buildTestApp();
+    const job = await submit();
+    await cancel(job.job_id);
+    const answers = await Promise.all(Array.from({ length: 6 }, () => retry(job.job_id)));
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([202, 409, 409, 409, 409, 409]);
+    for (const res of answers.filter((r) => r.status === 409)) await expectError(res, 409, "job_not_retryable");
+    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "queued", retries: 1 });
+  });
+
   it("leaves the job as it was when Redis is unreachable", async () => {
     ctx = buildTestApp();
     const job = await submit();
@@ -185,13 +205,15 @@ describe("POST /jobs/{job_id}/retry", () => {
     expect(ctx.store.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
   });
 
-  it("answers 409 while a worker still holds the job, and 404 for an unknown one", async () => {
+  it("answers 409 while a worker still holds the job, keeping its cancel marker, and 404 for an unknown one", async () => {
     ctx = buildTestApp();
     const job = await submit();
-    ctx.store.markFailed(job.job_id, { code: "ffmpeg_failed", message: "x" }, new Date().toISOString(), undefined);
     ctx.queue.states.set(job.job_id, "active");
+    await cancel(job.job_id); // no worker confirms: recorded cancelled, the marker stays
     await expectError(await retry(job.job_id), 409, "job_not_retryable");
-    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "failed", retries: 0 });
+    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
+    // The run that is still stopping, or that takes the job over, must still find the marker.
+    expect(ctx.queue.cancelMarkers.has(job.job_id)).toBe(true);
     await expectError(await retry("nope"), 404, "job_not_found");
   });
 });

@@ -53,6 +53,7 @@ export type SubmitOutcome = { job: JobView; replayed: boolean };
 export class JobService {
   /** Submissions under an Idempotency-Key that have not returned yet: a concurrent duplicate awaits the first. */
   private readonly inFlight = new Map<string, { requestHash: string; outcome: Promise<JobView> }>();
+  private readonly retrying = new Set<string>();
 
   constructor(private readonly deps: JobServiceDeps) {}
 
@@ -206,6 +207,10 @@ export class JobService {
     } catch (cause) {
       throw new AppError("redis_unavailable", "the job queue is unreachable; the job was not cancelled", { cause });
     }
+    if (found === "finished") {
+      // It ended on the worker a moment ago; the events consumer is recording how.
+      throw finishedError(await this.waitUntilFinished(jobId, this.deps.cancelWaitMs ?? 10_000));
+    }
     if (found === "active") {
       const settled = await this.waitUntilFinished(jobId, this.deps.cancelWaitMs ?? 10_000);
       if (settled.status === "cancelled") return settled;
@@ -229,6 +234,20 @@ export class JobService {
    * whose attempts count on from the earlier ones.
    */
   async retry(jobId: string): Promise<JobView> {
+    // One retry of a job at a time: a second, concurrent one would find the
+    // BullMQ job already moved and the record about to be.
+    if (this.retrying.has(jobId)) {
+      throw new AppError("job_not_retryable", `a retry of job ${jobId} is already under way`);
+    }
+    this.retrying.add(jobId);
+    try {
+      return await this.retryOnce(jobId);
+    } finally {
+      this.retrying.delete(jobId);
+    }
+  }
+
+  private async retryOnce(jobId: string): Promise<JobView> {
     const { store, queue, mediaRoot } = this.deps;
     const current = this.get(jobId);
     if (current.status !== "failed" && current.status !== "cancelled") {
@@ -257,7 +276,7 @@ export class JobService {
         field: "output",
         job_id: conflictingJobId,
       });
-    const writer = store.liveJobWriting(current.output);
+    const writer = store.liveJobWriting(current.output, jobId);
     if (writer) throw busy(writer);
 
     // Redis first, then the record: until the record says queued, a stray
@@ -266,7 +285,6 @@ export class JobService {
     // own transition below.
     let outcome: "queued" | "active";
     try {
-      await queue.clearCancel(jobId);
       outcome = await queue.requeue(jobDataFromRow(store.getRow(jobId) as JobRow), current.priority);
     } catch (cause) {
       throw new AppError("redis_unavailable", "the job queue is unreachable; the job was not queued again", { cause });

@@ -78,12 +78,12 @@ export class JobStore {
     this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
   }
 
-  /** The live job that writes this output, if any. */
-  liveJobWriting(output: string): string | undefined {
+  /** The live job, other than `exceptId`, that writes this output, if any. */
+  liveJobWriting(output: string, exceptId: string): string | undefined {
     return this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.output, output), isLive))
+      .where(and(eq(jobs.output, output), isLive, ne(jobs.id, exceptId)))
       .get()?.id;
   }
 

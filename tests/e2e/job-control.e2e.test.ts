@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../support/media.js";
@@ -211,6 +211,9 @@ describe("job control over HTTP (real api and worker processes)", () => {
     // The worker's temporary-name pattern: .<target name>.<job id>.<run>.partial
     const stale = path.join(deployment.mediaRoot, "out", `.crashed.mp4.${randomUUID()}.deadbeef.partial`);
     writeFileSync(stale, "the half-written output of a worker that died");
+    // Idle for longer than any live ffmpeg may be (STALL_TIMEOUT_SECONDS + JOB_LOCK_SECONDS).
+    const longAgo = new Date(Date.now() - 3600_000);
+    utimesSync(stale, longAgo, longAgo);
     const worker = await startWorker("control-sweep");
     await eventually(async () => (existsSync(stale) ? undefined : true), { what: "the stale temporary file to go" });
     console.log("FAULT startup-sweep: 1 stale temporary file of a job no worker holds, removed at start");

@@ -83,6 +83,7 @@ async function main(): Promise<void> {
   void sweepTemporaryFiles({
     mediaRoot,
     isJobRunning: async (jobId) => (await connection.exists(bullLockKey(config.queueName, jobId))) === 1,
+    minIdleMs: config.stallTimeoutMs + config.lockDurationMs,
     log,
   }).catch((error: Error) =>
     log.warn({ err: error.message }, "temporary-file sweep stopped; it runs again at the next start"),

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createLogger, newJobId, temporaryOutputPath } from "@converter/shared";
@@ -17,11 +26,16 @@ function tempDir(): string {
   return dir;
 }
 
+/** A file last written an hour ago. */
 function touch(file: string): string {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, "half an encode");
+  const anHourAgo = new Date(Date.now() - 3600_000);
+  utimesSync(file, anHourAgo, anHourAgo);
   return file;
 }
+
+const minIdleMs = 140_000;
 
 describe("sweepTemporaryFiles", () => {
   it("removes temporary outputs of jobs no worker runs, and keeps those of running jobs", async () => {
@@ -33,12 +47,22 @@ describe("sweepTemporaryFiles", () => {
     const report = await sweepTemporaryFiles({
       mediaRoot: root,
       isJobRunning: async (id) => id === alive,
+      minIdleMs,
       log,
     });
     expect(existsSync(orphan)).toBe(false);
     expect(existsSync(running)).toBe(true);
     expect(report.removed).toEqual([path.relative(root, orphan)]);
     expect(report.kept).toEqual([path.relative(root, running)]);
+  });
+
+  it("keeps a file written recently, though no job of this queue holds it: another queue's worker may write it", async () => {
+    const root = tempDir();
+    const fresh = temporaryOutputPath(path.join(root, "movie.mp4"), newJobId(), "cafe0002");
+    writeFileSync(fresh, "being written by a worker of another queue");
+    const report = await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, minIdleMs, log });
+    expect(existsSync(fresh)).toBe(true);
+    expect(report.kept).toEqual([path.relative(root, fresh)]);
   });
 
   it.each([
@@ -49,7 +73,7 @@ describe("sweepTemporaryFiles", () => {
   ])("leaves %s alone: not a name the worker writes", async (name) => {
     const root = tempDir();
     const file = touch(path.join(root, name));
-    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, log });
+    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, minIdleMs, log });
     expect(existsSync(file)).toBe(true);
   });
 
@@ -58,7 +82,7 @@ describe("sweepTemporaryFiles", () => {
     const outside = tempDir();
     const victim = touch(temporaryOutputPath(path.join(outside, "x.mp4"), newJobId(), "deadbeef"));
     symlinkSync(outside, path.join(root, "link"));
-    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, log });
+    await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, minIdleMs, log });
     expect(existsSync(victim)).toBe(true);
   });
 });

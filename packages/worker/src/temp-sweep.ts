@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { jobIdOfTemporaryName, type Logger } from "@converter/shared";
 
@@ -9,13 +9,18 @@ export type SweepReport = { scannedDirs: number; removed: string[]; kept: string
  * Removes temporary outputs left by runs that ended without cleaning up (a
  * worker killed mid-encode, a job failed by the stall limit and never run
  * again). A file is kept while some worker, on any node, holds its job's
- * lock: that run is still writing it. Symlinked folders are not followed, so
- * nothing outside the media root is touched.
+ * lock (that run is still writing it), and while it was written less than
+ * `minIdleMs` ago: a worker of another queue sharing the media root may be
+ * writing it, and a live ffmpeg writes at least once per stall timeout.
+ * Symlinked folders are not followed, so nothing outside the media root is
+ * touched.
  */
 export async function sweepTemporaryFiles(deps: {
   mediaRoot: string;
   isJobRunning: (jobId: string) => Promise<boolean>;
+  minIdleMs: number;
   log: Logger;
+  now?: () => number;
 }): Promise<SweepReport> {
   const report: SweepReport = { scannedDirs: 0, removed: [], kept: [] };
   const pending = [deps.mediaRoot];
@@ -37,7 +42,9 @@ export async function sweepTemporaryFiles(deps: {
       const jobId = jobIdOfTemporaryName(entry.name);
       if (!jobId) continue;
       const shown = path.relative(deps.mediaRoot, full);
-      if (await deps.isJobRunning(jobId)) {
+      const writtenAt = (await stat(full).catch(() => undefined))?.mtimeMs;
+      if (writtenAt === undefined) continue; // gone meanwhile
+      if ((deps.now?.() ?? Date.now()) - writtenAt < deps.minIdleMs || (await deps.isJobRunning(jobId))) {
         report.kept.push(shown);
         continue;
       }

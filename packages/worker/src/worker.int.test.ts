@@ -386,6 +386,21 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     expect(leftovers(path.join(mediaRoot, "out")).filter((f) => f.includes(data.job_id))).toEqual([]);
   });
 
+  it("retries a job whose temporary output was removed while ffmpeg wrote it, instead of failing it for good", async () => {
+    const data = payload({}, { input: longClip, output: "out/vanished.mp4" });
+    await startRunning(data, 2);
+    const partial = await eventually(
+      () => leftovers(path.join(mediaRoot, "out")).find((f) => f.includes(data.job_id)),
+      { what: "ffmpeg to create its temporary output" },
+    );
+    rmSync(path.join(mediaRoot, "out", partial));
+    const { job, state, logs } = await finalState(data.job_id, 90_000);
+    expect(state).toBe("completed");
+    expect(job.attemptsMade).toBe(2);
+    expect(logs.join("\n")).not.toMatch(/unreadable/);
+    expect((await probe(path.join(mediaRoot, "out", "vanished.mp4"))).format.duration).toBeDefined();
+  });
+
   it("lets its running job finish within the shutdown grace period", async () => {
     await worker.close();
     worker = startWorker({ workerName: "int-worker-grace", shutdownGraceMs: 60_000 });

@@ -225,6 +225,9 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
 
   // A hung ffmpeg (a stuck read from a network share, a wedged GPU) would
   // otherwise hold the job in_progress forever while its lock stays renewed.
+  // Progress is encoded time moving on, or the output still being written:
+  // MP4's faststart pass rewrites the whole file after the last progress
+  // report, which takes minutes for a large file on slow storage.
   let lastAdvanceAt = Date.now();
   let furthestOutTime = -1;
   const noteAdvance = (outTime: number | null) => {
@@ -235,7 +238,14 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   };
   const watchdog = setInterval(
     () => {
-      if (Date.now() - lastAdvanceAt >= deps.stallTimeoutMs) stopFfmpeg.abort(STOP_REASONS.stalled);
+      if (Date.now() - lastAdvanceAt < deps.stallTimeoutMs) return;
+      void stat(plan.tempPath).then(
+        (file) => {
+          if (file.mtimeMs > lastAdvanceAt) lastAdvanceAt = file.mtimeMs;
+          else stopFfmpeg.abort(STOP_REASONS.stalled);
+        },
+        () => stopFfmpeg.abort(STOP_REASONS.stalled),
+      );
     },
     Math.min(1000, deps.stallTimeoutMs / 4),
   );
@@ -321,6 +331,14 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
   }
 
+  // Removed under ffmpeg's feet (an operator, a sweep on another node): not
+  // the media's fault, so another attempt may well succeed.
+  if (!(await stat(plan.tempPath).catch(() => undefined))) {
+    throw transient(
+      "worker_error",
+      "the temporary output vanished before it could be published; the job will be retried",
+    );
+  }
   const written = await probeMedia(deps.ffprobePath, plan.tempPath);
   if (!written.ok) {
     throw permanent("ffmpeg_failed", `ffmpeg finished but its output is unreadable: ${shown(written.reason)}`);

@@ -2,7 +2,7 @@ import { cancelChannel, cancelMarkerKey, type Logger, throttledWarning } from "@
 import type { Redis } from "ioredis";
 
 export type CancelWatcherDeps = {
-  /** A connection of its own: once subscribed, it can run no other command. */
+  /** A connection of its own (closed by close()): once subscribed, it can run no other command. */
   subscriber: Redis;
   /** For reading the durable markers. */
   connection: Redis;
@@ -73,6 +73,7 @@ export function watchCancelRequests(deps: CancelWatcherDeps): CancelWatcher {
     async close() {
       clearInterval(timer);
       await deps.subscriber.unsubscribe(channel).catch(() => undefined);
+      deps.subscriber.disconnect();
     },
   };
 }

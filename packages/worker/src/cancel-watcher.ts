@@ -7,8 +7,8 @@ export type CancelWatcherDeps = {
   /** For reading the durable markers. */
   connection: Redis;
   queueName: string;
-  /** The ids of the jobs this worker is running now. */
-  activeJobIds: () => Iterable<string>;
+  /** The ids of the jobs this worker is running now (kept up to date by the worker). */
+  running: ReadonlySet<string>;
   /** Stops one of this worker's jobs. */
   cancel: (jobId: string) => void;
   log: Logger;
@@ -29,9 +29,8 @@ export type CancelWatcher = {
  */
 export function watchCancelRequests(deps: CancelWatcherDeps): CancelWatcher {
   const channel = cancelChannel(deps.queueName);
-  const isActive = (jobId: string) => [...deps.activeJobIds()].includes(jobId);
   const cancelIfActive = (jobId: string, via: string) => {
-    if (!isActive(jobId)) return;
+    if (!deps.running.has(jobId)) return;
     deps.log.info({ job_id: jobId, via }, "cancel requested: stopping the job");
     deps.cancel(jobId);
   };
@@ -47,7 +46,7 @@ export function watchCancelRequests(deps: CancelWatcherDeps): CancelWatcher {
 
   const warnPoll = throttledWarning(deps.log, "could not read cancel markers (retrying)");
   const poll = async () => {
-    const ids = [...deps.activeJobIds()];
+    const ids = [...deps.running];
     if (ids.length === 0) return;
     try {
       const found = await Promise.all(ids.map((id) => isCancelRequested(id)));

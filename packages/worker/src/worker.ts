@@ -50,13 +50,13 @@ export type ConversionWorker = {
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
   const running = new Set<string>();
-  let worker: Worker<ConvertJobData, ConvertJobReturn> | undefined;
   const cancels = watchCancelRequests({
     subscriber: deps.connection.duplicate(),
     connection: deps.connection,
     queueName: deps.queueName,
-    activeJobIds: () => running,
-    cancel: (jobId) => worker?.cancelJob(jobId, STOP_REASONS.cancelled),
+    running,
+    // Only called for a job in `running`, so after the worker below exists.
+    cancel: (jobId) => worker.cancelJob(jobId, STOP_REASONS.cancelled),
     log: deps.log,
     ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
   });
@@ -81,7 +81,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
       running.delete(id);
     }
   };
-  worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
+  const worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
     connection: deps.connection,
     concurrency: deps.concurrency,
     name: deps.workerName,
@@ -94,7 +94,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   worker.on("lockRenewalFailed", (jobIds) => {
     for (const id of jobIds) {
       deps.log.warn({ job_id: id }, "lost the job's lock: stopping its ffmpeg");
-      worker?.cancelJob(id, STOP_REASONS.lostLock);
+      worker.cancelJob(id, STOP_REASONS.lostLock);
     }
   });
   // Connection errors repeat on every reconnect attempt while Redis is down.
@@ -124,13 +124,12 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   const timer = setInterval(() => void beat(), heartbeatMs);
   timer.unref();
 
-  const bullWorker = worker;
   return {
-    worker: bullWorker,
+    worker,
     async close() {
       clearInterval(timer);
       // close() stops taking jobs at once and resolves when the running ones have ended.
-      const closing = bullWorker.close();
+      const closing = worker.close();
       if (running.size > 0) {
         deps.log.info(
           { jobs: [...running], grace_ms: deps.shutdownGraceMs },
@@ -138,7 +137,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
         );
       }
       // Past the grace period: stop ffmpeg and put the jobs back in the queue (no attempt spent).
-      const handBack = setTimeout(() => bullWorker.cancelAllJobs(STOP_REASONS.shutdown), deps.shutdownGraceMs);
+      const handBack = setTimeout(() => worker.cancelAllJobs(STOP_REASONS.shutdown), deps.shutdownGraceMs);
       try {
         await closing;
       } finally {

@@ -10,6 +10,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobRow } from "../store/schema.js";
 import { withTimeout } from "../with-timeout.js";
+import { addPromptly, ensureReady, QUEUE_OP_TIMEOUT_MS } from "./add-promptly.js";
 
 export type ConversionQueue = Queue<ConvertJobData, ConvertJobReturn>;
 
@@ -45,7 +46,6 @@ const CANCEL_MARKER_SECONDS = 30 * 24 * 3600;
 /** Retention in BullMQ; SQLite keeps the job record for good. */
 const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
 const KEEP_FAILED_SECONDS = 30 * 24 * 3600;
-const ENQUEUE_TIMEOUT_MS = 5000;
 
 /**
  * The API's queue handle. Its connection must not buffer commands while Redis
@@ -72,21 +72,18 @@ export function toBullPriority(priority: number): number {
 }
 
 export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueue {
-  const ensureReady = () => {
-    if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
-  };
   const clearCancel = (jobId: string) =>
-    withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), ENQUEUE_TIMEOUT_MS, "cancel clear");
+    withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), QUEUE_OP_TIMEOUT_MS, "cancel clear");
   const jobQueue: JobQueue = {
     async requeue(data, priority) {
-      ensureReady();
-      const job = await withTimeout(queue.getJob(data.job_id), ENQUEUE_TIMEOUT_MS, "read");
+      ensureReady(connection);
+      const job = await withTimeout(queue.getJob(data.job_id), QUEUE_OP_TIMEOUT_MS, "read");
       if (!job) {
         await clearCancel(data.job_id);
         await jobQueue.enqueue(data, priority);
         return "queued";
       }
-      const state = await withTimeout(job.getState(), ENQUEUE_TIMEOUT_MS, "read");
+      const state = await withTimeout(job.getState(), QUEUE_OP_TIMEOUT_MS, "read");
       // The marker must outlive a run that is still stopping: it is what ends that run.
       if (state === "active") return "active";
       await clearCancel(data.job_id);
@@ -94,48 +91,40 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
         // Retried in place, not removed and added: a removal would read as an operator's cancel.
         await withTimeout(
           job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }),
-          ENQUEUE_TIMEOUT_MS,
+          QUEUE_OP_TIMEOUT_MS,
           "retry",
         );
       }
       return "queued";
     },
     async requestCancel(jobId) {
-      ensureReady();
+      ensureReady(connection);
       await withTimeout(
         connection
           .multi()
           .set(cancelMarkerKey(queue.name, jobId), new Date().toISOString(), "EX", CANCEL_MARKER_SECONDS)
           .publish(cancelChannel(queue.name), jobId)
           .exec(),
-        ENQUEUE_TIMEOUT_MS,
+        QUEUE_OP_TIMEOUT_MS,
         "cancel request",
       );
     },
     async removeUnlessActive(jobId) {
-      ensureReady();
-      const job = await withTimeout(queue.getJob(jobId), ENQUEUE_TIMEOUT_MS, "read");
+      ensureReady(connection);
+      const job = await withTimeout(queue.getJob(jobId), QUEUE_OP_TIMEOUT_MS, "read");
       if (!job) return "missing";
-      const state = await withTimeout(job.getState(), ENQUEUE_TIMEOUT_MS, "read");
+      const state = await withTimeout(job.getState(), QUEUE_OP_TIMEOUT_MS, "read");
       // remove() would delete a finished job's record too, before the API recorded how it ended.
       if (state === "completed" || state === "failed") return "finished";
       if (state === "active") return "active";
       // remove() refuses a locked job: one a worker took since the state was read.
-      const removed = await withTimeout(queue.remove(jobId), ENQUEUE_TIMEOUT_MS, "remove");
+      const removed = await withTimeout(queue.remove(jobId), QUEUE_OP_TIMEOUT_MS, "remove");
       return removed === 1 ? "removed" : "active";
     },
     async enqueue(data, priority) {
-      // BullMQ waits for a connection that is down instead of failing; a job
-      // added "later" would run although its client was told 503. Refuse now.
-      ensureReady();
-      const adding = queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) });
-      try {
-        await withTimeout(adding, ENQUEUE_TIMEOUT_MS, "enqueue");
-      } catch (error) {
-        // The add may still land after the client got its 503: take it back if it does.
-        adding.then(() => queue.remove(data.job_id)).catch(() => undefined);
-        throw error;
-      }
+      await addPromptly(queue, connection, data.job_id, () =>
+        queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) }),
+      );
     },
   };
   return jobQueue;

@@ -1,4 +1,4 @@
-import type { Logger } from "@converter/shared";
+import { CANCELLED_BY_CLIENT, type Logger } from "@converter/shared";
 import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { JobStore } from "../store/job-store.js";
@@ -115,12 +115,9 @@ export class JobEventsConsumer {
         const byClient = store.getRow(jobId)?.cancelRequestedAt;
         store.markFailed(
           jobId,
-          {
-            code: "cancelled",
-            message: byClient
-              ? "the job was cancelled by a client request"
-              : "the job was removed from the queue by an operator",
-          },
+          byClient
+            ? CANCELLED_BY_CLIENT
+            : { code: "cancelled", message: "the job was removed from the queue by an operator" },
           new Date().toISOString(),
           logs,
         );

@@ -1,4 +1,4 @@
-import type { Logger } from "@converter/shared";
+import { CANCELLED_BY_CLIENT, type Logger } from "@converter/shared";
 import type { JobStore } from "../store/job-store.js";
 import { type ConversionQueue, type JobQueue, jobDataFromRow } from "./conversion-queue.js";
 import type { JobStateSync } from "./job-state-sync.js";
@@ -44,12 +44,7 @@ export async function reconcileLiveJobs(deps: {
       if (!row || now - Date.parse(row.createdAt) < MISSING_JOB_GRACE_MS) continue;
       if (row.cancelRequestedAt) {
         // A cancel the API did not get to record (it stopped midway): finish it, never run the job again.
-        deps.store.markFailed(
-          id,
-          { code: "cancelled", message: "the job was cancelled by a client request" },
-          new Date(now).toISOString(),
-          undefined,
-        );
+        deps.store.markFailed(id, CANCELLED_BY_CLIENT, new Date(now).toISOString(), undefined);
         report.updated.cancelled = (report.updated.cancelled ?? 0) + 1;
         continue;
       }

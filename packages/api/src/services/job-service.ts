@@ -4,6 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   AppError,
+  CANCELLED_BY_CLIENT,
   CONTAINER_EXTENSIONS,
   type ConvertJobData,
   type ConvertRequest,
@@ -159,12 +160,7 @@ export class JobService {
       },
       idempotency,
     );
-    if (!inserted.ok) {
-      throw new AppError("output_exists", `job ${inserted.conflictingJobId} is already writing ${canonicalOutput}`, {
-        field: "output",
-        job_id: inserted.conflictingJobId,
-      });
-    }
+    if (!inserted.ok) throw outputBusyError(inserted.conflictingJobId, canonicalOutput);
 
     const data: ConvertJobData = {
       job_id: jobId,
@@ -207,22 +203,18 @@ export class JobService {
     } catch (cause) {
       throw new AppError("redis_unavailable", "the job queue is unreachable; the job was not cancelled", { cause });
     }
+    const waitMs = this.deps.cancelWaitMs ?? 10_000;
     if (found === "finished") {
       // It ended on the worker a moment ago; the events consumer is recording how.
-      throw finishedError(await this.waitUntilFinished(jobId, this.deps.cancelWaitMs ?? 10_000));
+      throw finishedError(await this.waitUntilFinished(jobId, waitMs));
     }
     if (found === "active") {
-      const settled = await this.waitUntilFinished(jobId, this.deps.cancelWaitMs ?? 10_000);
+      const settled = await this.waitUntilFinished(jobId, waitMs);
       if (settled.status === "cancelled") return settled;
       // It completed or failed before the worker heard of the cancel.
       if (isTerminal(settled.status)) throw finishedError(settled);
     }
-    store.markFailed(
-      jobId,
-      { code: "cancelled", message: "the job was cancelled by a client request" },
-      this.now().toISOString(),
-      undefined,
-    );
+    store.markFailed(jobId, CANCELLED_BY_CLIENT, this.now().toISOString(), undefined);
     const after = this.get(jobId);
     if (after.status !== "cancelled") throw finishedError(after);
     await this.deps.webhooks?.jobFinished(jobId);
@@ -271,13 +263,8 @@ export class JobService {
       );
     }
     if (store.countQueued() >= this.deps.maxQueuedJobs) throw queueFullError(this.deps.maxQueuedJobs);
-    const busy = (conflictingJobId: string) =>
-      new AppError("output_exists", `job ${conflictingJobId} is already writing ${current.output}`, {
-        field: "output",
-        job_id: conflictingJobId,
-      });
     const writer = store.liveJobWriting(current.output, jobId);
-    if (writer) throw busy(writer);
+    if (writer) throw outputBusyError(writer, current.output);
 
     // Redis first, then the record: until the record says queued, a stray
     // event or reconciliation cannot undo it, and the events of the new run
@@ -297,7 +284,7 @@ export class JobService {
       if (requeued.reason === "output_busy") {
         // A submission took the output meanwhile: take the run back.
         await queue.removeUnlessActive(jobId).catch(() => undefined);
-        throw busy(requeued.conflictingJobId);
+        throw outputBusyError(requeued.conflictingJobId, current.output);
       }
       // A concurrent retry of the same job got there first.
       throw new AppError("job_not_retryable", `job ${jobId} is no longer failed or cancelled`);
@@ -349,6 +336,13 @@ export class JobService {
 function finishedError(job: JobView): AppError {
   return new AppError("job_finished", `job ${job.job_id} already ended ${job.status}; there is nothing to cancel`, {
     status: job.status,
+  });
+}
+
+function outputBusyError(conflictingJobId: string, output: string): AppError {
+  return new AppError("output_exists", `job ${conflictingJobId} is already writing ${output}`, {
+    field: "output",
+    job_id: conflictingJobId,
   });
 }
 

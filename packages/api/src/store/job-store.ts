@@ -19,7 +19,7 @@ const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
 const RETRYABLE_STATUSES = ["failed", "cancelled"] as const;
 
 export type RetryOutcome =
-  | { ok: true; previous: JobRow }
+  | { ok: true }
   | { ok: false; reason: "missing" | "not_retryable"; status?: JobStatus }
   | { ok: false; reason: "output_busy"; conflictingJobId: string };
 
@@ -40,12 +40,8 @@ export class JobStore {
     idempotency?: { key: string; requestHash: string },
   ): { ok: true } | { ok: false; conflictingJobId: string } {
     return this.db.transaction((tx) => {
-      const clash = tx
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.output, row.output), isLive))
-        .get();
-      if (clash) return { ok: false as const, conflictingJobId: clash.id };
+      const writer = this.liveJobWriting(row.output);
+      if (writer) return { ok: false as const, conflictingJobId: writer };
       tx.insert(jobs).values(row).run();
       if (idempotency) {
         tx.insert(idempotencyKeys)
@@ -78,12 +74,17 @@ export class JobStore {
     this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
   }
 
-  /** The live job, other than `exceptId`, that writes this output, if any. */
-  liveJobWriting(output: string, exceptId: string): string | undefined {
+  /**
+   * The live job, other than `exceptId`, that writes this output, if any.
+   * better-sqlite3 has one connection, so inside a transaction this reads
+   * within it.
+   */
+  liveJobWriting(output: string, exceptId?: string): string | undefined {
+    const others = exceptId === undefined ? undefined : ne(jobs.id, exceptId);
     return this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(and(eq(jobs.output, output), isLive, ne(jobs.id, exceptId)))
+      .where(and(eq(jobs.output, output), isLive, others))
       .get()?.id;
   }
 
@@ -107,12 +108,8 @@ export class JobStore {
       if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
         return { ok: false, reason: "not_retryable", status: row.status };
       }
-      const clash = tx
-        .select({ id: jobs.id })
-        .from(jobs)
-        .where(and(eq(jobs.output, row.output), isLive, ne(jobs.id, id)))
-        .get();
-      if (clash) return { ok: false, reason: "output_busy", conflictingJobId: clash.id };
+      const writer = this.liveJobWriting(row.output, id);
+      if (writer) return { ok: false, reason: "output_busy", conflictingJobId: writer };
       tx.update(jobs)
         .set({
           status: "queued",
@@ -137,7 +134,7 @@ export class JobStore {
         })
         .where(eq(jobs.id, id))
         .run();
-      return { ok: true, previous: row };
+      return { ok: true };
     });
   }
 

@@ -2,9 +2,9 @@ import { type JobStatus, type Logger, webhookQueueName } from "@converter/shared
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { addPromptly } from "../queue/add-promptly.js";
 import { toJobView } from "../store/job-store.js";
 import type { JobRow } from "../store/schema.js";
-import { withTimeout } from "../with-timeout.js";
 import { postWebhook } from "./post-webhook.js";
 import { type Resolver, systemResolver } from "./resolve-target.js";
 import { SIGNATURE_HEADER, signWebhook } from "./webhook-signature.js";
@@ -30,7 +30,6 @@ const WebhookJobData = z.object({
 });
 type WebhookJobData = z.infer<typeof WebhookJobData>;
 
-const ENQUEUE_TIMEOUT_MS = 5000;
 /** Deliveries run side by side, so one hanging receiver holds up no other. */
 const DEFAULT_CONCURRENCY = 16;
 /** Kept in Redis so a second jobFinished for the same run finds it (BullMQ ignores an add with a known id). */
@@ -168,23 +167,17 @@ export class WebhookDispatcher implements WebhookNotifier {
 
   private async add(data: WebhookJobData): Promise<void> {
     const { connection, maxAttempts, backoffMs } = this.options;
-    // As for conversions: BullMQ would wait for a connection that is down; fail now instead.
-    if (connection.status !== "ready") throw new Error(`redis connection is ${connection.status}`);
-    const id = deliveryId(data.job_id, data.round);
-    const adding = this.queue.add("deliver", data, {
-      jobId: id,
-      attempts: Math.max(1, maxAttempts - data.attempts_before),
-      backoff: { type: "exponential", delay: backoffMs },
-      removeOnComplete: { age: KEEP_DONE_SECONDS },
-      removeOnFail: { age: KEEP_DONE_SECONDS },
-    });
-    try {
-      await withTimeout(adding, ENQUEUE_TIMEOUT_MS, "webhook enqueue");
-    } catch (error) {
-      // Released rows are queued again by the reconciler: take back an add that lands late.
-      adding.then(() => this.queue.remove(id)).catch(() => undefined);
-      throw error;
-    }
+    // A failed add leaves the row released, for the reconciler to queue again.
+    const jobId = deliveryId(data.job_id, data.round);
+    await addPromptly(this.queue, connection, jobId, () =>
+      this.queue.add("deliver", data, {
+        jobId,
+        attempts: Math.max(1, maxAttempts - data.attempts_before),
+        backoff: { type: "exponential", delay: backoffMs },
+        removeOnComplete: { age: KEEP_DONE_SECONDS },
+        removeOnFail: { age: KEEP_DONE_SECONDS },
+      }),
+    );
   }
 
   /** One attempt; throwing hands the retry schedule to BullMQ. */

@@ -51,6 +51,12 @@ export type ConvertJobReturn = z.infer<typeof ConvertJobReturn>;
 export const JobError = z.object({ code: z.string(), message: z.string() }).meta({ id: "JobError" });
 export type JobError = z.infer<typeof JobError>;
 
+/** How a job a client cancelled ends, whoever records it (the API, the reconciler or the worker). */
+export const CANCELLED_BY_CLIENT = {
+  code: "cancelled",
+  message: "the job was cancelled by a client request",
+} as const satisfies JobError;
+
 /**
  * BullMQ keeps only a failure's message, so the worker writes the code in
  * front of it: "[invalid_media] no audio or video stream". The API reads it

@@ -3,6 +3,7 @@ import { link, mkdir, readdir, rename, rm, stat, unlink } from "node:fs/promises
 import path from "node:path";
 import {
   buildFfmpegArgs,
+  CANCELLED_BY_CLIENT,
   ConvertJobData,
   type ConvertJobReturn,
   DEFAULT_JOB_LIMITS,
@@ -25,7 +26,7 @@ import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import { type MediaInfo, probeMedia } from "../ffmpeg/probe.js";
 import { expectedDuration, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
-import { inputLimitBreach, type LimitBreach } from "./input-limits.js";
+import { inputLimitBreach, inputSizeBreach, type LimitBreach } from "./input-limits.js";
 
 export type ProcessorDeps = {
   workerName: string;
@@ -67,7 +68,6 @@ type EncodePlan = {
   token: string | undefined;
   data: ConvertJobData;
   inputPath: string;
-  inputBytes: number;
   limits: JobLimits;
   targetPath: string;
   tempPath: string;
@@ -85,7 +85,7 @@ export const STOP_REASONS = {
   stalled: "ffmpeg stopped making progress",
 } as const;
 
-const cancelledError = () => permanent("cancelled", "the job was cancelled by a client request");
+const cancelledError = () => permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
 
 /** How long the lock is extended while the finished file is published. */
 const PUBLISH_LOCK_MS = 30_000;
@@ -115,12 +115,8 @@ export function createConvertProcessor(deps: ProcessorDeps) {
     const limits = deps.limits ?? DEFAULT_JOB_LIMITS;
     // Checked before anything opens the file; the probe checks the rest of the limits.
     const inputBytes = (await stat(input.value.absolute).catch(() => undefined))?.size ?? 0;
-    if (inputBytes > limits.maxInputBytes) {
-      throw permanent(
-        "input_too_large",
-        `the input is ${inputBytes} bytes; MAX_INPUT_BYTES allows ${limits.maxInputBytes}`,
-      );
-    }
+    const tooLarge = inputSizeBreach(inputBytes, limits);
+    if (tooLarge) throw permanent(tooLarge.code, tooLarge.message);
     const targetPath = output.value.absolute;
     // Files of earlier runs of this job (a crashed or stalled worker) are garbage now.
     await removeTemporaryFiles(targetPath, data.job_id);
@@ -143,7 +139,6 @@ export function createConvertProcessor(deps: ProcessorDeps) {
       token,
       data,
       inputPath: input.value.absolute,
-      inputBytes,
       limits,
       targetPath,
       tempPath: temporaryOutputPath(targetPath, data.job_id, token?.slice(0, 8) ?? randomUUID().slice(0, 8)),
@@ -260,7 +255,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
         return { kind: "unusable", reason };
       }
       // A decompression bomb is stopped as soon as its description is known, even mid-encode.
-      const breach = inputLimitBreach(probe.info, plan.inputBytes, plan.limits);
+      const breach = inputLimitBreach(probe.info, plan.limits);
       if (breach) {
         stopFfmpeg.abort(new Error(breach.message));
         return { kind: "over_limit", breach };
@@ -317,9 +312,9 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
     );
   }
   if (run.aborted) await stopped(plan, stopFfmpeg.signal.reason, deps.stallTimeoutMs);
+  const tempFile = await stat(plan.tempPath).catch(() => undefined);
   // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
-  const writtenBytes = (await stat(plan.tempPath).catch(() => undefined))?.size ?? 0;
-  if (writtenBytes >= plan.limits.maxOutputBytes) {
+  if ((tempFile?.size ?? 0) >= plan.limits.maxOutputBytes) {
     throw permanent(
       "output_too_large",
       `the output reached MAX_OUTPUT_BYTES (${plan.limits.maxOutputBytes} bytes); ffmpeg was stopped there and the partial file discarded`,
@@ -333,7 +328,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
 
   // Removed under ffmpeg's feet (an operator, a sweep on another node): not
   // the media's fault, so another attempt may well succeed.
-  if (!(await stat(plan.tempPath).catch(() => undefined))) {
+  if (!tempFile) {
     throw transient(
       "worker_error",
       "the temporary output vanished before it could be published; the job will be retried",
@@ -359,14 +354,13 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<ConvertJob
   // Remembered before the file is published (link and rename keep its inode),
   // so that a run after a crash between the publish and BullMQ's completion
   // recognises the file as this job's own instead of failing on it.
-  const staged = await stat(plan.tempPath);
   try {
-    await job.updateData({ ...data, published: { ino: staged.ino, size: staged.size, encoder: plan.encoder } });
+    await job.updateData({ ...data, published: { ino: tempFile.ino, size: tempFile.size, encoder: plan.encoder } });
   } catch {
     throw transient("worker_error", "could not record the output before publishing it; the job will be retried");
   }
   await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
-  return finishedResult(deps, plan, plan.encoder, run.elapsedMs, written.info, staged.size);
+  return finishedResult(deps, plan, plan.encoder, run.elapsedMs, written.info, tempFile.size);
 }
 
 /**

@@ -4,18 +4,21 @@ import type { MediaInfo } from "../ffmpeg/probe.js";
 export type LimitBreach = { code: "input_too_large" | "input_limit_exceeded"; message: string };
 
 /**
- * The first limit the input breaks, from its size on disk and ffprobe's
- * description, or undefined when it keeps them all. Messages name the
- * variable so an operator knows which knob a legitimate file needs.
+ * The input's size on disk against MAX_INPUT_BYTES: checked before anything
+ * opens the file. Messages name the variable so an operator knows which knob
+ * a legitimate file needs.
  */
-export function inputLimitBreach(info: MediaInfo, sizeBytes: number, limits: JobLimits): LimitBreach | undefined {
+export function inputSizeBreach(sizeBytes: number, limits: JobLimits): LimitBreach | undefined {
+  if (sizeBytes <= limits.maxInputBytes) return undefined;
+  return {
+    code: "input_too_large",
+    message: `the input is ${sizeBytes} bytes; MAX_INPUT_BYTES allows ${limits.maxInputBytes}`,
+  };
+}
+
+/** The first limit ffprobe's description of the input breaks, or undefined when it keeps them all. */
+export function inputLimitBreach(info: MediaInfo, limits: JobLimits): LimitBreach | undefined {
   const over = (message: string): LimitBreach => ({ code: "input_limit_exceeded", message });
-  if (sizeBytes > limits.maxInputBytes) {
-    return {
-      code: "input_too_large",
-      message: `the input is ${sizeBytes} bytes; MAX_INPUT_BYTES allows ${limits.maxInputBytes}`,
-    };
-  }
   if (info.streamCount > limits.maxInputStreams) {
     return over(`the input has ${info.streamCount} streams; MAX_INPUT_STREAMS allows ${limits.maxInputStreams}`);
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boolVar, intVar, type LOG_LEVELS, maxInputBytesVar, parseEnv, SHARED_ENV } from "./env.js";
+import { boolVar, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 const ApiEnv = z.object({
   PORT: intVar(0, 65535).default(8000),
@@ -17,7 +17,6 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
-  MAX_INPUT_BYTES: maxInputBytesVar,
 });
 
 export type ApiConfig = {

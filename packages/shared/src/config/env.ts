@@ -22,6 +22,8 @@ export const redisUrlVar = z
   .trim()
   .refine((value) => /^rediss?:\/\//.test(value) && URL.canParse(value), "must be a redis:// or rediss:// URL");
 
+export const DEFAULT_MAX_INPUT_BYTES = 20 * 1024 ** 3;
+
 /** Variables both the API and the workers read, with the same meaning and default. */
 export const SHARED_ENV = {
   REDIS_URL: redisUrlVar.default("redis://127.0.0.1:6379"),
@@ -32,6 +34,8 @@ export const SHARED_ENV = {
   MEDIA_ROOT: z.string().default("./media"),
   FFMPEG_PATH: z.string().default("ffmpeg"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** Checked by the API at submit, and by workers again before ffmpeg runs. */
+  MAX_INPUT_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
 };
 
 /** Empty strings count as unset, as in most .env tooling. */
@@ -73,7 +77,3 @@ export function loadConfigOrExit<T>(load: (env: Record<string, string | undefine
     throw error;
   }
 }
-
-/** MAX_INPUT_BYTES: read by the API (checked at submit) and by workers (checked again before ffmpeg runs). */
-export const DEFAULT_MAX_INPUT_BYTES = 20 * 1024 ** 3;
-export const maxInputBytesVar = intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES);

@@ -6,7 +6,6 @@ import {
   type HardwareMode,
   intVar,
   type LOG_LEVELS,
-  maxInputBytesVar,
   parseEnv,
   SHARED_ENV,
 } from "./env.js";
@@ -53,7 +52,6 @@ const WorkerEnv = z.object({
   STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),
   STALL_TIMEOUT_SECONDS: intVar(5, 86_400).default(120),
   SHUTDOWN_GRACE_SECONDS: intVar(0, 86_400).default(30),
-  MAX_INPUT_BYTES: maxInputBytesVar,
   MAX_INPUT_WIDTH: intVar(16, 65_535).default(DEFAULT_JOB_LIMITS.maxInputWidth),
   MAX_INPUT_HEIGHT: intVar(16, 65_535).default(DEFAULT_JOB_LIMITS.maxInputHeight),
   MAX_INPUT_PIXELS: intVar(256, 2 ** 31 - 1).default(DEFAULT_JOB_LIMITS.maxInputPixels),

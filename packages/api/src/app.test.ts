@@ -1,25 +1,12 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildTestApp, healthyReport } from "./test-support.js";
+import { buildTestApp, expectError, healthyReport, postConvert } from "./test-support.js";
 
 let ctx: ReturnType<typeof buildTestApp>;
 afterEach(() => ctx?.cleanup());
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  ctx.app.request("/convert", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: typeof body === "string" ? body : JSON.stringify(body),
-  });
-
-async function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  const body = (await res.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(0);
-  return body;
-}
+const post = (body: unknown, headers: Record<string, string> = {}) => postConvert(ctx.app, body, headers);
 
 describe("POST /convert", () => {
   it("answers 202 with the job, a Location header and a request id, and enqueues it", async () => {

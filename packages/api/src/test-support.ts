@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ConvertJobData, type ConvertJobReturn, createLogger } from "@converter/shared";
+import { type ConvertJobData, type ConvertJobReturn, createLogger, type ErrorBody } from "@converter/shared";
+import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
@@ -129,4 +130,26 @@ export function buildTestApp(
       rmSync(mediaRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** POST /convert through the app in process; a string body is sent as it is. */
+export function postConvert(
+  app: ReturnType<typeof createApp>,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> | Response {
+  return app.request("/convert", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Asserts an answer in the contract's error shape with this status and code; returns its body. */
+export async function expectError(res: Response, status: number, code: string): Promise<ErrorBody> {
+  expect(res.status).toBe(status);
+  const body = (await res.json()) as ErrorBody;
+  expect(body.error.code).toBe(code);
+  expect(body.error.message.length).toBeGreaterThan(0);
+  return body;
 }

@@ -1,19 +1,14 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { buildTestApp, sampleReturn } from "../test-support.js";
+import { buildTestApp, expectError, postConvert, sampleReturn } from "../test-support.js";
 
 let ctx: ReturnType<typeof buildTestApp>;
 afterEach(() => ctx?.cleanup());
 
 type Job = Record<string, unknown> & { job_id: string; status: string };
 
-const post = (body: unknown, headers: Record<string, string> = {}) =>
-  ctx.app.request("/convert", {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify(body),
-  });
+const post = (body: unknown, headers: Record<string, string> = {}) => postConvert(ctx.app, body, headers);
 
 async function submit(body: unknown = { input: "incoming/clip.mkv" }): Promise<Job> {
   const res = await post(body);
@@ -23,13 +18,6 @@ async function submit(body: unknown = { input: "incoming/clip.mkv" }): Promise<J
 
 const cancel = (id: string) => ctx.app.request(`/jobs/${id}`, { method: "DELETE" });
 const retry = (id: string) => ctx.app.request(`/jobs/${id}/retry`, { method: "POST" });
-
-async function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  const body = (await res.json()) as { error: { code: string; message: string } };
-  expect(body.error.code).toBe(code);
-  expect(body.error.message.length).toBeGreaterThan(0);
-}
 
 describe("DELETE /jobs/{job_id}", () => {
   it("cancels a queued job: off the queue, marker left for workers, 200 cancelled", async () => {

@@ -43,10 +43,6 @@ function killQuietly(pid: number): void {
   }
 }
 
-function partialFilesUnder(root: string): string[] {
-  return readdirSync(root, { recursive: true, encoding: "utf8" }).filter((name) => name.endsWith(".partial"));
-}
-
 /** ffmpeg decodes every frame of the file without a single error. */
 async function decodesCleanly(file: string): Promise<boolean> {
   try {
@@ -97,7 +93,7 @@ async function expectAllCompletedAndWhole(d: Deployment, jobs: Job[], lost: Job[
     expect(Math.abs(duration - inputSeconds), `${job.output} lasts ${duration} s`).toBeLessThan(0.25);
     expect(await decodesCleanly(file), `${job.output} decodes`).toBe(true);
   }
-  expect(partialFilesUnder(d.mediaRoot)).toEqual([]);
+  expect(d.partialFiles()).toEqual([]);
 }
 
 /** The first job (of ids) that is running with reported progress, on the given worker if named. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eventually } from "../support/media.js";
@@ -66,6 +66,13 @@ export class Deployment {
   async destroy(): Promise<void> {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Temporary outputs (`*.partial`) anywhere under the media root, relative to it: a clean run leaves none. */
+  partialFiles(): string[] {
+    return readdirSync(this.mediaRoot, { recursive: true, encoding: "utf8" }).filter((name) =>
+      name.endsWith(".partial"),
+    );
   }
 
   request(route: string, init: RequestInit = {}): Promise<Response> {

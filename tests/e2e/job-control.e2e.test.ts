@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../support/media.js";
@@ -44,16 +44,6 @@ async function runningWithProgress(id: string): Promise<Job> {
   );
 }
 
-function partialFiles(dir = deployment.mediaRoot): string[] {
-  const found: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...partialFiles(full));
-    else if (entry.name.endsWith(".partial")) found.push(path.relative(deployment.mediaRoot, full));
-  }
-  return found;
-}
-
 beforeAll(async () => {
   await makeClip(path.join(deployment.mediaRoot, "in", "long.mkv"), { width: 640, height: 360, seconds: 12 });
   await makeClip(path.join(deployment.mediaRoot, "in", "short.mkv"), { width: 320, height: 240, seconds: 2 });
@@ -82,7 +72,7 @@ describe("job control over HTTP (real api and worker processes)", () => {
     expect(ffmpegPidsOfJob(job.job_id)).toEqual([]);
     expect(tookMs).toBeLessThan(5000);
     expect(existsSync(path.join(deployment.mediaRoot, "out", "cancelled.mp4"))).toBe(false);
-    expect(partialFiles()).toEqual([]);
+    expect(deployment.partialFiles()).toEqual([]);
     expect(await errorOf(await deployment.request(`/jobs/${job.job_id}`, { method: "DELETE" }))).toMatchObject({
       status: 409,
       code: "job_finished",
@@ -162,7 +152,7 @@ describe("job control over HTTP (real api and worker processes)", () => {
     );
     expect(done).toMatchObject({ status: "completed", attempts: 2 });
     expect(() => process.kill(pid as number, 0)).toThrow();
-    expect(partialFiles()).toEqual([]);
+    expect(deployment.partialFiles()).toEqual([]);
     await worker.stop();
   });
 
@@ -175,7 +165,7 @@ describe("job control over HTTP (real api and worker processes)", () => {
     const exitedAt = Date.now();
     expect(exitedAt - stoppedAt).toBeLessThan(10_000);
     expect(ffmpegPidsOfJob(job.job_id)).toEqual([]);
-    expect(partialFiles()).toEqual([]);
+    expect(deployment.partialFiles()).toEqual([]);
     await eventually(async () => ((await deployment.job(job.job_id)).status === "queued" ? true : undefined), {
       what: "the job back in the queue",
     });

@@ -1,9 +1,8 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, makeClip } from "../support/media.js";
-import { freePort } from "../support/processes.js";
+import { RedisServer } from "../support/redis-server.js";
 import { Deployment, errorOf, type Job } from "./harness.js";
 
 let deployment: Deployment | undefined;
@@ -43,8 +42,8 @@ describe("auth, admission and outages (real processes)", () => {
   });
 
   it("answers 503 while Redis is unreachable, accepts nothing, serves reads from SQLite, and recovers", async () => {
-    const deadPort = await freePort();
-    const d = new Deployment({ REDIS_URL: `redis://127.0.0.1:${deadPort}` });
+    const redis = await RedisServer.reserve({ appendonly: false });
+    const d = new Deployment({ REDIS_URL: redis.url });
     deployment = d;
     await makeClip(path.join(d.mediaRoot, "in.mkv"));
     await d.startApi();
@@ -62,13 +61,7 @@ describe("auth, admission and outages (real processes)", () => {
     expect(list.jobs).toEqual([]);
 
     // Redis comes up: the refused job never runs, and new work flows without a restart.
-    const redis = spawn(
-      "redis-server",
-      ["--port", String(deadPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      {
-        stdio: "ignore",
-      },
-    );
+    await redis.restart();
     try {
       const worker = await d.startWorker();
       await eventually(async () => ((await d.request("/health")).status === 200 ? true : undefined), {
@@ -82,7 +75,7 @@ describe("auth, admission and outages (real processes)", () => {
       expect(existsSync(path.join(d.mediaRoot, "converted", "in.mp4"))).toBe(false);
       expect(worker.output.filter((line) => line.includes('"msg":"ffmpeg started"'))).toHaveLength(1);
     } finally {
-      redis.kill("SIGKILL");
+      await redis.destroy();
     }
   });
 

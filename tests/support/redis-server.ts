@@ -29,9 +29,14 @@ export class RedisServer {
   ) {}
 
   static async start(options: RedisServerOptions): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), options);
+    const server = await RedisServer.reserve(options);
     await server.restart();
     return server;
+  }
+
+  /** A server with its port chosen but not started yet: a test of what happens before Redis comes up. */
+  static async reserve(options: RedisServerOptions): Promise<RedisServer> {
+    return new RedisServer(await freePort(), options);
   }
 
   get url(): string {
@@ -47,7 +52,7 @@ export class RedisServer {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts redis-server (again) on the same port and data folder; resolves once it accepts connections. */
+  /** Starts redis-server (first, or again) on its port and data folder; resolves once it accepts connections. */
   async restart(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error("redis-server is already running");
     const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.dir];

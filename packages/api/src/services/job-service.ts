@@ -109,10 +109,6 @@ export class JobService {
     const resolved = resolveOptions(request.preset, request.options, request.output);
     if (!resolved.ok) throw resolved.error;
     const { preset, options } = resolved.value;
-    if (request.webhook_url && this.deps.checkWebhookUrl) {
-      const problem = await this.deps.checkWebhookUrl(request.webhook_url);
-      if (problem) throw problem;
-    }
 
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
@@ -134,6 +130,11 @@ export class JobService {
           field: "output",
         },
       );
+    }
+    // Last of the request's checks: it may wait on DNS.
+    if (request.webhook_url && this.deps.checkWebhookUrl) {
+      const problem = await this.deps.checkWebhookUrl(request.webhook_url);
+      if (problem) throw problem;
     }
     if (store.countQueued() >= this.deps.maxQueuedJobs) throw queueFullError(this.deps.maxQueuedJobs);
 

@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects, one per kind of test (shared/CONVENTIONS.md), run as groups
+// Three projects, one per kind of test (docs/conventions.md), run as groups
 // in this order: unit tests are fast and offline, integration tests use the
 // real Redis and ffmpeg, end-to-end tests start the real api and worker
 // processes from dist/ (scripts/test builds first).
@@ -13,7 +13,7 @@ export default defineConfig({
         resolve,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "tests/architecture/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts"],
           sequence: { groupOrder: 0 },
         },

@@ -57,7 +57,7 @@ describe("POST /convert", () => {
     ctx = buildTestApp();
     await expectError(await post(body), status, code);
     expect(ctx.queue.added).toHaveLength(0);
-    expect(ctx.store.list({ limit: 10 }).jobs).toHaveLength(0);
+    expect(ctx.views.list({ limit: 10 }).jobs).toHaveLength(0);
   });
 
   it("refuses a body that is not declared as JSON with 400", async () => {
@@ -103,7 +103,7 @@ describe("POST /convert", () => {
     ctx.queue.failWith = new Error("Stream isn't writeable and enableOfflineQueue options is false");
     const body = await expectError(await post({ input: "incoming/clip.mkv" }), 503, "redis_unavailable");
     expect(JSON.stringify(body)).not.toContain("enableOfflineQueue");
-    expect(ctx.store.list({ limit: 10 }).jobs).toHaveLength(0);
+    expect(ctx.views.list({ limit: 10 }).jobs).toHaveLength(0);
   });
 });
 

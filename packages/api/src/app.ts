@@ -1,12 +1,13 @@
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { HonoAdapter } from "@bull-board/hono";
-import { AppError } from "@converter/shared";
+import { AppError } from "@converter/shared/errors";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
+import { DASHBOARD_PATH } from "./http-paths.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
@@ -16,8 +17,6 @@ import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
 import { presetRoutes } from "./routes/presets.js";
 import { validationHook } from "./routes/validation-hook.js";
-
-export const DASHBOARD_PATH = "/admin/queues";
 
 /**
  * Bull Board's page links a Google Fonts stylesheet. A self-hosted dashboard

@@ -1,4 +1,4 @@
-import { ERROR_CODES } from "@converter/shared";
+import { ERROR_CODES } from "@converter/shared/errors";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,4 +1,5 @@
-import type { ApiConfig, Logger } from "@converter/shared";
+import type { ApiConfig } from "@converter/shared/config/api";
+import type { Logger } from "@converter/shared/logger";
 import type { Queue } from "bullmq";
 import type { ConversionQueue } from "./queue/conversion-queue.js";
 import type { HealthService } from "./services/health-service.js";

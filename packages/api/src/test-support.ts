@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ConvertJobData, type ConvertJobReturn, createLogger, type ErrorBody } from "@converter/shared";
+import type { ErrorBody } from "@converter/shared/errors";
+import { createLogger } from "@converter/shared/logger";
+import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
@@ -10,6 +12,7 @@ import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import { JobViews } from "./views/job-views.js";
 import type { WebhookNotifier } from "./webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
 
@@ -105,7 +108,7 @@ export function buildTestApp(
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
     jobs: new JobService({
-      store,
+      db,
       queue,
       mediaRoot,
       maxQueuedJobs: options.maxQueuedJobs ?? 1000,
@@ -119,7 +122,10 @@ export function buildTestApp(
   };
   return {
     app: createApp(deps),
+    /** Writes, as the events consumer would make them. */
     store,
+    /** Reads, as a client sees jobs. */
+    views: new JobViews(db),
     queue,
     mediaRoot,
     setHealth: (next: Health) => {

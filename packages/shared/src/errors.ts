@@ -1,6 +1,8 @@
+import { z } from "zod";
+
 /**
  * Every error code a client can see, in the API's error shape or in a job's
- * `error.code`. Codes are part of the contract (shared/DESIGN.md §3): add,
+ * `error.code`. Codes are part of the contract (docs/design.md §3): add,
  * never rename.
  */
 export const ERROR_CODES = [
@@ -17,7 +19,6 @@ export const ERROR_CODES = [
   "unknown_preset",
   "queue_full",
   "redis_unavailable",
-  "ffmpeg_unavailable",
   "internal_error",
   "job_finished",
   "job_not_retryable",
@@ -53,7 +54,6 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   unknown_preset: 422,
   queue_full: 429,
   redis_unavailable: 503,
-  ffmpeg_unavailable: 503,
   input_too_large: 422,
 };
 
@@ -73,11 +73,15 @@ export class AppError extends Error {
   }
 }
 
-export function isErrorCode(value: string): value is ErrorCode {
-  return (ERROR_CODES as readonly string[]).includes(value);
-}
-
-/** Expected outcomes are values, not exceptions (shared/CONVENTIONS.md). */
+/** Expected outcomes are values, not exceptions (docs/conventions.md). */
 export type Result<T, E = AppError> = { ok: true; value: T } | { ok: false; error: E };
 export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
 export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });
+
+/** The one shape of every error answer of the API. */
+export const ErrorBody = z
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+  })
+  .meta({ id: "Error" });
+export type ErrorBody = z.infer<typeof ErrorBody>;

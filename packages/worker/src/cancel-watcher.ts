@@ -1,4 +1,5 @@
-import { cancelChannel, cancelMarkerKey, type Logger, throttledWarning } from "@converter/shared";
+import { type Logger, throttledWarning } from "@converter/shared/logger";
+import { cancelChannel, cancelMarkerKey } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 
 export type CancelWatcherDeps = {

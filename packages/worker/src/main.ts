@@ -1,12 +1,7 @@
 import { mkdir } from "node:fs/promises";
-import {
-  createLogger,
-  loadConfigOrExit,
-  loadWorkerConfig,
-  realMediaRoot,
-  redactUrl,
-  throttledWarning,
-} from "@converter/shared";
+import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from "@converter/shared/config/worker";
+import { createLogger, type Logger, redactUrl, throttledWarning } from "@converter/shared/logger";
+import { realMediaRoot } from "@converter/shared/media-path";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
@@ -16,39 +11,10 @@ import { createConversionWorker } from "./worker.js";
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadWorkerConfig);
   const log = createLogger({ name: "worker", level: config.logLevel }).child({ worker: config.workerName });
-
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
-
-  let capabilities: Awaited<ReturnType<typeof detectEncoders>>;
-  try {
-    capabilities = await detectEncoders(config.ffmpegPath, config.hardware);
-  } catch (error) {
-    log.fatal(
-      { err: (error as Error).message, ffmpeg: config.ffmpegPath },
-      "ffmpeg cannot be run; install it or set FFMPEG_PATH",
-    );
-    process.exit(1);
-  }
-  log.info(
-    { hardware: config.hardware, encoders: capabilities.encoders, nvenc: capabilities.notes },
-    "encoders measured",
-  );
-  if (!(await canRun(config.ffprobePath))) {
-    log.fatal({ ffprobe: config.ffprobePath }, "ffprobe cannot be run; install it or set FFPROBE_PATH");
-    process.exit(1);
-  }
-
-  // BullMQ workers block on Redis: they need maxRetriesPerRequest null and reconnect forever.
-  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  connection.on("error", throttledWarning(log, "redis connection error (retrying)"));
-  const eviction = await checkEvictionPolicy(connection);
-  if (eviction.ok === false) {
-    log.fatal({ redis: redactUrl(config.redisUrl), maxmemory_policy: eviction.policy }, eviction.message);
-    connection.disconnect();
-    process.exit(78);
-  }
-  if (eviction.ok === "unknown") log.warn({ redis: redactUrl(config.redisUrl) }, eviction.message);
+  const encoders = await measureEncoders(config, log);
+  const connection = await connectRedis(config, log);
 
   const { worker, close } = createConversionWorker({
     connection,
@@ -59,7 +25,7 @@ async function main(): Promise<void> {
     hardware: config.hardware,
     ffmpegPath: config.ffmpegPath,
     ffprobePath: config.ffprobePath,
-    encoders: capabilities.encoders,
+    encoders,
     maxStalledCount: config.maxStalledCount,
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
@@ -101,6 +67,47 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** The start-up test encodes (ADR 0004); a worker whose ffmpeg or ffprobe cannot run stops here. */
+async function measureEncoders(config: WorkerConfig, log: Logger): Promise<Record<string, boolean>> {
+  let capabilities: Awaited<ReturnType<typeof detectEncoders>>;
+  try {
+    capabilities = await detectEncoders(config.ffmpegPath, config.hardware);
+  } catch (error) {
+    log.fatal(
+      { err: (error as Error).message, ffmpeg: config.ffmpegPath },
+      "ffmpeg cannot be run; install it or set FFMPEG_PATH",
+    );
+    process.exit(1);
+  }
+  log.info(
+    { hardware: config.hardware, encoders: capabilities.encoders, nvenc: capabilities.notes },
+    "encoders measured",
+  );
+  if (!(await canRun(config.ffprobePath))) {
+    log.fatal({ ffprobe: config.ffprobePath }, "ffprobe cannot be run; install it or set FFPROBE_PATH");
+    process.exit(1);
+  }
+  return capabilities.encoders;
+}
+
+/**
+ * BullMQ workers block on Redis: they need maxRetriesPerRequest null and
+ * reconnect forever. A Redis that may evict keys would lose jobs, so the
+ * worker refuses to start on one (exit status 78).
+ */
+async function connectRedis(config: WorkerConfig, log: Logger): Promise<Redis> {
+  const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  connection.on("error", throttledWarning(log, "redis connection error (retrying)"));
+  const eviction = await checkEvictionPolicy(connection);
+  if (eviction.ok === false) {
+    log.fatal({ redis: redactUrl(config.redisUrl), maxmemory_policy: eviction.policy }, eviction.message);
+    connection.disconnect();
+    process.exit(78);
+  }
+  if (eviction.ok === "unknown") log.warn({ redis: redactUrl(config.redisUrl) }, eviction.message);
+  return connection;
 }
 
 main().catch((error) => {

@@ -10,8 +10,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createLogger, newJobId, temporaryOutputPath } from "@converter/shared";
+import { newJobId } from "@converter/shared/ids";
+import { createLogger } from "@converter/shared/logger";
 import { afterEach, describe, expect, it } from "vitest";
+import { temporaryOutputPath } from "./lifecycle/temporary-files.js";
 import { sweepTemporaryFiles } from "./temp-sweep.js";
 
 const log = createLogger({ name: "sweep-test", level: "silent" });

@@ -1,7 +1,8 @@
 import type { Dirent } from "node:fs";
 import { readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { jobIdOfTemporaryName, type Logger } from "@converter/shared";
+import type { Logger } from "@converter/shared/logger";
+import { jobIdOfTemporaryName } from "./lifecycle/temporary-files.js";
 
 export type SweepReport = { scannedDirs: number; removed: string[]; kept: string[] };
 

@@ -11,18 +11,18 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
+import { newJobId } from "@converter/shared/ids";
+import type { ResolvedOptions } from "@converter/shared/jobs";
+import { createLogger } from "@converter/shared/logger";
+import { findPreset } from "@converter/shared/presets";
 import {
   type ConvertJobData,
   type ConvertJobReturn,
   cancelChannel,
   cancelMarkerKey,
-  createLogger,
-  DEFAULT_JOB_LIMITS,
-  findPreset,
-  type JobLimits,
-  newJobId,
-  type ResolvedOptions,
-} from "@converter/shared";
+  decodeFailure,
+} from "@converter/shared/queue";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -39,6 +39,9 @@ let connection: Redis;
 let queue: Queue<ConvertJobData, ConvertJobReturn>;
 let events: QueueEvents;
 let worker: ConversionWorker;
+
+/** The failure a job ended with, as the API reads it back from BullMQ. */
+const failureOf = (job: { failedReason?: string }) => decodeFailure(job.failedReason);
 
 const encoders = {
   libx264: true,
@@ -160,7 +163,10 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     const { job, state } = await runToEnd(payload({}, { input: "in/garbage.mp4", output: "out/garbage.mp4" }));
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toMatch(/^\[invalid_media\] ffprobe could not read the file/);
+    expect(failureOf(job)).toEqual({
+      code: "invalid_media",
+      message: expect.stringMatching(/^ffprobe could not read the file/),
+    });
     expect(existsSync(path.join(mediaRoot, "out/garbage.mp4"))).toBe(false);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
   });
@@ -172,7 +178,10 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     );
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toMatch(/^\[ffmpeg_failed\] ffmpeg exited with status/);
+    expect(failureOf(job)).toEqual({
+      code: "ffmpeg_failed",
+      message: expect.stringMatching(/^ffmpeg exited with status/),
+    });
     expect(logs.join("\n")).toMatch(/pcm_s16le/);
     expect(existsSync(path.join(mediaRoot, "out/pcm.mp4"))).toBe(false);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
@@ -183,7 +192,10 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
       payload({ hardware: "gpu" }, { input: "in/clip.mkv", output: "out/gpu.mp4" }),
     );
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[gpu_unavailable\] h264_nvenc did not pass its test encode/);
+    expect(failureOf(job)).toEqual({
+      code: "gpu_unavailable",
+      message: expect.stringMatching(/^h264_nvenc did not pass its test encode/),
+    });
   });
 
   it("converts audio-only input with a video preset into an audio-only file", async () => {
@@ -197,7 +209,7 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     writeFileSync(path.join(mediaRoot, "out/taken.mp4"), "precious");
     const { job, state } = await runToEnd(payload({}, { input: "in/clip.mkv", output: "out/taken.mp4" }));
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[output_exists\]/);
+    expect(failureOf(job)).toEqual({ code: "output_exists", message: expect.any(String) });
 
     const replaced = await runToEnd(
       payload({ duration: 0.5 }, { input: "in/clip.mkv", output: "out/taken.mp4" }, true),
@@ -209,7 +221,7 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
   it("refuses a queued path that escapes the media root, whatever the API let through", async () => {
     const { job, state } = await runToEnd(payload({}, { input: "../../etc/passwd", output: "out/x.mp4" }));
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[invalid_path\]/);
+    expect(failureOf(job)).toEqual({ code: "invalid_path", message: expect.any(String) });
   });
 
   it("trims with start and duration", async () => {
@@ -237,7 +249,10 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
   it("fails a start at or past the end of the input as invalid_media", async () => {
     const { job, state } = await runToEnd(payload({ start: 30 }, { input: "in/clip.mkv", output: "out/late.mp4" }));
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[invalid_media\] start \(30 s\) is at or past the end of the input/);
+    expect(failureOf(job)).toEqual({
+      code: "invalid_media",
+      message: expect.stringMatching(/^start \(30 s\) is at or past the end of the input/),
+    });
     expect(existsSync(path.join(mediaRoot, "out/late.mp4"))).toBe(false);
   });
 
@@ -340,7 +355,7 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     const tookMs = Date.now() - asked;
 
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(failureOf(job)).toEqual({ code: "cancelled", message: expect.any(String) });
     expect(job.attemptsMade).toBe(1);
     expect(tookMs).toBeLessThan(7000);
     expect(ffmpegPidsOfJob(data.job_id)).toEqual([]);
@@ -357,7 +372,7 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
     const { job, state } = await finalState(data.job_id);
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(failureOf(job)).toEqual({ code: "cancelled", message: expect.any(String) });
     expect(ffmpegPidsOfJob(data.job_id)).toEqual([]);
   });
 
@@ -366,7 +381,7 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
     const { job, state, logs } = await runToEnd(data);
     expect(state).toBe("failed");
-    expect(job.failedReason).toMatch(/^\[cancelled\] /);
+    expect(failureOf(job)).toEqual({ code: "cancelled", message: expect.any(String) });
     expect(logs).toEqual(["cancelled before it started"]);
   });
 
@@ -424,19 +439,19 @@ describe("job limits (real Redis, real ffmpeg)", () => {
   }
 
   it.each([
-    [{ maxInputWidth: 300 }, /^\[input_limit_exceeded\] the input's video is 320x240; MAX_INPUT_WIDTH allows 300/],
-    [{ maxInputHeight: 200 }, /^\[input_limit_exceeded\] .*MAX_INPUT_HEIGHT allows 200/],
-    [{ maxInputPixels: 320 * 200 }, /^\[input_limit_exceeded\] .*MAX_INPUT_PIXELS allows 64000/],
-    [{ maxInputDurationSeconds: 1 }, /^\[input_limit_exceeded\] the input lasts 2\.\d s; MAX_INPUT_DURATION_SECONDS/],
-    [{ maxInputStreams: 1 }, /^\[input_limit_exceeded\] the input has 2 streams; MAX_INPUT_STREAMS allows 1/],
-    [{ maxInputBytes: 1000 }, /^\[input_too_large\] the input is \d+ bytes; MAX_INPUT_BYTES allows 1000/],
-    [{ maxOutputBytes: 4096 }, /^\[output_too_large\] the output reached MAX_OUTPUT_BYTES \(4096 bytes\)/],
-  ])("fails a job over %j once, naming the limit, and publishes nothing", async (limits, reason) => {
+    [{ maxInputWidth: 300 }, "input_limit_exceeded", /^the input's video is 320x240; MAX_INPUT_WIDTH allows 300/],
+    [{ maxInputHeight: 200 }, "input_limit_exceeded", /^.*MAX_INPUT_HEIGHT allows 200/],
+    [{ maxInputPixels: 320 * 200 }, "input_limit_exceeded", /^.*MAX_INPUT_PIXELS allows 64000/],
+    [{ maxInputDurationSeconds: 1 }, "input_limit_exceeded", /^the input lasts 2\.\d s; MAX_INPUT_DURATION_SECONDS/],
+    [{ maxInputStreams: 1 }, "input_limit_exceeded", /^the input has 2 streams; MAX_INPUT_STREAMS allows 1/],
+    [{ maxInputBytes: 1000 }, "input_too_large", /^the input is \d+ bytes; MAX_INPUT_BYTES allows 1000/],
+    [{ maxOutputBytes: 4096 }, "output_too_large", /^the output reached MAX_OUTPUT_BYTES \(4096 bytes\)/],
+  ])("fails a job over %j once with %s, naming the limit, and publishes nothing", async (limits, code, message) => {
     await withLimits(limits);
     const { job, state } = await runToEnd(payload({}, { input: "in/clip.mkv", output: "out/limited.mp4" }));
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toMatch(reason);
+    expect(failureOf(job)).toEqual({ code, message: expect.stringMatching(message) });
     expect(existsSync(path.join(mediaRoot, "out/limited.mp4"))).toBe(false);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
   });
@@ -450,7 +465,10 @@ describe("job limits (real Redis, real ffmpeg)", () => {
     );
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason).toMatch(/^\[job_timeout\] ffmpeg ran longer than JOB_TIMEOUT_SECONDS \(1 s\)/);
+    expect(failureOf(job)).toEqual({
+      code: "job_timeout",
+      message: expect.stringMatching(/^ffmpeg ran longer than JOB_TIMEOUT_SECONDS \(1 s\)/),
+    });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
   });

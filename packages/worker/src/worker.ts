@@ -1,16 +1,14 @@
-import {
-  type ConvertJobData,
-  type ConvertJobReturn,
-  type HardwareMode,
-  type JobLimits,
-  type Logger,
-  throttledWarning,
-  workerHeartbeatKey,
-} from "@converter/shared";
+import type { JobLimits } from "@converter/shared/config/worker";
+import type { HardwareMode } from "@converter/shared/jobs";
+import { type Logger, throttledWarning } from "@converter/shared/logger";
+import type { ConvertJobData, ConvertJobReturn, WorkerHeartbeat } from "@converter/shared/queue";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { watchCancelRequests } from "./cancel-watcher.js";
-import { createConvertProcessor, STOP_REASONS } from "./processors/convert-processor.js";
+import { startHeartbeat } from "./heartbeat.js";
+import { createConvertProcessor } from "./lifecycle/convert-processor.js";
+import { failureOf } from "./lifecycle/job-failure.js";
+import type { StopReason } from "./lifecycle/stop-reason.js";
 
 export type ConversionWorkerDeps = {
   connection: Redis;
@@ -44,9 +42,10 @@ export type ConversionWorker = {
 };
 
 /**
- * The BullMQ worker plus its heartbeat: every few seconds it writes its
- * measured encoders under a key with a TTL, so the API's /health lists live
- * workers and what each can really do.
+ * The BullMQ worker with what surrounds each job: the cancel watcher, the
+ * heartbeat (its measured encoders under a key with a TTL, so the API's
+ * /health lists live workers and what each can really do), and a close
+ * that lets running jobs finish for the grace period.
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
   const running = new Set<string>();
@@ -56,7 +55,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     queueName: deps.queueName,
     running,
     // Only called for a job in `running`, so after the worker below exists.
-    cancel: (jobId) => worker.cancelJob(jobId, STOP_REASONS.cancelled),
+    cancel: (jobId) => worker.cancelJob(jobId, "cancelled" satisfies StopReason),
     log: deps.log,
     ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
   });
@@ -72,79 +71,99 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
     limits: deps.limits,
   });
-  const processor: typeof convert = async (job, token, signal) => {
-    const id = job.id as string;
-    running.add(id);
-    try {
-      return await convert(job, token, signal);
-    } finally {
-      running.delete(id);
-    }
-  };
-  const worker = new Worker<ConvertJobData, ConvertJobReturn>(deps.queueName, processor, {
+  const worker = new Worker<ConvertJobData, ConvertJobReturn>(
+    deps.queueName,
+    async (job, token, signal) => {
+      const id = job.id as string;
+      running.add(id);
+      try {
+        return await convert(job, token, signal);
+      } finally {
+        running.delete(id);
+      }
+    },
+    {
+      connection: deps.connection,
+      concurrency: deps.concurrency,
+      name: deps.workerName,
+      maxStalledCount: deps.maxStalledCount,
+      lockDuration: deps.lockDurationMs,
+      stalledInterval: deps.stalledIntervalMs,
+    },
+  );
+  watchWorkerEvents(worker, deps.log);
+  const heartbeat = startHeartbeat({
     connection: deps.connection,
-    concurrency: deps.concurrency,
-    name: deps.workerName,
-    maxStalledCount: deps.maxStalledCount,
-    lockDuration: deps.lockDurationMs,
-    stalledInterval: deps.stalledIntervalMs,
+    queueName: deps.queueName,
+    workerName: deps.workerName,
+    intervalMs: deps.heartbeatIntervalMs ?? 10_000,
+    log: deps.log,
+    describe: describeWorker(deps, running),
   });
+  return {
+    worker,
+    async close() {
+      await closeWithGrace(worker, running, deps);
+      await cancels.close();
+      await heartbeat.stop();
+    },
+  };
+}
+
+/** What the heartbeat says of this worker, read at every beat. */
+function describeWorker(deps: ConversionWorkerDeps, running: ReadonlySet<string>): () => WorkerHeartbeat {
+  const startedAt = new Date().toISOString();
+  return () => ({
+    name: deps.workerName,
+    hardware: deps.hardware,
+    concurrency: deps.concurrency,
+    encoders: deps.encoders,
+    active_jobs: running.size,
+    started_at: startedAt,
+  });
+}
+
+function watchWorkerEvents(worker: Worker, log: Logger): void {
   // A worker that could not renew a job's lock (paused, cut off from Redis)
   // must stop its ffmpeg: BullMQ will hand the job to another worker.
   worker.on("lockRenewalFailed", (jobIds) => {
     for (const id of jobIds) {
-      deps.log.warn({ job_id: id }, "lost the job's lock: stopping its ffmpeg");
-      worker.cancelJob(id, STOP_REASONS.lostLock);
+      log.warn({ job_id: id }, "lost the job's lock: stopping its ffmpeg");
+      worker.cancelJob(id, "lost_lock" satisfies StopReason);
     }
   });
   // Connection errors repeat on every reconnect attempt while Redis is down.
-  worker.on("error", throttledWarning(deps.log, "worker error (retrying)"));
+  worker.on("error", throttledWarning(log, "worker error (retrying)"));
   worker.on("failed", (job, error) => {
-    deps.log.warn({ job_id: job?.id, reason: error.message, attempts: job?.attemptsMade }, "job failed");
+    const failure = failureOf(error);
+    log.warn(
+      { job_id: job?.id, code: failure?.code, reason: failure?.message ?? error.message, attempts: job?.attemptsMade },
+      "job failed",
+    );
   });
+}
 
-  const heartbeatMs = deps.heartbeatIntervalMs ?? 10_000;
-  const key = workerHeartbeatKey(deps.queueName, deps.workerName);
-  const startedAt = new Date().toISOString();
-
-  const beat = async () => {
-    const info = {
-      name: deps.workerName,
-      hardware: deps.hardware,
-      concurrency: deps.concurrency,
-      encoders: deps.encoders,
-      active_jobs: running.size,
-      started_at: startedAt,
-    };
-    await deps.connection.set(key, JSON.stringify(info), "PX", heartbeatMs * 3).catch((error: Error) => {
-      deps.log.warn({ err: error.message }, "heartbeat failed");
-    });
-  };
-  void beat();
-  const timer = setInterval(() => void beat(), heartbeatMs);
-  timer.unref();
-
-  return {
-    worker,
-    async close() {
-      clearInterval(timer);
-      // close() stops taking jobs at once and resolves when the running ones have ended.
-      const closing = worker.close();
-      if (running.size > 0) {
-        deps.log.info(
-          { jobs: [...running], grace_ms: deps.shutdownGraceMs },
-          "waiting for running jobs before handing them back",
-        );
-      }
-      // Past the grace period: stop ffmpeg and put the jobs back in the queue (no attempt spent).
-      const handBack = setTimeout(() => worker.cancelAllJobs(STOP_REASONS.shutdown), deps.shutdownGraceMs);
-      try {
-        await closing;
-      } finally {
-        clearTimeout(handBack);
-      }
-      await cancels.close();
-      await deps.connection.del(key).catch(() => undefined);
-    },
-  };
+/**
+ * Stops taking jobs at once, lets the running ones finish for the grace
+ * period, then stops their ffmpeg and puts them back in the queue (no
+ * attempt spent).
+ */
+async function closeWithGrace(
+  worker: Worker,
+  running: ReadonlySet<string>,
+  deps: Pick<ConversionWorkerDeps, "log" | "shutdownGraceMs">,
+): Promise<void> {
+  const closing = worker.close();
+  if (running.size > 0) {
+    deps.log.info(
+      { jobs: [...running], grace_ms: deps.shutdownGraceMs },
+      "waiting for running jobs before handing them back",
+    );
+  }
+  const handBack = setTimeout(() => worker.cancelAllJobs("shutdown" satisfies StopReason), deps.shutdownGraceMs);
+  try {
+    await closing;
+  } finally {
+    clearTimeout(handBack);
+  }
 }

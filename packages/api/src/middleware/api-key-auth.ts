@@ -1,12 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import { AppError } from "@converter/shared";
+import { AppError } from "@converter/shared/errors";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../deps.js";
-
-/** Routes anyone may read (shared/DESIGN.md §3.1). */
-const PUBLIC_GET_PATHS = new Set(["/", "/health", "/docs", "/openapi.json"]);
-const DOCS_ASSETS_PREFIX = "/docs/assets/";
-const DASHBOARD_PREFIX = "/admin/queues";
+import { DASHBOARD_PATH, DOCS_ASSETS_PATH, PUBLIC_GET_PATHS } from "../http-paths.js";
 
 /**
  * Constant-time comparison that cannot throw: both sides are hashed to 32
@@ -31,8 +27,8 @@ export function apiKeyAuth(apiKey: string) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const path = c.req.path;
     const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-    if (isRead && (PUBLIC_GET_PATHS.has(path) || path.startsWith(DOCS_ASSETS_PREFIX))) return next();
-    if (path === DASHBOARD_PREFIX || path.startsWith(`${DASHBOARD_PREFIX}/`)) {
+    if (isRead && (PUBLIC_GET_PATHS.has(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`))) return next();
+    if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
       const password = basicAuthPassword(c.req.header("authorization"));
       if (password !== undefined && secretsEqual(password, apiKey)) return next();
       c.header("WWW-Authenticate", 'Basic realm="FFmpeg Converter queues", charset="UTF-8"');

@@ -1,15 +1,18 @@
-import { AppError, type ErrorBody, type ErrorCode } from "@converter/shared";
+import { AppError, type ErrorBody, type ErrorCode } from "@converter/shared/errors";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { AppEnv } from "../deps.js";
 
-/** The one place an error becomes the contract's error shape (shared/DESIGN.md §3). */
+/** The one place an error becomes the contract's error shape (docs/design.md §3). */
 export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
   const { cause: _cause, ...details } = error.details ?? {};
   const body: ErrorBody = { error: { code: error.code, message: error.message } };
   if (Object.keys(details).length > 0) body.error.details = details;
-  if (error.code === "queue_full") c.header("Retry-After", String(details.retry_after_seconds ?? 30));
+  // queue_full errors carry how long to wait (services/job-errors.ts).
+  if (error.code === "queue_full" && details.retry_after_seconds !== undefined) {
+    c.header("Retry-After", String(details.retry_after_seconds));
+  }
   // The rest of an oversized body is never read: the connection cannot be reused.
   if (error.code === "payload_too_large") c.header("Connection", "close");
   return c.json(body, error.httpStatus as ContentfulStatusCode);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type Logger, REQUEST_ID_PATTERN } from "@converter/shared";
+import { REQUEST_ID_PATTERN } from "@converter/shared/ids";
+import type { Logger } from "@converter/shared/logger";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../deps.js";
 

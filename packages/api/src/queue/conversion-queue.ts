@@ -3,12 +3,10 @@ import {
   type ConvertJobReturn,
   cancelChannel,
   cancelMarkerKey,
-  type JobStatus,
-  ResolvedOptions,
-} from "@converter/shared";
+  FAILED_JOB_RETENTION_SECONDS,
+} from "@converter/shared/queue";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { JobRow } from "../store/schema.js";
 import { withTimeout } from "../with-timeout.js";
 import { addPromptly, ensureReady, QUEUE_OP_TIMEOUT_MS } from "./add-promptly.js";
 
@@ -37,15 +35,8 @@ export interface JobQueue {
   requeue(data: ConvertJobData, priority: number): Promise<"queued" | "active">;
 }
 
-/**
- * How long a cancel marker lives: as long as BullMQ keeps failed jobs, so a
- * stalled job picked up late still finds it.
- */
-const CANCEL_MARKER_SECONDS = 30 * 24 * 3600;
-
-/** Retention in BullMQ; SQLite keeps the job record for good. */
+/** Retention of completed jobs in BullMQ; SQLite keeps the job record for good. */
 const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
-const KEEP_FAILED_SECONDS = 30 * 24 * 3600;
 
 /**
  * The API's queue handle. Its connection must not buffer commands while Redis
@@ -61,7 +52,7 @@ export function createConversionQueue(connection: Redis, name: string): Conversi
       attempts: 3,
       backoff: { type: "exponential", delay: 5000 },
       removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
-      removeOnFail: { age: KEEP_FAILED_SECONDS },
+      removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
     },
   });
 }
@@ -102,7 +93,7 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
       await withTimeout(
         connection
           .multi()
-          .set(cancelMarkerKey(queue.name, jobId), new Date().toISOString(), "EX", CANCEL_MARKER_SECONDS)
+          .set(cancelMarkerKey(queue.name, jobId), new Date().toISOString(), "EX", FAILED_JOB_RETENTION_SECONDS)
           .publish(cancelChannel(queue.name), jobId)
           .exec(),
         QUEUE_OP_TIMEOUT_MS,
@@ -128,26 +119,4 @@ export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueu
     },
   };
   return jobQueue;
-}
-
-/** The queue payload of a stored job, for re-enqueueing one Redis lost. */
-export function jobDataFromRow(row: JobRow): ConvertJobData {
-  return {
-    job_id: row.id,
-    input: row.input,
-    output: row.output,
-    preset: row.preset,
-    options: ResolvedOptions.parse(row.options),
-    overwrite: row.overwrite,
-    request_id: row.requestId,
-  };
-}
-
-export const LIVE_BULL_STATES = ["waiting", "prioritized", "delayed", "waiting-children", "active"] as const;
-export function statusOfBullState(state: string): JobStatus | undefined {
-  if (state === "active") return "in_progress";
-  if (state === "completed") return "completed";
-  if (state === "failed") return "failed";
-  if ((LIVE_BULL_STATES as readonly string[]).includes(state)) return "queued";
-  return undefined;
 }

@@ -1,4 +1,4 @@
-import { ConvertRequest, JobView } from "@converter/shared";
+import { ConvertRequest, JobView } from "@converter/shared/jobs";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { authErrors, errorResponse } from "./schemas.js";

@@ -1,12 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { AppError } from "@converter/shared";
+import { AppError } from "@converter/shared/errors";
 import { swaggerUI } from "@hono/swagger-ui";
 import { Hono } from "hono";
 import type { AppEnv } from "../deps.js";
-
-export const DOCS_ASSETS_PATH = "/docs/assets";
+import { DOCS_ASSETS_PATH } from "../http-paths.js";
 
 // Served from the installed swagger-ui-dist package rather than a CDN: a
 // self-hosted service must show its docs on a network with no way out.

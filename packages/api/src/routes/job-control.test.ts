@@ -101,7 +101,7 @@ describe("DELETE /jobs/{job_id}", () => {
     ctx.queue.states.set(job.job_id, "finished");
     setTimeout(() => ctx.store.markCompleted(job.job_id, sampleReturn, new Date().toISOString(), undefined), 100);
     await expectError(await cancel(job.job_id), 409, "job_finished");
-    expect(ctx.store.get(job.job_id)?.status).toBe("completed");
+    expect(ctx.views.get(job.job_id)?.status).toBe("completed");
   });
 
   it("answers 404 for an unknown job and 503 when Redis is unreachable", async () => {
@@ -111,7 +111,7 @@ describe("DELETE /jobs/{job_id}", () => {
     ctx.queue.failWith = new Error("redis down");
     await expectError(await cancel(job.job_id), 503, "redis_unavailable");
     ctx.queue.failWith = undefined;
-    expect(ctx.store.get(job.job_id)?.status).toBe("queued");
+    expect(ctx.views.get(job.job_id)?.status).toBe("queued");
   });
 });
 
@@ -139,7 +139,7 @@ describe("POST /jobs/{job_id}/retry", () => {
 
     // The next run's first attempt is the fourth in all.
     ctx.store.markActive(job.job_id, new Date().toISOString(), 1);
-    expect(ctx.store.get(job.job_id)?.attempts).toBe(4);
+    expect(ctx.views.get(job.job_id)?.attempts).toBe(4);
   });
 
   it("queues a cancelled job again and removes its cancel marker", async () => {
@@ -181,7 +181,7 @@ describe("POST /jobs/{job_id}/retry", () => {
     const statuses = answers.map((r) => r.status).sort();
     expect(statuses).toEqual([202, 409, 409, 409, 409, 409]);
     for (const res of answers.filter((r) => r.status === 409)) await expectError(res, 409, "job_not_retryable");
-    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "queued", retries: 1 });
+    expect(ctx.views.get(job.job_id)).toMatchObject({ status: "queued", retries: 1 });
   });
 
   it("leaves the job as it was when Redis is unreachable", async () => {
@@ -190,7 +190,7 @@ describe("POST /jobs/{job_id}/retry", () => {
     await cancel(job.job_id);
     ctx.queue.failWith = new Error("redis down");
     await expectError(await retry(job.job_id), 503, "redis_unavailable");
-    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
+    expect(ctx.views.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
   });
 
   it("answers 409 while a worker still holds the job, keeping its cancel marker, and 404 for an unknown one", async () => {
@@ -199,7 +199,7 @@ describe("POST /jobs/{job_id}/retry", () => {
     ctx.queue.states.set(job.job_id, "active");
     await cancel(job.job_id); // no worker confirms: recorded cancelled, the marker stays
     await expectError(await retry(job.job_id), 409, "job_not_retryable");
-    expect(ctx.store.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
+    expect(ctx.views.get(job.job_id)).toMatchObject({ status: "cancelled", retries: 0 });
     // The run that is still stopping, or that takes the job over, must still find the marker.
     expect(ctx.queue.cancelMarkers.has(job.job_id)).toBe(true);
     await expectError(await retry("nope"), 404, "job_not_found");

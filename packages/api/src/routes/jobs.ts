@@ -1,4 +1,4 @@
-import { JOB_STATUSES, JobList, JobLogs, JobView } from "@converter/shared";
+import { JOB_STATUSES, JobList, JobLogs, JobView } from "@converter/shared/jobs";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { authErrors, errorResponse, jsonContent } from "./schemas.js";

@@ -1,3 +1,4 @@
+import { WorkerHeartbeat } from "@converter/shared/queue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { jsonContent } from "./schemas.js";
@@ -10,16 +11,7 @@ const Health = z.object({
   redis: z.enum(["ok", "unavailable"]),
   database: z.literal("ok"),
   queue: z.object({ waiting: z.number(), active: z.number() }).nullable(),
-  workers: z.array(
-    z.object({
-      name: z.string(),
-      hardware: z.string(),
-      concurrency: z.number(),
-      encoders: z.record(z.string(), z.boolean()),
-      active_jobs: z.number(),
-      started_at: z.string(),
-    }),
-  ),
+  workers: z.array(WorkerHeartbeat),
   problems: z.array(z.string()),
   warnings: z.array(z.string()),
 });

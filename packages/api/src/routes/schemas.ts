@@ -1,4 +1,4 @@
-import { ErrorBody } from "@converter/shared";
+import { ErrorBody } from "@converter/shared/errors";
 
 /** OpenAPI response entry for an error of the contract's shape. */
 export const errorResponse = (description: string) => ({

@@ -1,4 +1,4 @@
-import { AppError } from "@converter/shared";
+import { AppError } from "@converter/shared/errors";
 import type { Hook } from "@hono/zod-openapi";
 import type { z } from "zod";
 import type { AppEnv } from "../deps.js";

@@ -1,20 +1,12 @@
 import { execFile } from "node:child_process";
-import { type Logger, workerHeartbeatPattern } from "@converter/shared";
+import type { Logger } from "@converter/shared/logger";
+import { parseWorkerHeartbeat, type WorkerHeartbeat, workerHeartbeatPattern } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import { withTimeout } from "../with-timeout.js";
 
 const REDIS_TIMEOUT_MS = 1000;
 const FFMPEG_CACHE_MS = 60_000;
-
-export type WorkerInfo = {
-  name: string;
-  hardware: string;
-  concurrency: number;
-  encoders: Record<string, boolean>;
-  active_jobs: number;
-  started_at: string;
-};
 
 export type Health = {
   status: "ok" | "unavailable";
@@ -23,7 +15,7 @@ export type Health = {
   redis: "ok" | "unavailable";
   database: "ok";
   queue: { waiting: number; active: number } | null;
-  workers: WorkerInfo[];
+  workers: WorkerHeartbeat[];
   /** What breaks this node's readiness (503). */
   problems: string[];
   /** What an operator should know but does not make the API unready, e.g. no live worker. */
@@ -65,7 +57,7 @@ export class HealthService {
 
     let redis: Health["redis"] = "ok";
     let queue: Health["queue"] = null;
-    let workers: WorkerInfo[] = [];
+    let workers: WorkerHeartbeat[] = [];
     try {
       await withTimeout(this.deps.redis.ping(), REDIS_TIMEOUT_MS, "redis ping");
       const counts = await withTimeout(
@@ -108,7 +100,7 @@ export class HealthService {
     return version;
   }
 
-  private async workers(): Promise<WorkerInfo[]> {
+  private async workers(): Promise<WorkerHeartbeat[]> {
     const keys: string[] = [];
     let cursor = "0";
     do {
@@ -125,13 +117,8 @@ export class HealthService {
     if (keys.length === 0) return [];
     const values = await this.deps.redis.mget(...keys);
     return values
-      .flatMap((value) => {
-        try {
-          return value ? [JSON.parse(value) as WorkerInfo] : [];
-        } catch {
-          return [];
-        }
-      })
+      .map(parseWorkerHeartbeat)
+      .filter((beat): beat is WorkerHeartbeat => beat !== undefined)
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 }

@@ -27,3 +27,12 @@ export function openDatabase(file: string): Db {
   migrate(db, { migrationsFolder: MIGRATIONS_DIR });
   return db;
 }
+
+/**
+ * Runs fn as one transaction of the API's single SQLite connection.
+ * better-sqlite3 turns a nested call into a savepoint, so a store method
+ * that is atomic on its own stays atomic inside a larger unit of work.
+ */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  return db.$client.transaction(fn)();
+}

@@ -1,15 +1,18 @@
-import { findPreset } from "@converter/shared";
+import { findPreset } from "@converter/shared/presets";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sampleReturn } from "../test-support.js";
+import { JobViews } from "../views/job-views.js";
 import { type Db, openDatabase } from "./db.js";
 import { JobStore, LOG_TAIL_LINES } from "./job-store.js";
 import type { NewJobRow } from "./schema.js";
 
 let db: Db;
 let store: JobStore;
+let views: JobViews;
 beforeEach(() => {
   db = openDatabase(":memory:");
   store = new JobStore(db);
+  views = new JobViews(db);
 });
 afterEach(() => db.$client.close());
 
@@ -41,11 +44,11 @@ describe("JobStore", () => {
     store.markActive("a", "2026-01-01T00:00:00.000Z", 1);
     store.updateProgress("a", progress(40));
     store.updateProgress("a", progress(20));
-    expect(store.get("a")).toMatchObject({ status: "in_progress", progress: 40, attempts: 1, encoder: "libx264" });
+    expect(views.get("a")).toMatchObject({ status: "in_progress", progress: 40, attempts: 1, encoder: "libx264" });
     store.updateProgress("a", progress(100));
-    expect(store.get("a")?.progress).toBe(99.9);
+    expect(views.get("a")?.progress).toBe(99.9);
     store.markCompleted("a", sampleReturn, "2026-01-01T00:00:01.000Z", ["cmd"]);
-    expect(store.get("a")).toMatchObject({ status: "completed", progress: 100, result: sampleReturn.result });
+    expect(views.get("a")).toMatchObject({ status: "completed", progress: 100, result: sampleReturn.result });
   });
 
   it("never lets a late event move a finished job", () => {
@@ -55,13 +58,13 @@ describe("JobStore", () => {
     store.markActive("a", "2026-01-01T00:00:02.000Z", 2);
     store.markQueued("a");
     store.markCompleted("a", sampleReturn, "2026-01-01T00:00:03.000Z", []);
-    expect(store.get("a")).toMatchObject({ status: "failed", progress: 0, error: { code: "invalid_media" } });
+    expect(views.get("a")).toMatchObject({ status: "failed", progress: 0, error: { code: "invalid_media" } });
   });
 
   it("records a cancelled failure as cancelled", () => {
     store.insertIfOutputFree(row("a"));
     store.markFailed("a", { code: "cancelled", message: "removed" }, "2026-01-01T00:00:01.000Z", []);
-    expect(store.get("a")?.status).toBe("cancelled");
+    expect(views.get("a")?.status).toBe("cancelled");
   });
 
   it("allows one live job per output, and a new one once it finished", () => {
@@ -77,7 +80,7 @@ describe("JobStore", () => {
       "a",
       Array.from({ length: LOG_TAIL_LINES + 50 }, (_, i) => `line ${i}`),
     );
-    const logs = store.logs("a") ?? [];
+    const logs = views.logs("a") ?? [];
     expect(logs).toHaveLength(LOG_TAIL_LINES);
     expect(logs.at(-1)).toBe(`line ${LOG_TAIL_LINES + 49}`);
   });

@@ -1,16 +1,8 @@
-import {
-  type ConvertJobReturn,
-  type JobError,
-  type JobProgress,
-  type JobStatus,
-  type JobView,
-  LIVE_STATUSES,
-  ResolvedOptions,
-} from "@converter/shared";
-import { and, count, desc, eq, inArray, lt, ne, or, sql } from "drizzle-orm";
-import { type Cursor, decodeCursor, encodeCursor } from "./cursor.js";
-import type { Db } from "./db.js";
-import { type IdempotencyRow, idempotencyKeys, type JobRow, jobs, type NewJobRow } from "./schema.js";
+import { type JobError, type JobStatus, LIVE_STATUSES, runningPercent } from "@converter/shared/jobs";
+import type { ConvertJobReturn, JobProgress } from "@converter/shared/queue";
+import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import { type Db, inTransaction } from "./db.js";
+import { type JobRow, jobs, type NewJobRow } from "./schema.js";
 
 /** How many of ffmpeg's last log lines a job keeps. */
 export const LOG_TAIL_LINES = 200;
@@ -24,54 +16,27 @@ export type RetryOutcome =
   | { ok: false; reason: "output_busy"; conflictingJobId: string };
 
 /**
- * All SQL of the API. better-sqlite3 is synchronous, so each method is atomic
- * with respect to the event loop: a check-then-insert cannot interleave with
- * another request.
+ * The only writer of the `jobs` table, with the reads its callers need to
+ * decide a write. What clients read goes through views/ instead.
+ * better-sqlite3 is synchronous, so each method is atomic with respect to
+ * the event loop: a check-then-insert cannot interleave with another request.
  */
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  /**
-   * Inserts a queued job unless a live job already writes the same output,
-   * together with the Idempotency-Key that created it, if any.
-   */
-  insertIfOutputFree(
-    row: NewJobRow,
-    idempotency?: { key: string; requestHash: string },
-  ): { ok: true } | { ok: false; conflictingJobId: string } {
-    return this.db.transaction((tx) => {
+  /** Inserts a queued job unless a live job already writes the same output. */
+  insertIfOutputFree(row: NewJobRow): { ok: true } | { ok: false; conflictingJobId: string } {
+    return inTransaction(this.db, () => {
       const writer = this.liveJobWriting(row.output);
       if (writer) return { ok: false as const, conflictingJobId: writer };
-      tx.insert(jobs).values(row).run();
-      if (idempotency) {
-        tx.insert(idempotencyKeys)
-          .values({ ...idempotency, jobId: row.id, createdAt: row.createdAt })
-          .onConflictDoUpdate({
-            target: idempotencyKeys.key,
-            set: { requestHash: idempotency.requestHash, jobId: row.id, createdAt: row.createdAt },
-          })
-          .run();
-      }
+      this.db.insert(jobs).values(row).run();
       return { ok: true as const };
     });
   }
 
-  /** Takes back a submission that never reached the queue, with its idempotency key. */
+  /** Takes back a submission that never reached the queue. */
   delete(id: string): void {
-    this.db.transaction((tx) => {
-      tx.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, id)).run();
-      tx.delete(jobs).where(eq(jobs.id, id)).run();
-    });
-  }
-
-  /** The job an Idempotency-Key created, unless the key is older than `notBefore`. */
-  findIdempotencyKey(key: string, notBefore: string): IdempotencyRow | undefined {
-    const row = this.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key)).get();
-    return row && row.createdAt >= notBefore ? row : undefined;
-  }
-
-  purgeIdempotencyKeys(before: string): void {
-    this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, before)).run();
+    this.db.delete(jobs).where(eq(jobs.id, id)).run();
   }
 
   /**
@@ -98,19 +63,21 @@ export class JobStore {
 
   /**
    * A failed or cancelled job back to queued, as a new run of the same job:
-   * its attempts so far are kept as the base the next ones count on from.
+   * its attempts so far are kept as the base the next ones count on from,
+   * and `retries` moves on, which also starts a new round of its webhook.
    * Refused while another live job writes the same output.
    */
   requeueForRetry(id: string): RetryOutcome {
-    return this.db.transaction((tx): RetryOutcome => {
-      const row = tx.select().from(jobs).where(eq(jobs.id, id)).get();
+    return inTransaction(this.db, (): RetryOutcome => {
+      const row = this.getRow(id);
       if (!row) return { ok: false, reason: "missing" };
       if (!(RETRYABLE_STATUSES as readonly string[]).includes(row.status)) {
         return { ok: false, reason: "not_retryable", status: row.status };
       }
       const writer = this.liveJobWriting(row.output, id);
       if (writer) return { ok: false, reason: "output_busy", conflictingJobId: writer };
-      tx.update(jobs)
+      this.db
+        .update(jobs)
         .set({
           status: "queued",
           progress: 0,
@@ -126,11 +93,6 @@ export class JobStore {
           cancelRequestedAt: null,
           attemptsBase: row.attempts,
           retries: row.retries + 1,
-          webhookStatus: null,
-          webhookAttempts: 0,
-          webhookLastStatusCode: null,
-          webhookLastError: null,
-          webhookLastAttemptAt: null,
         })
         .where(eq(jobs.id, id))
         .run();
@@ -138,40 +100,8 @@ export class JobStore {
     });
   }
 
-  get(id: string): JobView | undefined {
-    const row = this.db.select().from(jobs).where(eq(jobs.id, id)).get();
-    return row ? toJobView(row) : undefined;
-  }
-
   getRow(id: string): JobRow | undefined {
     return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
-  }
-
-  logs(id: string): string[] | undefined {
-    const row = this.db.select({ logs: jobs.logs }).from(jobs).where(eq(jobs.id, id)).get();
-    return row ? (row.logs as string[]) : undefined;
-  }
-
-  list(query: { status?: JobStatus; limit: number; cursor?: string }): { jobs: JobView[]; next_cursor: string | null } {
-    const after: Cursor | undefined = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const conditions = [];
-    if (query.status) conditions.push(eq(jobs.status, query.status));
-    if (after) {
-      conditions.push(
-        or(lt(jobs.createdAt, after.createdAt), and(eq(jobs.createdAt, after.createdAt), lt(jobs.id, after.id))),
-      );
-    }
-    const rows = this.db
-      .select()
-      .from(jobs)
-      .where(conditions.length > 0 ? and(...conditions) : undefined)
-      .orderBy(desc(jobs.createdAt), desc(jobs.id))
-      .limit(query.limit + 1)
-      .all();
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    const next = rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-    return { jobs: page.map(toJobView), next_cursor: next };
   }
 
   countQueued(): number {
@@ -212,14 +142,13 @@ export class JobStore {
       .run();
   }
 
-  /** Progress only rises, and only a completed job shows 100. */
+  /** Under the shared progress rules: it only rises, and only a completed job shows 100. */
   updateProgress(id: string, p: JobProgress): void {
-    const percent = Math.min(p.percent, 99.9);
     this.db
       .update(jobs)
       .set({
         status: "in_progress",
-        progress: sql`max(${jobs.progress}, ${percent})`,
+        progress: sql`max(${jobs.progress}, ${runningPercent(p.percent)})`,
         fps: p.fps,
         speed: p.speed,
         etaSeconds: p.eta_seconds,
@@ -273,40 +202,4 @@ export class JobStore {
 
 function tail(lines: string[]): string[] {
   return lines.length > LOG_TAIL_LINES ? lines.slice(-LOG_TAIL_LINES) : lines;
-}
-
-export function toJobView(row: JobRow): JobView {
-  return {
-    job_id: row.id,
-    status: row.status,
-    progress: Math.round(row.progress * 10) / 10,
-    input: row.input,
-    output: row.output,
-    preset: row.preset,
-    options: ResolvedOptions.parse(row.options),
-    overwrite: row.overwrite,
-    priority: row.priority,
-    encoder: row.encoder,
-    worker: row.worker,
-    fps: row.fps,
-    speed: row.speed,
-    eta_seconds: row.etaSeconds,
-    attempts: row.attempts,
-    retries: row.retries,
-    created_at: row.createdAt,
-    started_at: row.startedAt,
-    finished_at: row.finishedAt,
-    error: (row.error as JobError | null) ?? null,
-    result: (row.result as JobView["result"]) ?? null,
-    webhook_url: row.webhookUrl,
-    webhook: row.webhookStatus
-      ? {
-          status: row.webhookStatus,
-          attempts: row.webhookAttempts,
-          last_status_code: row.webhookLastStatusCode,
-          last_error: row.webhookLastError,
-          last_attempt_at: row.webhookLastAttemptAt,
-        }
-      : null,
-  };
 }

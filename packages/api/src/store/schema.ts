@@ -1,9 +1,10 @@
-import { JOB_STATUSES, WEBHOOK_DELIVERY_STATES } from "@converter/shared";
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { JOB_STATUSES, WEBHOOK_DELIVERY_STATES } from "@converter/shared/jobs";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
- * One row per job: the API's own record (shared/DESIGN.md §1). JSON columns
+ * One row per job: the API's own record (docs/design.md §1). JSON columns
  * hold values whose shape is a shared zod schema, parsed again on read.
+ * Written by JobStore alone.
  */
 export const jobs = sqliteTable(
   "jobs",
@@ -37,13 +38,6 @@ export const jobs = sqliteTable(
     error: text("error", { mode: "json" }),
     result: text("result", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
-    webhookStatus: text("webhook_status", { enum: WEBHOOK_DELIVERY_STATES }),
-    webhookAttempts: integer("webhook_attempts").notNull().default(0),
-    webhookLastStatusCode: integer("webhook_last_status_code"),
-    webhookLastError: text("webhook_last_error"),
-    webhookLastAttemptAt: text("webhook_last_attempt_at"),
-    /** The `retries` value of the run whose webhook the webhook_* columns describe; null: none queued yet. */
-    webhookRound: integer("webhook_round"),
   },
   (table) => [
     index("jobs_created_idx").on(table.createdAt, table.id),
@@ -54,6 +48,30 @@ export const jobs = sqliteTable(
 
 export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
+
+/**
+ * The terminal-state webhook of each run of a job: `round` is the job's
+ * `retries` when the run ended, so a retried job that ends again gets a
+ * delivery of its own. A run with a `webhook_url` and no row here has not
+ * been queued yet. Written by WebhookStore alone.
+ */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    round: integer("round").notNull(),
+    /** Null for runs that ended before webhooks were delivered: nothing is ever sent for them. */
+    status: text("status", { enum: WEBHOOK_DELIVERY_STATES }),
+    attempts: integer("attempts").notNull().default(0),
+    lastStatusCode: integer("last_status_code"),
+    lastError: text("last_error"),
+    lastAttemptAt: text("last_attempt_at"),
+  },
+  (table) => [primaryKey({ columns: [table.jobId, table.round] }), index("webhook_status_idx").on(table.status)],
+);
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 
 /**
  * Idempotency-Key → the job it created (Stripe semantics, kept 24 hours).

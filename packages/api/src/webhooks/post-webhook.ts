@@ -49,6 +49,10 @@ function describeStatus(statusCode: number): string {
  * few KB of the answer, and gives up after `timeoutMs` counted from before
  * the DNS lookup to the response headers. Addresses are checked where the
  * socket connects (guardedLookup), so what was checked is what is reached.
+ *
+ * One function on purpose: a request, its timer and its response race to
+ * settle one outcome exactly once, and that guard is easiest to trust when
+ * every path to it is in view.
  */
 export async function postWebhook(request: {
   url: string;

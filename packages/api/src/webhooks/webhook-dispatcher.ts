@@ -1,10 +1,10 @@
-import { type JobStatus, type Logger, webhookQueueName } from "@converter/shared";
+import type { JobStatus, JobView } from "@converter/shared/jobs";
+import type { Logger } from "@converter/shared/logger";
+import { webhookQueueName } from "@converter/shared/queue";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { addPromptly } from "../queue/add-promptly.js";
-import { toJobView } from "../store/job-store.js";
-import type { JobRow } from "../store/schema.js";
 import { postWebhook } from "./post-webhook.js";
 import { type Resolver, systemResolver } from "./resolve-target.js";
 import { SIGNATURE_HEADER, signWebhook } from "./webhook-signature.js";
@@ -55,6 +55,8 @@ export type WebhookDispatcherOptions = {
   /** Name of the conversion queue; deliveries use webhookQueueName() of it. */
   queueName: string;
   store: WebhookStore;
+  /** The job as clients see it: the body of its webhook. */
+  jobs: { get(jobId: string): JobView | undefined };
   log: Logger;
   secret: string | undefined;
   allowPrivate: boolean;
@@ -126,8 +128,7 @@ export class WebhookDispatcher implements WebhookNotifier {
     }
     for (const { id, round } of store.pending()) {
       if (await this.queue.getJob(deliveryId(id, round))) continue;
-      const row = store.getRow(id);
-      const data = row && this.dataOf(row, round);
+      const data = this.dataOf(id, round);
       if (!data) continue;
       await this.add(data);
       queued += 1;
@@ -139,29 +140,31 @@ export class WebhookDispatcher implements WebhookNotifier {
   /** True when this call queued the delivery; false when there was nothing (left) to queue. */
   private async queueDelivery(jobId: string): Promise<boolean> {
     const { store } = this.options;
-    const row = store.claim(jobId);
-    if (!row) return false;
-    const data = this.dataOf(row, row.retries);
+    const round = store.claim(jobId);
+    if (round === undefined) return false;
+    const data = this.dataOf(jobId, round);
     if (!data) return false;
     try {
       await this.add(data);
     } catch (error) {
-      store.release(jobId, row.retries);
+      store.release(jobId, round);
       throw error;
     }
     return true;
   }
 
-  private dataOf(row: JobRow, round: number): WebhookJobData | undefined {
-    const event = eventOf(row.status);
-    if (!event || !row.webhookUrl) return undefined;
+  /** The delivery of one run, its body the job as it is now (the view includes this delivery's state). */
+  private dataOf(jobId: string, round: number): WebhookJobData | undefined {
+    const job = this.options.jobs.get(jobId);
+    const event = job && eventOf(job.status);
+    if (!job || !event || !job.webhook_url) return undefined;
     return {
-      job_id: row.id,
+      job_id: jobId,
       round,
       event,
-      url: row.webhookUrl,
-      body: JSON.stringify(toJobView(row)),
-      attempts_before: row.webhookAttempts,
+      url: job.webhook_url,
+      body: JSON.stringify(job),
+      attempts_before: this.options.store.delivery(jobId, round)?.attempts ?? 0,
     };
   }
 
@@ -184,9 +187,9 @@ export class WebhookDispatcher implements WebhookNotifier {
   private async deliver(job: Job<WebhookJobData>): Promise<string> {
     const { store, log, secret } = this.options;
     const data = WebhookJobData.parse(job.data);
-    const row = store.getRow(data.job_id);
+    const current = this.options.jobs.get(data.job_id);
     // The job was deleted, or retried since it ended: this delivery describes a state that is gone.
-    if (!row || row.retries !== data.round || row.webhookRound !== data.round) return "superseded";
+    if (!current || current.retries !== data.round || !store.delivery(data.job_id, data.round)) return "superseded";
 
     const attempt = data.attempts_before + job.attemptsMade + 1;
     const isLast = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -1,18 +1,10 @@
-import { TERMINAL_STATUSES, type WebhookDeliveryState } from "@converter/shared";
-import { and, eq, inArray, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
+import { TERMINAL_STATUSES, type WebhookDeliveryState } from "@converter/shared/jobs";
+import { and, eq, inArray, isNotNull, notExists, sql } from "drizzle-orm";
 import type { Db } from "../store/db.js";
-import { type JobRow, jobs } from "../store/schema.js";
+import { jobs, type WebhookDeliveryRow, webhookDeliveries } from "../store/schema.js";
 
-/**
- * A finished run whose webhook has not been queued: the job ended, it has a
- * webhook_url, and the webhook_* columns describe no delivery of this run
- * (`retries` counts the runs, so a retried job that ends again qualifies).
- */
-const unclaimed = and(
-  inArray(jobs.status, [...TERMINAL_STATUSES]),
-  isNotNull(jobs.webhookUrl),
-  or(isNull(jobs.webhookRound), ne(jobs.webhookRound, jobs.retries)),
-);
+const ended = inArray(jobs.status, [...TERMINAL_STATUSES]);
+const isCurrentRound = eq(webhookDeliveries.round, jobs.retries);
 
 export type AttemptRecord = {
   status: WebhookDeliveryState;
@@ -23,63 +15,78 @@ export type AttemptRecord = {
 };
 
 /**
- * The SQL of webhook delivery, on the API's job table. Every write is one
- * conditional UPDATE, atomic under better-sqlite3, so two callers racing to
- * queue the same delivery cannot both win.
+ * The SQL of webhook delivery: the only writer of `webhook_deliveries`, one
+ * row per run of a job (its round is the job's `retries` when the run
+ * ended). Every write is one statement, atomic under better-sqlite3, so two
+ * callers racing to queue the same delivery cannot both win.
  */
 export class WebhookStore {
   constructor(private readonly db: Db) {}
 
   /**
-   * Marks the job's webhook pending for its current run, if it is finished,
+   * Marks the webhook of the job's current run pending, if the job ended,
    * has a webhook_url and nothing was queued for this run yet. Returns the
-   * row as claimed, or undefined when there is nothing to queue.
+   * round it claimed, or undefined when there is nothing to queue.
    */
-  claim(jobId: string): JobRow | undefined {
-    const changed = this.db
-      .update(jobs)
-      .set({
-        webhookStatus: "pending",
-        webhookRound: sql`${jobs.retries}`,
-        webhookAttempts: 0,
-        webhookLastStatusCode: null,
-        webhookLastError: null,
-        webhookLastAttemptAt: null,
-      })
-      .where(and(eq(jobs.id, jobId), unclaimed))
-      .run().changes;
-    return changed === 1 ? this.db.select().from(jobs).where(eq(jobs.id, jobId)).get() : undefined;
+  claim(jobId: string): number | undefined {
+    const claimed = this.db
+      .insert(webhookDeliveries)
+      .select(
+        this.db
+          .select({
+            jobId: jobs.id,
+            round: jobs.retries,
+            status: sql<WebhookDeliveryState>`'pending'`.as("status"),
+            attempts: sql<number>`0`.as("attempts"),
+            lastStatusCode: sql<null>`null`.as("last_status_code"),
+            lastError: sql<null>`null`.as("last_error"),
+            lastAttemptAt: sql<null>`null`.as("last_attempt_at"),
+          })
+          .from(jobs)
+          .where(and(eq(jobs.id, jobId), ended, isNotNull(jobs.webhookUrl))),
+      )
+      .onConflictDoNothing()
+      .returning({ round: webhookDeliveries.round })
+      .get();
+    return claimed?.round;
   }
 
   /** Undoes a claim whose enqueue failed, so the reconciler queues it later. */
   release(jobId: string, round: number): void {
     this.db
-      .update(jobs)
-      .set({ webhookStatus: null, webhookRound: null })
+      .delete(webhookDeliveries)
       .where(
         and(
-          eq(jobs.id, jobId),
-          eq(jobs.webhookRound, round),
-          eq(jobs.webhookStatus, "pending"),
-          eq(jobs.webhookAttempts, 0),
+          eq(webhookDeliveries.jobId, jobId),
+          eq(webhookDeliveries.round, round),
+          eq(webhookDeliveries.status, "pending"),
+          eq(webhookDeliveries.attempts, 0),
         ),
       )
       .run();
   }
 
-  /** Records one attempt; a delivery of an older run (the job was retried since) changes nothing. */
+  /** Records one attempt of one run's delivery. */
   recordAttempt(jobId: string, round: number, attempt: AttemptRecord): void {
     this.db
-      .update(jobs)
+      .update(webhookDeliveries)
       .set({
-        webhookStatus: attempt.status,
-        webhookAttempts: attempt.attempts,
-        webhookLastStatusCode: attempt.statusCode,
-        webhookLastError: attempt.error,
-        webhookLastAttemptAt: attempt.at,
+        status: attempt.status,
+        attempts: attempt.attempts,
+        lastStatusCode: attempt.statusCode,
+        lastError: attempt.error,
+        lastAttemptAt: attempt.at,
       })
-      .where(and(eq(jobs.id, jobId), eq(jobs.webhookRound, round), eq(jobs.retries, round)))
+      .where(and(eq(webhookDeliveries.jobId, jobId), eq(webhookDeliveries.round, round)))
       .run();
+  }
+
+  delivery(jobId: string, round: number): WebhookDeliveryRow | undefined {
+    return this.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(eq(webhookDeliveries.jobId, jobId), eq(webhookDeliveries.round, round)))
+      .get();
   }
 
   /** Finished runs whose webhook was never queued (the enqueue failed, or the API stopped first). */
@@ -87,7 +94,18 @@ export class WebhookStore {
     return this.db
       .select({ id: jobs.id })
       .from(jobs)
-      .where(unclaimed)
+      .where(
+        and(
+          ended,
+          isNotNull(jobs.webhookUrl),
+          notExists(
+            this.db
+              .select({ one: sql`1` })
+              .from(webhookDeliveries)
+              .where(and(eq(webhookDeliveries.jobId, jobs.id), isCurrentRound)),
+          ),
+        ),
+      )
       .all()
       .map((r) => r.id);
   }
@@ -95,20 +113,10 @@ export class WebhookStore {
   /** Deliveries of current runs SQLite believes are on their way; Redis may have lost some. */
   pending(): { id: string; round: number }[] {
     return this.db
-      .select({ id: jobs.id, round: jobs.webhookRound })
-      .from(jobs)
-      .where(
-        and(
-          eq(jobs.webhookStatus, "pending"),
-          eq(jobs.webhookRound, jobs.retries),
-          inArray(jobs.status, [...TERMINAL_STATUSES]),
-        ),
-      )
-      .all()
-      .map((r) => ({ id: r.id, round: r.round ?? 0 }));
-  }
-
-  getRow(jobId: string): JobRow | undefined {
-    return this.db.select().from(jobs).where(eq(jobs.id, jobId)).get();
+      .select({ id: webhookDeliveries.jobId, round: webhookDeliveries.round })
+      .from(webhookDeliveries)
+      .innerJoin(jobs, and(eq(jobs.id, webhookDeliveries.jobId), isCurrentRound))
+      .where(and(eq(webhookDeliveries.status, "pending"), ended))
+      .all();
   }
 }

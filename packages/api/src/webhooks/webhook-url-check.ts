@@ -1,4 +1,4 @@
-import { AppError } from "@converter/shared";
+import { AppError } from "@converter/shared/errors";
 import { withTimeout } from "../with-timeout.js";
 import { checkTarget, hostOf, type Resolver, systemResolver } from "./resolve-target.js";
 

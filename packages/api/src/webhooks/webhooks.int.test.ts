@@ -1,16 +1,20 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { createLogger, findPreset, type JobView, newJobId } from "@converter/shared";
+import { newJobId } from "@converter/shared/ids";
+import type { JobView } from "@converter/shared/jobs";
+import { createLogger } from "@converter/shared/logger";
+import { findPreset } from "@converter/shared/presets";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
 import { freePort } from "../../../../tests/support/processes.js";
 import { answer, WebhookReceiver } from "../../../../tests/support/webhook-receiver.js";
 import { bullJobQueue, createConversionQueue } from "../queue/conversion-queue.js";
-import { JobStateSync } from "../queue/job-state-sync.js";
-import { reconcileLiveJobs } from "../queue/reconcile.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
+import { JobStateSync } from "../sync/job-state-sync.js";
+import { reconcileLiveJobs } from "../sync/reconcile.js";
 import { sampleReturn } from "../test-support.js";
+import { JobViews } from "../views/job-views.js";
 import type { Resolver } from "./resolve-target.js";
 import { WebhookDispatcher, type WebhookDispatcherOptions } from "./webhook-dispatcher.js";
 import { verifyWebhookSignature } from "./webhook-signature.js";
@@ -22,12 +26,14 @@ const log = createLogger({ name: "webhooks-int", level: "silent" });
 
 let db: Db;
 let store: JobStore;
+let views: JobViews;
 let queueName: string;
 const cleanups: (() => Promise<void> | void)[] = [];
 
 beforeEach(() => {
   db = openDatabase(":memory:");
   store = new JobStore(db);
+  views = new JobViews(db);
   queueName = `webhooks-int-${process.pid}-${Date.now()}`;
 });
 
@@ -49,6 +55,7 @@ async function startDispatcher(
     workerConnection,
     queueName,
     store: new WebhookStore(db),
+    jobs: views,
     log,
     secret: SECRET,
     allowPrivate: true,
@@ -99,7 +106,7 @@ function completedJob(webhookUrl: string): string {
 const settledWebhook = (id: string, timeoutMs = 20_000) =>
   eventually(
     () => {
-      const webhook = store.get(id)?.webhook;
+      const webhook = views.get(id)?.webhook;
       return webhook && webhook.status !== "pending" ? webhook : undefined;
     },
     { timeoutMs, what: `the webhook of ${id} to settle` },
@@ -113,7 +120,7 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
 
     // The events consumer, the reconciler and a cancel may all report the same end.
     await Promise.all([dispatcher.jobFinished(id), dispatcher.jobFinished(id)]);
-    expect(store.get(id)?.webhook).toMatchObject({ status: "pending", attempts: 0 });
+    expect(views.get(id)?.webhook).toMatchObject({ status: "pending", attempts: 0 });
     const webhook = await settledWebhook(id);
     await dispatcher.jobFinished(id);
 
@@ -148,7 +155,7 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
     const seen: { attempts: number; code: number | null; error: string | null }[] = [];
     const webhook = await eventually(
       () => {
-        const w = store.get(id)?.webhook;
+        const w = views.get(id)?.webhook;
         if (w && seen.at(-1)?.attempts !== w.attempts)
           seen.push({ attempts: w.attempts, code: w.last_status_code, error: w.last_error });
         return w?.status === "delivered" ? w : undefined;
@@ -221,7 +228,7 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
       last_status_code: null,
       last_error: "connection refused (ECONNREFUSED)",
     });
-    expect(store.get(id)).toMatchObject({ status: "completed", progress: 100, error: null });
+    expect(views.get(id)).toMatchObject({ status: "completed", progress: 100, error: null });
   });
 
   it("refuses at connect time a public-looking name that resolves to loopback (DNS rebinding)", async () => {
@@ -294,7 +301,7 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
     const id = completedJob(hook.url());
 
     await dispatcher.jobFinished(id); // must neither throw nor hang
-    expect(store.get(id)).toMatchObject({ status: "completed", webhook_url: hook.url(), webhook: null });
+    expect(views.get(id)).toMatchObject({ status: "completed", webhook_url: hook.url(), webhook: null });
 
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     const queue = createConversionQueue(redis, queueName);
@@ -307,7 +314,7 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
     const reconcile = () =>
       reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log, webhooks: dispatcher });
     await expect(reconcile()).rejects.toThrow(/redis connection is/);
-    expect(store.get(id)?.webhook).toBeNull();
+    expect(views.get(id)?.webhook).toBeNull();
 
     await new Promise<void>((resolve) => proxy.listen(proxyPort, "127.0.0.1", resolve));
     await eventually(() => (connection.status === "ready" ? true : undefined), { what: "redis back" });

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { boolVar, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
+export { ConfigError, loadConfigOrExit } from "./env.js";
+
 const ApiEnv = z.object({
   PORT: intVar(0, 65535).default(8000),
   HOST: z.string().trim().default("127.0.0.1"),

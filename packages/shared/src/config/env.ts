@@ -1,9 +1,7 @@
 import { z } from "zod";
-import { DEFAULT_QUEUE_NAME } from "../queue-names.js";
+import { DEFAULT_QUEUE_NAME } from "../queue/queue-keys.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-export const HARDWARE_MODES = ["auto", "gpu", "cpu"] as const;
-export type HardwareMode = (typeof HARDWARE_MODES)[number];
 
 /** An integer env var: "  8000 " is fine, "8k" and "1.5" are not. */
 export const intVar = (min: number, max: number) =>

@@ -1,14 +1,9 @@
 import { hostname } from "node:os";
 import { z } from "zod";
-import {
-  DEFAULT_MAX_INPUT_BYTES,
-  HARDWARE_MODES,
-  type HardwareMode,
-  intVar,
-  type LOG_LEVELS,
-  parseEnv,
-  SHARED_ENV,
-} from "./env.js";
+import { HARDWARE_MODES, type HardwareMode } from "../jobs/media-words.js";
+import { DEFAULT_MAX_INPUT_BYTES, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+
+export { ConfigError, loadConfigOrExit } from "./env.js";
 
 /**
  * What one job may ask of a worker (docs/adr/0007-hostile-input.md). Inputs

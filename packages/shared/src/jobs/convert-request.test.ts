@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { ConvertRequest } from "./convert-request.js";
-import { formatFailedReason, parseFailedReason } from "./job-payload.js";
 
 describe("ConvertRequest", () => {
   it("needs only input", () => {
@@ -56,19 +55,5 @@ describe("ConvertRequest", () => {
 describe("bitrates", () => {
   it.each(["128k", "4M", "2500000", "0.5M", "1.25m", "96K"])("accepts %s", (value) => {
     expect(ConvertRequest.safeParse({ input: "a.mkv", options: { video_bitrate: value } }).success).toBe(true);
-  });
-});
-
-describe("failure reasons", () => {
-  it("round-trips a code through BullMQ's failedReason", () => {
-    expect(parseFailedReason(formatFailedReason("invalid_media", "no stream\nat all"))).toEqual({
-      code: "invalid_media",
-      message: "no stream\nat all",
-    });
-  });
-
-  it("calls an uncoded failure a worker_error", () => {
-    expect(parseFailedReason("boom")).toEqual({ code: "worker_error", message: "boom" });
-    expect(parseFailedReason(undefined).code).toBe("worker_error");
   });
 });

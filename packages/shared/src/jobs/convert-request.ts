@@ -1,43 +1,12 @@
 import { z } from "zod";
-import { AUDIO_CODECS, CONTAINERS, JOB_HARDWARE, VIDEO_CODECS } from "./media-words.js";
-
-/** "4M", "128k", "2500000", "0.5M": digits, an optional fraction, an optional k/M; more than zero. */
-export const BITRATE_PATTERN = /^\d{1,9}(\.\d{1,3})?[kKmM]?$/;
-
-export const Bitrate = z
-  .string()
-  .regex(BITRATE_PATTERN, "must look like 128k, 4M or 2500000 (digits, optional k or M, no spaces)")
-  .refine((value) => Number.parseFloat(value) > 0, "must be more than zero");
+import { OPTION_FIELDS } from "./option-fields.js";
 
 /**
  * Overrides of a preset, field by field. Every field is optional; `null` is
  * not accepted (leave the field out instead) so a client cannot confuse
  * "unset" with "remove".
  */
-export const ConvertOptions = z
-  .object({
-    container: z.enum(CONTAINERS),
-    video_codec: z.enum(VIDEO_CODECS),
-    crf: z.number().int().min(0).max(63),
-    video_bitrate: Bitrate,
-    width: z.number().int().min(16).max(7680),
-    height: z.number().int().min(16).max(4320),
-    fps: z.number().min(1).max(240),
-    audio_codec: z.enum(AUDIO_CODECS),
-    audio_bitrate: Bitrate,
-    start: z
-      .number()
-      .min(0)
-      .max(86_400 * 7),
-    duration: z
-      .number()
-      .gt(0)
-      .max(86_400 * 7),
-    hardware: z.enum(JOB_HARDWARE),
-  })
-  .partial()
-  .strict()
-  .meta({ id: "ConvertOptions" });
+export const ConvertOptions = z.object(OPTION_FIELDS).partial().strict().meta({ id: "ConvertOptions" });
 export type ConvertOptions = z.infer<typeof ConvertOptions>;
 
 /** A media path as the client writes it: relative to MEDIA_ROOT. Checked further by resolveMediaPath. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobError, JobResult } from "./job-payload.js";
+import { JobError, JobResult } from "./job-outcome.js";
 import { JOB_STATUSES } from "./job-status.js";
 import { ResolvedOptions } from "./resolved-options.js";
 
@@ -18,7 +18,7 @@ export const WebhookDelivery = z
   .meta({ id: "WebhookDelivery" });
 export type WebhookDelivery = z.infer<typeof WebhookDelivery>;
 
-/** A job as the API shows it (shared/DESIGN.md §3.4). */
+/** A job as the API shows it (docs/design.md §3.4). */
 export const JobView = z
   .object({
     job_id: z.string(),
@@ -53,10 +53,3 @@ export type JobList = z.infer<typeof JobList>;
 
 export const JobLogs = z.object({ logs: z.array(z.string()) }).meta({ id: "JobLogs" });
 export type JobLogs = z.infer<typeof JobLogs>;
-
-export const ErrorBody = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
-  })
-  .meta({ id: "Error" });
-export type ErrorBody = z.infer<typeof ErrorBody>;

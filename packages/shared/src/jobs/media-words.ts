@@ -1,5 +1,5 @@
 /**
- * The API's own words for containers and codecs (shared/DESIGN.md §3.3). The
+ * The API's own words for containers and codecs (docs/design.md §3.3). The
  * worker maps them to ffmpeg muxers and encoders; clients never name an
  * ffmpeg encoder themselves.
  */
@@ -8,12 +8,19 @@ export type Container = (typeof CONTAINERS)[number];
 
 export const VIDEO_CODECS = ["h264", "hevc", "av1", "vp9", "copy", "none"] as const;
 export type VideoCodec = (typeof VIDEO_CODECS)[number];
+/** The video codecs that mean an encode (not a copy, not dropping the stream). */
+export type EncodedVideoCodec = Exclude<VideoCodec, "copy" | "none">;
 
 export const AUDIO_CODECS = ["aac", "opus", "mp3", "copy", "none"] as const;
 export type AudioCodec = (typeof AUDIO_CODECS)[number];
+export type EncodedAudioCodec = Exclude<AudioCodec, "copy" | "none">;
 
-export const JOB_HARDWARE = ["auto", "gpu", "cpu"] as const;
-export type JobHardware = (typeof JOB_HARDWARE)[number];
+/**
+ * Where video may be encoded: a job's `options.hardware` and a worker's
+ * HARDWARE setting use the same three words.
+ */
+export const HARDWARE_MODES = ["auto", "gpu", "cpu"] as const;
+export type HardwareMode = (typeof HARDWARE_MODES)[number];
 
 /** What each container can hold; `copy` is checked by ffmpeg itself. */
 export const CONTAINER_RULES: Record<Container, { video: readonly VideoCodec[]; audio: readonly AudioCodec[] }> = {

@@ -2,13 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  checkRelativePath,
-  defaultOutputPath,
-  resolveInputPath,
-  resolveOutputPath,
-  temporaryOutputPath,
-} from "./resolve-media-path.js";
+import { checkRelativePath, defaultOutputPath, resolveInputPath, resolveOutputPath } from "./resolve-media-path.js";
 
 let sandbox: string;
 let root: string;
@@ -132,9 +126,5 @@ describe("names", () => {
   it("derives the default output from the input stem", () => {
     expect(defaultOutputPath("incoming/movie.final.mkv", "mp4")).toBe("converted/movie.final.mp4");
     expect(defaultOutputPath("noext", "webm")).toBe("converted/noext.webm");
-  });
-
-  it("puts the temporary file beside the target, hidden and tagged with the job", () => {
-    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1", "run-a")).toBe("/m/converted/.x.mp4.job-1.run-a.partial");
   });
 });

@@ -168,33 +168,8 @@ async function nearestExistingAncestor(dir: string): Promise<string> {
   }
 }
 
-/** `incoming/movie.mkv` + mp4 → `converted/movie.mp4` (shared/DESIGN.md §3.3). */
+/** `incoming/movie.mkv` + mp4 → `converted/movie.mp4` (docs/design.md §3.3). */
 export function defaultOutputPath(input: string, extension: string): string {
   const stem = path.posix.basename(input).replace(/\.[^.]*$/, "") || "output";
   return `converted/${stem}.${extension}`;
-}
-
-/**
- * The temporary name ffmpeg writes to, beside the target so the final rename
- * stays on one filesystem. Dot-prefixed and tagged with the job id and the
- * run, so it never collides with a real output, two runs of one job never
- * share it, and a cleanup can recognise every run's file.
- */
-export function temporaryOutputPath(target: string, jobId: string, runId: string): string {
-  return path.join(path.dirname(target), `${temporaryPrefix(target, jobId)}${runId}${TEMP_SUFFIX}`);
-}
-
-/** What every temporary file of this job and target starts with, in the target's folder. */
-export function temporaryPrefix(target: string, jobId: string): string {
-  return `.${path.basename(target)}.${jobId}.`;
-}
-
-export const TEMP_SUFFIX = ".partial";
-
-const TEMPORARY_NAME =
-  /^\..+\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9-]{1,36}\.partial$/;
-
-/** The job id in a temporary output's file name, or undefined when the name is not one of ours. */
-export function jobIdOfTemporaryName(name: string): string | undefined {
-  return TEMPORARY_NAME.exec(name)?.[1];
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_CRF } from "../jobs/option-fields.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 
 export type Preset = {
@@ -9,7 +10,7 @@ export type Preset = {
 const base: ResolvedOptions = {
   container: "mp4",
   video_codec: "h264",
-  crf: 23,
+  crf: DEFAULT_CRF.h264,
   video_bitrate: null,
   width: null,
   height: null,
@@ -23,7 +24,7 @@ const base: ResolvedOptions = {
 
 const audioOnly = { video_codec: "none", crf: null } as const;
 
-/** The preset catalogue (shared/DESIGN.md §3.3). `h264` is the default. */
+/** The preset catalogue (docs/design.md §3.3). `h264` is the default. */
 export const PRESETS: readonly Preset[] = [
   { name: "h264", description: "H.264 + AAC in MP4 at the source size; plays everywhere", options: base },
   {
@@ -39,17 +40,24 @@ export const PRESETS: readonly Preset[] = [
   {
     name: "hevc",
     description: "HEVC (H.265) + AAC in MP4: about half the size of H.264 at similar quality",
-    options: { ...base, video_codec: "hevc", crf: 28 },
+    options: { ...base, video_codec: "hevc", crf: DEFAULT_CRF.hevc },
   },
   {
     name: "av1",
     description: "AV1 + Opus in MP4: smallest files, slowest to encode on the CPU",
-    options: { ...base, video_codec: "av1", crf: 35, audio_codec: "opus", audio_bitrate: "128k" },
+    options: { ...base, video_codec: "av1", crf: DEFAULT_CRF.av1, audio_codec: "opus", audio_bitrate: "128k" },
   },
   {
     name: "vp9-webm",
     description: "VP9 + Opus in WebM for browsers",
-    options: { ...base, container: "webm", video_codec: "vp9", crf: 33, audio_codec: "opus", audio_bitrate: "128k" },
+    options: {
+      ...base,
+      container: "webm",
+      video_codec: "vp9",
+      crf: DEFAULT_CRF.vp9,
+      audio_codec: "opus",
+      audio_bitrate: "128k",
+    },
   },
   {
     name: "remux-mp4",

@@ -1,11 +1,14 @@
 import { AppError, err, ok, type Result } from "../errors.js";
 import type { ConvertOptions } from "../jobs/convert-request.js";
-import { CONTAINER_EXTENSIONS, CONTAINER_RULES, containerOfFileName } from "../jobs/media-words.js";
+import {
+  CONTAINER_EXTENSIONS,
+  CONTAINER_RULES,
+  containerOfFileName,
+  type EncodedVideoCodec,
+} from "../jobs/media-words.js";
+import { MAX_CRF } from "../jobs/option-fields.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { DEFAULT_PRESET, findPreset, PRESETS } from "./presets.js";
-
-/** CRF scales differ per codec: x264/x265 stop at 51, AV1 and VP9 at 63. */
-const MAX_CRF = { h264: 51, hevc: 51, av1: 63, vp9: 63 } as const;
 
 /**
  * Merges a preset with the client's overrides and checks that the result is
@@ -95,7 +98,7 @@ function findInconsistency(o: ResolvedOptions, asked: ConvertOptions): { field: 
     if (field) return { field, message: `${field} needs an encoded video stream, but video_codec is ${o.video_codec}` };
     return undefined;
   }
-  const max = MAX_CRF[o.video_codec as keyof typeof MAX_CRF];
+  const max = MAX_CRF[o.video_codec as EncodedVideoCodec];
   if (o.crf !== null && o.crf > max) {
     return { field: "crf", message: `crf for ${o.video_codec} must be between 0 and ${max}` };
   }

@@ -1,4 +1,5 @@
-import { type HardwareMode, type JobHardware, VIDEO_ENCODERS, type VideoCodec } from "@converter/shared";
+import { VIDEO_ENCODERS } from "@converter/shared/ffmpeg";
+import type { HardwareMode, VideoCodec } from "@converter/shared/jobs";
 
 export type EncoderChoice =
   | { ok: true; encoder: string | null }
@@ -12,7 +13,7 @@ export type EncoderChoice =
  */
 export function chooseVideoEncoder(
   codec: VideoCodec,
-  jobHardware: JobHardware,
+  jobHardware: HardwareMode,
   nodeHardware: HardwareMode,
   encoders: Record<string, boolean>,
 ): EncoderChoice {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { AUDIO_ENCODERS, type HardwareMode, NVENC_ENCODERS, VIDEO_ENCODERS } from "@converter/shared";
+import { AUDIO_ENCODERS, NVENC_ENCODERS, VIDEO_ENCODERS } from "@converter/shared/ffmpeg";
+import type { HardwareMode } from "@converter/shared/jobs";
 
 export type EncoderCapabilities = {
   /** Encoder name → usable on this node. NVENC entries are true only after a real test encode passed. */

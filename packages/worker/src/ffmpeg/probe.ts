@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { inputSafetyArgs } from "@converter/shared";
+import { inputSafetyArgs } from "@converter/shared/ffmpeg";
 import { z } from "zod";
 
 const ProbeJson = z.object({

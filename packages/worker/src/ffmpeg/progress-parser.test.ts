@@ -25,8 +25,8 @@ describe("ProgressParser", () => {
     const text = `${BLOCK}${BLOCK.replace("progress=continue", "progress=end")}`;
     for (let i = 0; i < text.length; i += 7) parser.push(text.slice(i, i + 7));
     expect(samples).toEqual([
-      { outTimeSeconds: 4, fps: 59.87, speed: 1.99, done: false },
-      { outTimeSeconds: 4, fps: 59.87, speed: 1.99, done: true },
+      { outTimeSeconds: 4, fps: 59.87, speed: 1.99 },
+      { outTimeSeconds: 4, fps: 59.87, speed: 1.99 },
     ]);
   });
 
@@ -34,7 +34,7 @@ describe("ProgressParser", () => {
     const samples: ProgressSample[] = [];
     const parser = new ProgressParser((s) => samples.push(s));
     parser.push("fps=0.00\nout_time_us=N/A\nout_time=N/A\nspeed=N/A\nprogress=continue\n");
-    expect(samples).toEqual([{ outTimeSeconds: null, fps: 0, speed: null, done: false }]);
+    expect(samples).toEqual([{ outTimeSeconds: null, fps: 0, speed: null }]);
   });
 
   it("falls back to out_time when out_time_us is missing", () => {
@@ -49,7 +49,6 @@ describe("ProgressTracker", () => {
     outTimeSeconds,
     fps: 30,
     speed,
-    done: false,
   });
 
   it("reports percent of the duration with an ETA from the speed", () => {

@@ -5,8 +5,6 @@ export type ProgressSample = {
   fps: number | null;
   /** Encoding speed as a multiple of real time. */
   speed: number | null;
-  /** True on the last block (`progress=end`). */
-  done: boolean;
 };
 
 const finiteOrNull = (value: number) => (Number.isFinite(value) ? value : null);
@@ -42,12 +40,12 @@ export class ProgressParser {
       this.block.set(key, value);
       return;
     }
-    this.onSample(toSample(this.block, value === "end"));
+    this.onSample(toSample(this.block));
     this.block = new Map();
   }
 }
 
-function toSample(block: Map<string, string>, done: boolean): ProgressSample {
+function toSample(block: Map<string, string>): ProgressSample {
   // out_time_us is microseconds; ffmpeg 5 also prints out_time_ms with the same
   // (mislabelled) microsecond value, so only out_time_us and out_time are read.
   const micros = Number(block.get("out_time_us"));
@@ -58,7 +56,6 @@ function toSample(block: Map<string, string>, done: boolean): ProgressSample {
     outTimeSeconds,
     fps: finiteOrNull(Number.parseFloat(block.get("fps") ?? "")),
     speed: finiteOrNull(Number.parseFloat(speedText ?? "")),
-    done,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from "@converter/shared";
+import { advancedPercent, type ResolvedOptions, shownPercent } from "@converter/shared/jobs";
 import type { ProgressSample } from "./progress-parser.js";
 
 export type ProgressReport = {
@@ -9,9 +9,10 @@ export type ProgressReport = {
 };
 
 /**
- * Turns samples into what the job reports: percent of the (trimmed) duration,
- * never going down, never 100 before ffmpeg has finished, and at most one
- * report per interval so a fast encode does not flood Redis.
+ * Turns samples into what the job reports: percent of the (trimmed) duration
+ * under the shared progress rules (never down, never 100 before the job
+ * completed), and at most one report per interval so a fast encode does not
+ * flood Redis.
  */
 export class ProgressTracker {
   private percent = 0;
@@ -31,8 +32,7 @@ export class ProgressTracker {
   /** The report to send for this sample, or undefined when it is too soon. */
   next(sample: ProgressSample): ProgressReport | undefined {
     if (this.durationSeconds && this.durationSeconds > 0 && sample.outTimeSeconds !== null) {
-      const raw = (sample.outTimeSeconds / this.durationSeconds) * 100;
-      this.percent = Math.max(this.percent, Math.min(99.9, raw));
+      this.percent = advancedPercent(this.percent, (sample.outTimeSeconds / this.durationSeconds) * 100);
     }
     const at = this.now();
     if (at - this.lastReportAt < this.intervalMs) return undefined;
@@ -46,7 +46,7 @@ export class ProgressTracker {
       eta = Math.max(0, Math.round((this.durationSeconds - sample.outTimeSeconds) / sample.speed));
     }
     return {
-      percent: Math.round(this.percent * 10) / 10,
+      percent: shownPercent(this.percent),
       fps: sample.fps,
       speed: sample.speed,
       eta_seconds: eta,

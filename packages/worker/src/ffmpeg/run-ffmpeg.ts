@@ -40,6 +40,11 @@ export type RunFfmpegOptions = {
  * grace period. ffmpeg leads its own process group, and signals go to the
  * group, so nothing it may have started outlives it; and it dies with the
  * worker even when the worker is killed outright (see dieWithParentCommand).
+ *
+ * One function on purpose: the child, its abort, its deadline and its two
+ * output streams share the state of one process's life, and every way it
+ * ends must clear every timer and listener; split apart, that cleanup would
+ * be spread over functions that each see half of it.
  */
 export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
   const { signal, killGraceMs = 5000, tailLines = 100, liveLines = 100 } = options;

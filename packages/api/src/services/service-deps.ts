@@ -1,0 +1,22 @@
+import type { JobQueue } from "../queue/conversion-queue.js";
+import type { Db } from "../store/db.js";
+import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
+import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
+
+/** What the job services need; main.ts builds it, tests build their own. */
+export type JobServiceDeps = {
+  db: Db;
+  queue: JobQueue;
+  /** Real path of MEDIA_ROOT. */
+  mediaRoot: string;
+  maxQueuedJobs: number;
+  /** How long a cancel waits for the worker running the job to confirm it stopped. */
+  cancelWaitMs?: number;
+  /** Told when the API itself ends a job (a cancel), as the events consumer is for the rest. */
+  webhooks?: WebhookNotifier;
+  /** MAX_INPUT_BYTES: larger inputs are refused at submit, before they take a queue slot. */
+  maxInputBytes?: number;
+  now?: () => Date;
+  /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
+  checkWebhookUrl?: WebhookUrlCheck;
+};

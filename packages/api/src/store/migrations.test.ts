@@ -1,0 +1,93 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { afterEach, describe, expect, it } from "vitest";
+import { JobViews } from "../views/job-views.js";
+import { openDatabase } from "./db.js";
+
+const MIGRATIONS = fileURLToPath(new URL("../../drizzle", import.meta.url));
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Rows as an API at migration 0002 wrote them: one job whose webhook was
+ * delivered, one that ended before webhooks were delivered (0002 marked it
+ * with webhook_round and no status), one without a webhook.
+ */
+const WEBHOOK_ROUND_OF_OLD_JOBS_SQL = `
+INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, webhook_url, request_id, created_at,
+  webhook_status, webhook_attempts, webhook_last_status_code, webhook_last_attempt_at, webhook_round)
+VALUES
+  ('delivered', 'completed', 'a.mkv', 'a.mp4', 'h264', '${JSON.stringify(options())}', 0, 5, 'https://h.example/x', 'r',
+   '2026-11-01T00:00:00.000Z', 'delivered', 2, 204, '2026-11-01T00:00:02.000Z', 0),
+  ('old', 'failed', 'b.mkv', 'b.mp4', 'h264', '${JSON.stringify(options())}', 0, 5, 'https://h.example/x', 'r',
+   '2026-10-01T00:00:00.000Z', NULL, 0, NULL, NULL, 0),
+  ('plain', 'completed', 'c.mkv', 'c.mp4', 'h264', '${JSON.stringify(options())}', 0, 5, NULL, 'r',
+   '2026-10-02T00:00:00.000Z', NULL, 0, NULL, NULL, NULL);
+`;
+
+function options() {
+  return {
+    container: "mp4",
+    video_codec: "h264",
+    crf: 23,
+    video_bitrate: null,
+    width: null,
+    height: null,
+    fps: null,
+    audio_codec: "aac",
+    audio_bitrate: "128k",
+    start: null,
+    duration: null,
+    hardware: "auto",
+  };
+}
+
+/** A database file as an API of an earlier version left it: the migrations up to `lastTag` applied. */
+function databaseAt(lastTag: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
+  dirs.push(dir);
+  const folder = path.join(dir, "drizzle");
+  cpSync(MIGRATIONS, folder, { recursive: true });
+  const journalFile = path.join(folder, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(journalFile, "utf8")) as { entries: { tag: string }[] };
+  const last = journal.entries.findIndex((entry) => entry.tag === lastTag);
+  journal.entries = journal.entries.slice(0, last + 1);
+  writeFileSync(journalFile, JSON.stringify(journal));
+  const file = path.join(dir, "jobs.db");
+  const sqlite = new Database(file);
+  migrate(drizzle(sqlite), { migrationsFolder: folder });
+  sqlite.exec(WEBHOOK_ROUND_OF_OLD_JOBS_SQL);
+  sqlite.close();
+  return file;
+}
+
+describe("migration 0003: webhook deliveries get a table of their own", () => {
+  it("keeps every delivery the jobs table recorded, and the runs never to be delivered", () => {
+    const db = openDatabase(databaseAt("0002_webhook_round"));
+    const views = new JobViews(db);
+    expect(views.get("delivered")?.webhook).toEqual({
+      status: "delivered",
+      attempts: 2,
+      last_status_code: 204,
+      last_error: null,
+      last_attempt_at: "2026-11-01T00:00:02.000Z",
+    });
+    // Ended before webhooks were delivered: shown without a delivery, and never queued.
+    expect(views.get("old")?.webhook).toBeNull();
+    const rows = db.$client.prepare("SELECT job_id, round, status FROM webhook_deliveries ORDER BY job_id").all();
+    expect(rows).toEqual([
+      { job_id: "delivered", round: 0, status: "delivered" },
+      { job_id: "old", round: 0, status: null },
+    ]);
+    const columns = db.$client.prepare("SELECT name FROM pragma_table_info('jobs')").all() as { name: string }[];
+    expect(columns.map((c) => c.name).filter((name) => name.startsWith("webhook_"))).toEqual(["webhook_url"]);
+    db.$client.close();
+  });
+});

@@ -1,0 +1,140 @@
+import type { EncodedVideoCodec } from "../jobs/media-words.js";
+import { DEFAULT_CRF } from "../jobs/option-fields.js";
+import type { ResolvedOptions } from "../jobs/resolved-options.js";
+import { AUDIO_ENCODERS, isNvencEncoder, MUXERS } from "./encoders.js";
+import { inputSafetyArgs } from "./input-safety.js";
+
+export type FfmpegPlan = {
+  /** Absolute, already-resolved path of the input under MEDIA_ROOT. */
+  inputPath: string;
+  /** Absolute path ffmpeg writes to (the temporary file beside the target). */
+  outputPath: string;
+  options: ResolvedOptions;
+  /** The ffmpeg encoder chosen for the video stream; null when video is copied or dropped. */
+  videoEncoder: string | null;
+  /** The decoder refuses frames larger than this (MAX_INPUT_PIXELS), before the probe's verdict arrives. */
+  maxInputPixels?: number;
+  /** ffmpeg stops writing past this size (MAX_OUTPUT_BYTES, `-fs`). */
+  maxOutputBytes?: number;
+};
+
+/**
+ * The one place ffmpeg arguments are made (docs/conventions.md, rule 8).
+ * Every value comes from validated, resolved options or from paths resolved
+ * under MEDIA_ROOT; paths go through the `file:` protocol so a name such as
+ * `-y.mp4` or `concat:x|y` is only ever a file name. No shell is involved.
+ * The input may only be a local file in an allowed container
+ * (inputSafetyArgs), and no client string becomes a filter or an option.
+ */
+export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
+  const { options: o } = plan;
+  const args = ["-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats"];
+  // Seeking before -i is fast and, since ffmpeg 2.1, frame-accurate when re-encoding.
+  if (o.start !== null && o.start > 0) args.push("-ss", formatSeconds(o.start));
+  args.push(...inputSafetyArgs());
+  if (plan.maxInputPixels !== undefined) args.push("-max_pixels", String(plan.maxInputPixels));
+  args.push("-i", `file:${plan.inputPath}`);
+
+  // First real video stream (capital V skips cover art) and first audio stream;
+  // the trailing '?' lets an audio-only input through an audio+video preset.
+  if (o.video_codec !== "none") args.push("-map", "0:V:0?");
+  if (o.audio_codec !== "none") args.push("-map", "0:a:0?");
+  if (o.duration !== null) args.push("-t", formatSeconds(o.duration));
+
+  args.push(...videoArgs(plan));
+  args.push(...audioArgs(o));
+  args.push("-sn", "-dn", "-map_metadata", "0", "-max_muxing_queue_size", "1024");
+  if (o.container === "mp4" || o.container === "mov" || o.container === "m4a") {
+    // moov atom first, so players can start before the whole file is read.
+    args.push("-movflags", "+faststart");
+  }
+  if (plan.maxOutputBytes !== undefined) args.push("-fs", String(plan.maxOutputBytes));
+  args.push("-f", MUXERS[o.container], `file:${plan.outputPath}`);
+  return args;
+}
+
+function videoArgs(plan: FfmpegPlan): string[] {
+  const { options: o, videoEncoder } = plan;
+  if (o.video_codec === "none") return ["-vn"];
+  if (o.video_codec === "copy") return ["-c:v", "copy"];
+  if (!videoEncoder) throw new Error(`no encoder chosen for video_codec ${o.video_codec}`);
+
+  const args = ["-c:v", videoEncoder, ...qualityArgs(videoEncoder, o)];
+  const filters = videoFilters(o);
+  if (filters.length > 0) args.push("-vf", filters.join(","));
+  // 8-bit 4:2:0 is what every hardware decoder and browser plays.
+  args.push("-pix_fmt", "yuv420p");
+  if (o.video_codec === "hevc" && (o.container === "mp4" || o.container === "mov")) {
+    // Apple players only accept HEVC in MP4 tagged hvc1.
+    args.push("-tag:v", "hvc1");
+  }
+  return args;
+}
+
+function qualityArgs(encoder: string, o: ResolvedOptions): string[] {
+  const bitrate = o.video_bitrate;
+  const crf = String(o.crf ?? DEFAULT_CRF[o.video_codec as EncodedVideoCodec]);
+  if (isNvencEncoder(encoder)) {
+    const rate = bitrate ? ["-rc", "vbr", "-b:v", bitrate] : ["-rc", "vbr", "-cq", crf, "-b:v", "0"];
+    return ["-preset", "p5", "-tune", "hq", ...rate];
+  }
+  switch (encoder) {
+    case "libx264":
+      return ["-preset", "medium", ...(bitrate ? ["-b:v", bitrate] : ["-crf", crf])];
+    case "libx265":
+      return ["-preset", "medium", "-x265-params", "log-level=error", ...(bitrate ? ["-b:v", bitrate] : ["-crf", crf])];
+    case "libsvtav1":
+      return ["-preset", "8", ...(bitrate ? ["-b:v", bitrate] : ["-crf", crf])];
+    case "libvpx-vp9":
+      return [
+        "-deadline",
+        "good",
+        "-cpu-used",
+        "4",
+        "-row-mt",
+        "1",
+        ...(bitrate ? ["-b:v", bitrate] : ["-crf", crf, "-b:v", "0"]),
+      ];
+    default:
+      return bitrate ? ["-b:v", bitrate] : [];
+  }
+}
+
+function videoFilters(o: ResolvedOptions): string[] {
+  const filters: string[] = [];
+  if (o.width !== null && o.height !== null) {
+    // Fit inside the box, keep the aspect ratio, keep both sides even for 4:2:0.
+    filters.push(`scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`);
+  } else if (o.width !== null) {
+    filters.push(`scale=w=${o.width}:h=-2`);
+  } else if (o.height !== null) {
+    filters.push(`scale=w=-2:h=${o.height}`);
+  }
+  if (o.fps !== null) filters.push(`fps=${o.fps}`);
+  return filters;
+}
+
+function audioArgs(o: ResolvedOptions): string[] {
+  if (o.audio_codec === "none") return ["-an"];
+  if (o.audio_codec === "copy") return ["-c:a", "copy"];
+  const args = ["-c:a", AUDIO_ENCODERS[o.audio_codec]];
+  if (o.audio_bitrate !== null) args.push("-b:a", o.audio_bitrate);
+  // LAME encodes at most two channels; downmix surround rather than fail.
+  if (o.audio_codec === "mp3") args.push("-ac", "2");
+  return args;
+}
+
+/** Seconds as ffmpeg reads them: plain decimal, never exponent notation. */
+export function formatSeconds(seconds: number): string {
+  return Number(seconds.toFixed(6)).toString();
+}
+
+/** A command line as a person would paste it into a shell, for the job log. */
+export function formatCommandLine(binary: string, args: readonly string[]): string {
+  return [binary, ...args].map(shellQuote).join(" ");
+}
+
+function shellQuote(arg: string): string {
+  if (/^[A-Za-z0-9_./:=+,@%-]+$/.test(arg)) return arg;
+  return `'${arg.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,80 @@
+import { stat } from "node:fs/promises";
+import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
+import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import type { Logger } from "@converter/shared/logger";
+import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
+import { ConvertJobData, type ConvertJobReturn } from "@converter/shared/queue";
+import type { Job } from "bullmq";
+import { probeMedia } from "../ffmpeg/probe.js";
+import { inputSizeBreach } from "./input-limits.js";
+import { permanent } from "./job-failure.js";
+import { finishedResult } from "./job-result.js";
+import type { ProcessorDeps } from "./processor-deps.js";
+import { removeTemporaryFiles } from "./temporary-files.js";
+
+/** A job this run will encode: its payload, its paths on this node, and where its log lines go. */
+export type AdmittedJob = {
+  data: ConvertJobData;
+  log: Logger;
+  jobLog: (line: string) => Promise<unknown>;
+  inputPath: string;
+  targetPath: string;
+  limits: JobLimits;
+};
+
+export type Admission = { kind: "encode"; job: AdmittedJob } | { kind: "already_published"; result: ConvertJobReturn };
+
+/**
+ * Step 1 of a run: decide whether there is anything to encode. The worker
+ * never trusts the queue: the payload is parsed again and the paths are
+ * resolved again on this node. A job cancelled while it waited ends here; a
+ * job whose earlier run published its output and died before BullMQ heard
+ * of it completes with that output.
+ */
+export async function admitJob(deps: ProcessorDeps, job: Job): Promise<Admission> {
+  const parsed = ConvertJobData.safeParse(job.data);
+  if (!parsed.success) throw permanent("worker_error", "the queued job has an unreadable payload");
+  const data = parsed.data;
+  const log = deps.log.child({ job_id: data.job_id, request_id: data.request_id, attempt: job.attemptsMade + 1 });
+  const jobLog = (line: string) => job.log(line).catch(() => undefined);
+  if (await deps.isCancelRequested(data.job_id)) {
+    await jobLog("cancelled before it started");
+    throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
+  }
+
+  const input = await resolveInputPath(deps.mediaRoot, data.input);
+  if (!input.ok) throw permanent(input.error.code, input.error.message);
+  const output = await resolveOutputPath(deps.mediaRoot, data.output);
+  if (!output.ok) throw permanent(output.error.code, output.error.message);
+  const limits = deps.limits ?? DEFAULT_JOB_LIMITS;
+  // Checked before anything opens the file; the probe checks the rest of the limits.
+  const inputBytes = (await stat(input.value.absolute).catch(() => undefined))?.size ?? 0;
+  const tooLarge = inputSizeBreach(inputBytes, limits);
+  if (tooLarge) throw permanent(tooLarge.code, tooLarge.message);
+  const targetPath = output.value.absolute;
+  // Files of earlier runs of this job (a crashed or stalled worker) are garbage now.
+  await removeTemporaryFiles(targetPath, data.job_id);
+
+  const admitted: AdmittedJob = { data, log, jobLog, inputPath: input.value.absolute, targetPath, limits };
+  if (output.value.exists && !data.overwrite) {
+    return { kind: "already_published", result: await resultOfEarlierRun(deps, admitted) };
+  }
+  return { kind: "encode", job: admitted };
+}
+
+/** The output exists: the very file an earlier run of this job published (same inode and size), or a refusal. */
+async function resultOfEarlierRun(deps: ProcessorDeps, admitted: AdmittedJob): Promise<ConvertJobReturn> {
+  const { data, targetPath } = admitted;
+  const info = data.published ? await stat(targetPath).catch(() => undefined) : undefined;
+  if (!data.published || !info || info.ino !== data.published.ino || info.size !== data.published.size) {
+    throw permanent("output_exists", `${data.output} appeared while the job was queued; it was left untouched`);
+  }
+  const probe = await probeMedia(deps.ffprobePath, targetPath);
+  if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
+  return finishedResult(deps.workerName, admitted, {
+    encoder: data.published.encoder,
+    elapsedMs: null,
+    info: probe.info,
+    size: info.size,
+  });
+}

@@ -1,0 +1,61 @@
+import type { Stats } from "node:fs";
+import { link, rename, rm, unlink } from "node:fs/promises";
+import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import { permanent, transient } from "./job-failure.js";
+import type { EncodePlan } from "./plan-encode.js";
+
+/** How long the lock is extended while the finished file is published. */
+const PUBLISH_LOCK_MS = 30_000;
+
+/**
+ * Step 6 of a run: move the verified file into place, if this run may. A
+ * cancel that raced the end of the encode wins; a run that no longer holds
+ * the job (paused past its lock while another worker took over) must not
+ * overwrite the other run's work.
+ */
+export async function publishOutput(
+  plan: EncodePlan,
+  tempFile: Stats,
+  isCancelRequested: (jobId: string) => Promise<boolean>,
+): Promise<void> {
+  const { job, data } = plan;
+  if (await isCancelRequested(data.job_id)) throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
+  // BullMQ's extendLock answers 0, without throwing, when the lock is no
+  // longer this run's (it expired while the worker or Redis was away).
+  if (plan.token) {
+    const held = await job.extendLock(plan.token, PUBLISH_LOCK_MS).catch(() => 0);
+    if (held !== 1) {
+      throw transient("worker_error", "another worker took the job over; this run's output was discarded");
+    }
+  }
+  // Remembered before the file is published (link and rename keep its inode),
+  // so that a run after a crash between the publish and BullMQ's completion
+  // recognises the file as this job's own instead of failing on it.
+  try {
+    await job.updateData({ ...data, published: { ino: tempFile.ino, size: tempFile.size, encoder: plan.encoder } });
+  } catch {
+    throw transient("worker_error", "could not record the output before publishing it; the job will be retried");
+  }
+  await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
+}
+
+/**
+ * Atomic publish of the finished file. Without overwrite, link() fails if
+ * the target appeared meanwhile, so an existing file is never replaced.
+ */
+async function moveIntoPlace(temp: string, target: string, overwrite: boolean, shownAs: string): Promise<void> {
+  if (overwrite) {
+    await rename(temp, target);
+    return;
+  }
+  try {
+    await link(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw permanent("output_exists", `${shownAs} appeared while the job ran; it was left untouched`);
+    }
+    throw error;
+  }
+  await unlink(temp);
+}

@@ -1,0 +1,115 @@
+import { formatCommandLine } from "@converter/shared/ffmpeg";
+import type { JobProgress } from "@converter/shared/queue";
+import { probeMedia } from "../ffmpeg/probe.js";
+import { expectedDuration, type ProgressReport, ProgressTracker } from "../ffmpeg/progress-tracker.js";
+import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
+import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
+import { transient } from "./job-failure.js";
+import type { EncodePlan } from "./plan-encode.js";
+import type { ProcessorDeps } from "./processor-deps.js";
+import { watchForStall } from "./stall-watchdog.js";
+import { type StopReason, stopReasonOf } from "./stop-reason.js";
+
+/** How an encode ended: ffmpeg's exit, the input probe's verdict, and who stopped it, if anyone did. */
+export type EncodeOutcome = {
+  run: FfmpegOutcome;
+  verdict: InputVerdict;
+  /** Set when ffmpeg was stopped from outside (a cancel, the stall watchdog, the worker stopping). */
+  stopReason: StopReason | undefined;
+};
+
+/**
+ * Step 3 of a run: ffmpeg into the temporary file, with ffprobe judging the
+ * input alongside (ADR 0006: the probe's verdict still decides, and stops
+ * ffmpeg when the input is unusable or over a limit), the stall watchdog
+ * watching, progress reported through the queue, and BullMQ's signal
+ * forwarded.
+ */
+export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<EncodeOutcome> {
+  void plan.jobLog(formatCommandLine(deps.ffmpegPath, plan.args));
+  const stop = new AbortController();
+  const stopWith = (reason: StopReason | undefined) => {
+    if (!stop.signal.aborted) stop.abort(reason);
+  };
+  const forwardAbort = () => stopWith(stopReasonOf(plan.signal?.reason));
+  plan.signal?.addEventListener("abort", forwardAbort, { once: true });
+  if (plan.signal?.aborted) forwardAbort();
+  const watchdog = watchForStall({
+    outputPath: plan.tempPath,
+    stallTimeoutMs: deps.stallTimeoutMs,
+    onStall: () => stopWith("stalled"),
+  });
+  const tracker = new ProgressTracker(null, deps.progressIntervalMs ?? 1000);
+  const report = progressReporter(deps, plan);
+  const judging = judgeInputAlongside(deps, plan, tracker, () => stopWith("input_rejected"));
+
+  let run: FfmpegOutcome;
+  try {
+    run = await runFfmpeg({
+      ffmpegPath: deps.ffmpegPath,
+      args: plan.args,
+      signal: stop.signal,
+      timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
+      onSpawn: (pid) => {
+        plan.log.info(
+          { pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
+          "ffmpeg started",
+        );
+        void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
+        report({ percent: 0, fps: null, speed: null, eta_seconds: null });
+      },
+      onProgress: (sample) => {
+        watchdog.noteOutTime(sample.outTimeSeconds);
+        const next = tracker.next(sample);
+        if (next) report(next);
+      },
+      onStderrLine: (line) => void plan.jobLog(line),
+    });
+  } catch (error) {
+    await judging;
+    throw transient("worker_error", `ffmpeg cannot be run on this worker: ${(error as Error).message}`);
+  } finally {
+    watchdog.stop();
+    plan.signal?.removeEventListener("abort", forwardAbort);
+  }
+  const verdict = await judging;
+  for (const line of run.unloggedTail) await plan.jobLog(line);
+  return { run, verdict, stopReason: run.aborted ? stopReasonOf(stop.signal.reason) : undefined };
+}
+
+/** Sends progress through the queue; a failed report is logged, never fatal to the encode. */
+function progressReporter(deps: ProcessorDeps, plan: EncodePlan): (p: ProgressReport) => void {
+  return (p) =>
+    void plan.job
+      .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
+      .catch((error) => plan.log.warn({ err: error }, "could not report progress"));
+}
+
+/**
+ * Probes the input while ffmpeg runs. A verdict other than usable stops
+ * ffmpeg at once; a usable one gives the tracker the duration that turns
+ * encoded time into a percentage.
+ */
+async function judgeInputAlongside(
+  deps: ProcessorDeps,
+  plan: EncodePlan,
+  tracker: ProgressTracker,
+  reject: () => void,
+): Promise<InputVerdict> {
+  let verdict: InputVerdict;
+  try {
+    verdict = judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);
+  } catch (error) {
+    // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
+    verdict = { kind: "broken", reason: `ffprobe cannot be run on this worker: ${(error as Error).message}` };
+  }
+  if (verdict.kind !== "usable") {
+    reject();
+    return verdict;
+  }
+  tracker.setDuration(expectedDuration(verdict.info.durationSeconds, plan.data.options));
+  void plan.jobLog(
+    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}`,
+  );
+  return verdict;
+}

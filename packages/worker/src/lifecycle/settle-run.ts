@@ -1,0 +1,84 @@
+import type { Stats } from "node:fs";
+import { stat } from "node:fs/promises";
+import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import { WaitingError } from "bullmq";
+import { permanent, transient } from "./job-failure.js";
+import type { EncodePlan } from "./plan-encode.js";
+import type { EncodeOutcome } from "./run-encode.js";
+import { shownPaths } from "./shown-paths.js";
+import { STOP_REASONS, type StopReason } from "./stop-reason.js";
+
+/**
+ * Step 4 of a run: what ffmpeg's end means for the job. Every way it can
+ * end other than a clean exit with a file becomes the failure the client
+ * sees; what is left is the temporary file to verify and publish.
+ */
+export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
+  const { run, verdict } = outcome;
+  const shown = (text: string) => shownPaths(plan, text);
+  if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
+  if (verdict.kind === "unusable") throw permanent("invalid_media", shown(verdict.reason));
+  if (verdict.kind === "over_limit") throw permanent(verdict.breach.code, verdict.breach.message);
+  if (run.timedOut) {
+    throw permanent(
+      "job_timeout",
+      `ffmpeg ran longer than JOB_TIMEOUT_SECONDS (${plan.limits.jobTimeoutSeconds} s) and was killed`,
+    );
+  }
+  if (run.aborted) await stopped(plan, outcome.stopReason, stallTimeoutMs);
+  const tempFile = await stat(plan.tempPath).catch(() => undefined);
+  // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
+  if ((tempFile?.size ?? 0) >= plan.limits.maxOutputBytes) {
+    throw permanent(
+      "output_too_large",
+      `the output reached MAX_OUTPUT_BYTES (${plan.limits.maxOutputBytes} bytes); ffmpeg was stopped there and the partial file discarded`,
+    );
+  }
+  if (run.exitCode !== 0) {
+    const last = shown(run.stderrTail.at(-1) ?? "no output");
+    const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
+    throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
+  }
+  // Removed under ffmpeg's feet (an operator, a sweep on another node): not
+  // the media's fault, so another attempt may well succeed.
+  if (!tempFile) {
+    throw transient(
+      "worker_error",
+      "the temporary output vanished before it could be published; the job will be retried",
+    );
+  }
+  return tempFile;
+}
+
+/**
+ * A run stopped before ffmpeg finished. A cancelled job ends for good; a
+ * stalled ffmpeg fails this attempt (BullMQ retries it while attempts are
+ * left); a stopping worker puts the job back in the queue without spending
+ * one of its attempts; a run that lost its lock just ends (the job is
+ * someone else's now).
+ */
+async function stopped(plan: EncodePlan, reason: StopReason | undefined, stallTimeoutMs: number): Promise<never> {
+  const why = reason ? STOP_REASONS[reason] : "aborted";
+  await plan.jobLog(`ffmpeg stopped: ${why}`);
+  plan.log.info({ reason: why }, "job stopped");
+  if (reason === "cancelled") throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
+  if (reason === "stalled") {
+    throw transient(
+      "ffmpeg_stalled",
+      `ffmpeg made no progress for ${Math.round(stallTimeoutMs / 1000)} s and was killed`,
+    );
+  }
+  if (reason === "shutdown" && plan.token && (await handedBack(plan, plan.token))) throw new WaitingError();
+  throw transient("worker_error", `the worker stopped the job (${why}); it will be retried`);
+}
+
+/** Puts the job back in the queue without spending an attempt; false when Redis would not take it. */
+async function handedBack(plan: EncodePlan, token: string): Promise<boolean> {
+  try {
+    await plan.job.moveToWait(token);
+    return true;
+  } catch {
+    // Could not hand it back (Redis away): a plain failure retries it instead.
+    return false;
+  }
+}

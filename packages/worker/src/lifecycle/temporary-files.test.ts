@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { jobIdOfTemporaryName, temporaryOutputPath } from "./temporary-files.js";
+
+describe("temporary output names", () => {
+  it("puts the temporary file beside the target, hidden and tagged with the job", () => {
+    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1", "run-a")).toBe("/m/converted/.x.mp4.job-1.run-a.partial");
+  });
+
+  it("recognises its own names, and only those", () => {
+    const id = "0192f3c4-1b2c-7d3e-8f40-123456789abc";
+    expect(jobIdOfTemporaryName(`.x.mp4.${id}.ab12cd34.partial`)).toBe(id);
+    expect(jobIdOfTemporaryName(`x.mp4.${id}.ab12cd34.partial`)).toBeUndefined();
+    expect(jobIdOfTemporaryName(`.x.mp4.${id}.ab12cd34.mp4`)).toBeUndefined();
+  });
+});

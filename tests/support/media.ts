@@ -14,6 +14,8 @@ export type ClipSpec = {
   audio?: boolean;
   /** ffmpeg audio encoder for the clip, e.g. "aac" or "pcm_s16le". */
   audioCodec?: string;
+  /** The ffmpeg binary that makes it; ffmpeg on PATH when left out. */
+  ffmpegPath?: string;
 };
 
 /**
@@ -29,7 +31,7 @@ export async function makeClip(file: string, spec: ClipSpec = {}): Promise<strin
   if (video) args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
   if (audio) args.push("-c:a", spec.audioCodec ?? "aac");
   args.push(file);
-  await run("ffmpeg", args);
+  await run(spec.ffmpegPath ?? "ffmpeg", args);
   return file;
 }
 

@@ -18,6 +18,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+export type ServiceStartOptions = {
+  /** The log line that means ready; null returns at once (the caller checks readiness, e.g. at LOG_LEVEL=warn). */
+  readyLine?: string | null;
+  timeoutMs?: number;
+  /**
+   * A session and process group of its own: Ctrl-C in a terminal reaches only
+   * the parent, which stops it in order, and stop() SIGKILLs the whole group
+   * (with any child the process left in it).
+   */
+  detached?: boolean;
+};
+
 /** A real api or worker process, started from the built dist/ as a user would run it. */
 export class ServiceProcess {
   readonly output: string[] = [];
@@ -26,6 +38,7 @@ export class ServiceProcess {
   private constructor(
     readonly name: string,
     readonly child: ChildProcess,
+    private readonly detached: boolean,
   ) {
     const collect = (chunk: Buffer) => this.output.push(...chunk.toString("utf8").split("\n").filter(Boolean));
     child.stdout?.on("data", collect);
@@ -36,13 +49,20 @@ export class ServiceProcess {
   static async start(
     kind: "api" | "worker",
     env: Record<string, string>,
-    { readyLine = kind === "api" ? "api listening" : "worker ready", timeoutMs = 30_000 } = {},
+    options: ServiceStartOptions = {},
   ): Promise<ServiceProcess> {
+    const {
+      readyLine = kind === "api" ? "api listening" : "worker ready",
+      timeoutMs = 30_000,
+      detached = false,
+    } = options;
     const child = spawn(process.execPath, [path.join(REPO_ROOT, "packages", kind, "dist", "main.js")], {
       env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached,
     });
-    const service = new ServiceProcess(kind, child);
+    const service = new ServiceProcess(kind, child, detached);
+    if (readyLine === null) return service;
     try {
       await service.waitFor(readyLine, timeoutMs);
     } catch (error) {
@@ -50,6 +70,11 @@ export class ServiceProcess {
       throw error;
     }
     return service;
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** Resolves when a log line containing text appears; fails if the process exits first. */
@@ -89,13 +114,39 @@ export class ServiceProcess {
     return this.exited;
   }
 
-  /** Stops the process (SIGTERM, then SIGKILL) and resolves with its exit code. */
+  /**
+   * Stops the process (SIGTERM, then SIGKILL) and resolves with its exit code.
+   * A detached one's whole process group gets the SIGKILL, also when the
+   * process itself exited but left a child of its group behind.
+   */
   async stop(signal: NodeJS.Signals = "SIGTERM", graceMs = 10_000): Promise<number | null> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
+    if (this.alive) {
+      this.child.kill(signal);
+      const timer = setTimeout(() => this.kill(), graceMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    if (this.detached && this.groupAlive()) this.kill();
+    return this.child.exitCode;
+  }
+
+  /** SIGKILL now, synchronously (its group when detached): for a `process.on("exit")` last resort. */
+  kill(): void {
+    try {
+      if (this.detached && this.child.pid !== undefined) process.kill(-this.child.pid, "SIGKILL");
+      else this.child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  private groupAlive(): boolean {
+    if (this.child.pid === undefined) return false;
+    try {
+      process.kill(-this.child.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }

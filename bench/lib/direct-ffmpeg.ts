@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import {
+  buildFfmpegArgs,
+  formatCommandLine,
+  type JobView,
+  resolveInputPath,
+  resolveOutputPath,
+  temporaryOutputPath,
+  type WorkerConfig,
+} from "@converter/shared";
+
+/** A finished job's ffmpeg command, writing somewhere else: the direct baseline. */
+export type DirectCommand = {
+  ffmpegPath: string;
+  args: string[];
+  outputPath: string;
+  /** The command line the worker logged for the job. */
+  workerCommandLine: string;
+};
+
+/** Stands for the run id in the worker's temporary output name (the first 8 characters of BullMQ's lock token). */
+const RUN_ID = "BENCHRUNID";
+const RUN_ID_PATTERN = /^[A-Za-z0-9-]{1,36}$/;
+
+/**
+ * The argv the worker ran for a completed job, built the way the worker
+ * builds it (packages/worker/src/processors/convert-processor.ts): the shared
+ * buildFfmpegArgs over the job's resolved options and encoder, its paths
+ * resolved under the media root and the worker's limits, but writing to
+ * `outputPath`. Nothing is parsed back from the shell-quoted line: instead
+ * that line (the first of the job's log, formatCommandLine of the worker's
+ * argv) must equal formatCommandLine of this argv with the worker's
+ * temporary output in it, the run id in its name aside. If the worker ran
+ * anything else this throws rather than time different work.
+ */
+export async function directCommandOf(
+  job: JobView,
+  logs: readonly string[],
+  worker: Pick<WorkerConfig, "mediaRoot" | "ffmpegPath" | "limits">,
+  outputPath: string,
+): Promise<DirectCommand> {
+  const input = await resolveInputPath(worker.mediaRoot, job.input);
+  if (!input.ok) throw new Error(`the job's input ${job.input}: ${input.error.message}`);
+  const target = await resolveOutputPath(worker.mediaRoot, job.output);
+  if (!target.ok) throw new Error(`the job's output ${job.output}: ${target.error.message}`);
+  const argsWritingTo = (output: string) =>
+    buildFfmpegArgs({
+      inputPath: input.value.absolute,
+      outputPath: output,
+      options: job.options,
+      videoEncoder: job.encoder,
+      maxInputPixels: worker.limits.maxInputPixels,
+      maxOutputBytes: worker.limits.maxOutputBytes,
+    });
+
+  const logged = logs[0] ?? "";
+  const expected = formatCommandLine(
+    worker.ffmpegPath,
+    argsWritingTo(temporaryOutputPath(target.value.absolute, job.job_id, RUN_ID)),
+  );
+  const [before = "", after = "", ...more] = expected.split(RUN_ID);
+  const runId = logged.slice(before.length, logged.length - after.length);
+  const same =
+    more.length === 0 &&
+    logged.length > before.length + after.length &&
+    logged.startsWith(before) &&
+    logged.endsWith(after) &&
+    RUN_ID_PATTERN.test(runId);
+  if (!same) {
+    throw new Error(
+      `job ${job.job_id}: the worker ran a different ffmpeg command than buildFfmpegArgs gives for its options, ` +
+        `so the direct run would not do the same work (is packages/*/dist stale?)\n` +
+        `  worker logged: ${logged}\n  bench expects: ${expected}`,
+    );
+  }
+  return { ffmpegPath: worker.ffmpegPath, args: argsWritingTo(outputPath), outputPath, workerCommandLine: logged };
+}
+
+/**
+ * Runs the command as the worker runs ffmpeg (no shell; stdout and stderr
+ * piped and drained; detached, so in a session of its own: the worker's
+ * ffmpeg is detached too, and under the kernel's per-session autogroup
+ * scheduling both then get the same share of the CPU). Resolves with the
+ * milliseconds from spawn to exit; rejects on a non-zero exit. The signal
+ * kills it (a detached ffmpeg does not get the terminal's Ctrl-C).
+ */
+export function runDirect(command: DirectCommand, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(command.ffmpegPath, command.args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      shell: false,
+      detached: true,
+      signal,
+      killSignal: "SIGKILL",
+    });
+    let stderr = "";
+    child.stdout.resume();
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.once("error", reject);
+    child.once("close", (code, killedBy) => {
+      const ms = performance.now() - t0;
+      if (code === 0) resolve(ms);
+      else
+        reject(new Error(`direct ffmpeg ${killedBy ? `killed by ${killedBy}` : `exited ${code}`}: ${stderr.trim()}`));
+    });
+  });
+}

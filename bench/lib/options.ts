@@ -1,0 +1,88 @@
+import { parseArgs } from "node:util";
+
+export type BenchOptions = {
+  /** Seconds of the generated 1080p clip (service-vs-ffmpeg). */
+  duration: number;
+  /** Service/direct pairs (service-vs-ffmpeg). */
+  runs: number;
+  /** Tiny jobs (dispatch-latency); 0 skips it. */
+  tinyJobs: number;
+  json: boolean;
+  /** The measurements to run, by name; null runs all of them. */
+  only: string[] | null;
+  help: boolean;
+};
+
+export class UsageError extends Error {}
+
+export function usage(measurements: readonly { name: string; summary: string }[]): string {
+  const width = Math.max(...measurements.map((m) => m.name.length));
+  return `usage: pnpm bench [options]       (or: node --import tsx bench/run.ts [options])
+
+  --duration S    length of the generated 1080p clip in seconds (default 20)
+  --runs N        service/direct pairs for the throughput test (default 3)
+  --tiny-jobs N   tiny jobs for the dispatch latency test (default 50; 0 skips it)
+  --only A,B      run only these measurements (default: all of them)
+  --json          print the figures as one JSON object instead of the table
+  -h, --help      this help
+
+measurements:
+${measurements.map((m) => `  ${m.name.padEnd(width)}  ${m.summary}`).join("\n")}
+
+Needs: packages/*/dist built (pnpm exec turbo run build), ffmpeg and ffprobe on PATH
+(or FFMPEG_PATH / FFPROBE_PATH), Redis at REDIS_URL (default redis://127.0.0.1:6379).`;
+}
+
+/** Parses the command line; throws UsageError for a bad one. */
+export function parseOptions(argv: readonly string[], known: readonly string[]): BenchOptions {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  const only = values.only === undefined ? null : values.only.split(",").filter(Boolean);
+  const unknown = only?.filter((name) => !known.includes(name)) ?? [];
+  if (unknown.length > 0 || only?.length === 0) {
+    throw new UsageError(`--only takes names from ${known.join(", ")}; got ${values.only}`);
+  }
+  return {
+    duration: number("--duration", values.duration, 20, { min: 1, integer: false }),
+    runs: number("--runs", values.runs, 3, { min: 1, integer: true }),
+    tinyJobs: number("--tiny-jobs", values["tiny-jobs"], 50, { min: 0, integer: true }),
+    json: values.json ?? false,
+    only,
+    help: values.help ?? false,
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      duration: { type: "string" },
+      runs: { type: "string" },
+      "tiny-jobs": { type: "string" },
+      only: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+}
+
+function number(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  { min, integer }: { min: number; integer: boolean },
+): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${name} needs ${integer ? "a whole number" : "a number"} >= ${min}, got ${value}`);
+  }
+  return n;
+}

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { JobView } from "@converter/shared";
+import type { JobView } from "@converter/shared/jobs";
 
 /** The shortest wait between two polls of a job's status. */
 export const POLL_MS = 50;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadWorkerConfig, type WorkerConfig } from "@converter/shared";
+import { loadWorkerConfig, type WorkerConfig } from "@converter/shared/config/worker";
 import { freePort, REPO_ROOT, ServiceProcess } from "../../tests/support/processes.js";
 import { deleteQueueKeys } from "../../tests/support/redis-keys.js";
 import { ApiClient, type HealthView } from "./api-client.js";

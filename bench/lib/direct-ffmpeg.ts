@@ -1,13 +1,10 @@
 import { spawn } from "node:child_process";
-import {
-  buildFfmpegArgs,
-  formatCommandLine,
-  type JobView,
-  resolveInputPath,
-  resolveOutputPath,
-  temporaryOutputPath,
-  type WorkerConfig,
-} from "@converter/shared";
+import type { WorkerConfig } from "@converter/shared/config/worker";
+import { buildFfmpegArgs, formatCommandLine } from "@converter/shared/ffmpeg";
+import type { JobView } from "@converter/shared/jobs";
+import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
+// The worker's own naming of its temporary output, so the comparison with its logged command is exact.
+import { temporaryOutputPath } from "../../packages/worker/src/lifecycle/temporary-files.js";
 
 /** A finished job's ffmpeg command, writing somewhere else: the direct baseline. */
 export type DirectCommand = {

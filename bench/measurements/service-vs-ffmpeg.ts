@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { formatCommandLine } from "@converter/shared";
+import { formatCommandLine } from "@converter/shared/ffmpeg";
 import { makeClip } from "../../tests/support/media.js";
 import { type DirectCommand, directCommandOf, runDirect } from "../lib/direct-ffmpeg.js";
 import { ffmpegStartedAt, workerFfmpegSeconds } from "../lib/job-log.js";

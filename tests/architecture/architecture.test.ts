@@ -26,7 +26,8 @@ function productFiles(pkg: string): SourceFile[] {
   return out;
 }
 
-const importsOf = (text: string) => [...text.matchAll(/^(?:import|export)[^;]*? from "([^"]+)";/gms)].map((m) => m[1] ?? "");
+const importsOf = (text: string) =>
+  [...text.matchAll(/^(?:import|export)[^;]*? from "([^"]+)";/gms)].map((m) => m[1] ?? "");
 
 /** "routes/jobs.ts" → "routes"; a file at the top of src/ is "(top)". */
 const folderOf = (file: string) => (file.includes("/") ? (file.split("/")[0] ?? "") : "(top)");

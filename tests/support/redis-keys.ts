@@ -1,4 +1,4 @@
-import { webhookQueueName } from "@converter/shared";
+import { webhookQueueName } from "@converter/shared/queue";
 import { Redis } from "ioredis";
 
 /**

@@ -23,6 +23,17 @@ export const ERROR_CODES = [
   "job_finished",
   "job_not_retryable",
   "idempotency_mismatch",
+  // files over HTTP (uploads, downloads, probe, listings)
+  "upload_too_large",
+  "insufficient_storage",
+  "upload_not_found",
+  "upload_in_use",
+  "upload_conflict",
+  "invalid_upload",
+  "job_not_completed",
+  "output_gone",
+  "range_not_satisfiable",
+  "folder_not_found",
   // job errors (in a job's `error`)
   "invalid_media",
   "ffmpeg_failed",
@@ -55,6 +66,18 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   queue_full: 429,
   redis_unavailable: 503,
   input_too_large: 422,
+  upload_too_large: 413,
+  insufficient_storage: 507,
+  upload_not_found: 404,
+  upload_in_use: 409,
+  upload_conflict: 409,
+  invalid_upload: 400,
+  job_not_completed: 409,
+  output_gone: 410,
+  range_not_satisfiable: 416,
+  folder_not_found: 404,
+  // POST /probe: a file ffprobe cannot read; for a job it is the job's error instead.
+  invalid_media: 422,
 };
 
 /** The one error type of the project: a stable code plus a message safe to show. */

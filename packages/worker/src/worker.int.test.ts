@@ -115,7 +115,17 @@ function payload(
   const base = findPreset(preset)?.options;
   if (!base) throw new Error(`no preset ${preset}`);
   const id = newJobId();
-  return { job_id: id, ...paths, preset, options: { ...base, ...overrides }, overwrite, request_id: `req-${id}` };
+  // These tests are about encoding: a stream the job would copy (ADR 0016) is
+  // tested on purpose below, with stream_copy auto.
+  return {
+    job_id: id,
+    ...paths,
+    preset,
+    options: { ...base, ...overrides },
+    overwrite,
+    request_id: `req-${id}`,
+    stream_copy: "never",
+  };
 }
 
 async function runToEnd(data: ConvertJobData) {
@@ -196,6 +206,31 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
       code: "gpu_unavailable",
       message: expect.stringMatching(/^h264_nvenc did not pass its test encode/),
     });
+  });
+
+  it("copies a stream that already satisfies the job instead of re-encoding it, and says so per stream", async () => {
+    const data = { ...payload({}, { input: "in/clip.mkv", output: "out/copied.mp4" }), stream_copy: "auto" as const };
+    const { job, state, logs } = await runToEnd(data);
+    expect(state).toBe("completed");
+    expect(job.returnvalue.encoder).toBeNull();
+    expect(job.returnvalue.result).toMatchObject({ video_codec: "h264", audio_codec: "aac", width: 320, height: 240 });
+    expect(job.returnvalue.result.streams).toEqual([
+      { type: "video", action: "copied", codec: "h264", reason: "the input's video stream already satisfies the job" },
+      // ffmpeg's Matroska records no audio bitrate, so the 128k ceiling cannot be shown to hold.
+      { type: "audio", action: "encoded", codec: "aac", reason: expect.stringMatching(/bitrate is unknown/) },
+    ]);
+    expect(logs[0]).toMatch(/-c:v copy -c:a aac -b:a 128k/);
+    expect(logs.some((l) => /video copied, audio encoded$/.test(l))).toBe(true);
+  });
+
+  it("copies a GPU-only job's video without NVENC: a copy encodes nothing", async () => {
+    const data = {
+      ...payload({ hardware: "gpu" }, { input: "in/clip.mkv", output: "out/gpu-copy.mp4" }),
+      stream_copy: "auto" as const,
+    };
+    const { job, state } = await runToEnd(data);
+    expect(state).toBe("completed");
+    expect(job.returnvalue.result.streams?.[0]).toMatchObject({ type: "video", action: "copied" });
   });
 
   it("converts audio-only input with a video preset into an audio-only file", async () => {

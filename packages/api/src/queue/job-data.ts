@@ -12,5 +12,6 @@ export function jobDataFromRow(row: JobRow): ConvertJobData {
     options: ResolvedOptions.parse(row.options),
     overwrite: row.overwrite,
     request_id: row.requestId,
+    stream_copy: row.streamCopy,
   };
 }

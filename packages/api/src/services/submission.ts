@@ -2,7 +2,13 @@ import { stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@converter/shared/errors";
 import { newJobId } from "@converter/shared/ids";
-import { CONTAINER_EXTENSIONS, type ConvertRequest, type JobView, type ResolvedOptions } from "@converter/shared/jobs";
+import {
+  CONTAINER_EXTENSIONS,
+  type ConvertRequest,
+  DEFAULT_STREAM_COPY,
+  type JobView,
+  type ResolvedOptions,
+} from "@converter/shared/jobs";
 import { defaultOutputPath, resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
 import { resolveOptions } from "@converter/shared/presets";
 import type { ConvertJobData } from "@converter/shared/queue";
@@ -16,6 +22,9 @@ export const DEFAULT_PRIORITY = 5;
 
 /** A request that passed every check: paths canonical (relative to MEDIA_ROOT, symlinks resolved). */
 type CheckedRequest = { preset: string; options: ResolvedOptions; input: string; output: string };
+
+/** What a job copies rather than re-encodes (ADR 0016); `auto` unless the request says otherwise. */
+const streamCopyOf = (request: ConvertRequest) => request.stream_copy ?? DEFAULT_STREAM_COPY;
 
 /**
  * Submission of a job: every check of the request, then the record and the
@@ -47,6 +56,7 @@ export class Submissions {
         ...checked,
         overwrite: request.overwrite === true,
         priority,
+        streamCopy: streamCopyOf(request),
         webhookUrl: request.webhook_url ?? null,
         requestId,
         createdAt,
@@ -62,6 +72,7 @@ export class Submissions {
       ...checked,
       overwrite: request.overwrite === true,
       request_id: requestId,
+      stream_copy: streamCopyOf(request),
     };
     try {
       await this.deps.queue.enqueue(data, priority);

@@ -1,4 +1,5 @@
-import { JOB_STATUSES, WEBHOOK_DELIVERY_STATES } from "@converter/shared/jobs";
+import { UPLOAD_STATUSES } from "@converter/shared/files";
+import { JOB_STATUSES, STREAM_COPY_MODES, WEBHOOK_DELIVERY_STATES } from "@converter/shared/jobs";
 import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
@@ -18,6 +19,7 @@ export const jobs = sqliteTable(
     options: text("options", { mode: "json" }).notNull(),
     overwrite: integer("overwrite", { mode: "boolean" }).notNull(),
     priority: integer("priority").notNull(),
+    streamCopy: text("stream_copy", { enum: STREAM_COPY_MODES }).notNull().default("auto"),
     webhookUrl: text("webhook_url"),
     requestId: text("request_id").notNull(),
     encoder: text("encoder"),
@@ -43,6 +45,8 @@ export const jobs = sqliteTable(
     index("jobs_created_idx").on(table.createdAt, table.id),
     index("jobs_status_created_idx").on(table.status, table.createdAt, table.id),
     index("jobs_output_status_idx").on(table.output, table.status),
+    index("jobs_input_status_idx").on(table.input, table.status),
+    index("jobs_finished_idx").on(table.finishedAt),
   ],
 );
 
@@ -89,3 +93,33 @@ export const idempotencyKeys = sqliteTable(
   (table) => [index("idempotency_created_idx").on(table.createdAt)],
 );
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+export const UPLOAD_KINDS = ["single", "tus"] as const;
+
+/**
+ * One row per upload (docs/adr/0015-files-over-http.md): `single` for one
+ * POST /uploads (or a multipart POST /convert), `tus` for a resumable one.
+ * The row is written before the first byte, so a crash leaves a record the
+ * retention sweep can clean up. Written by UploadStore alone.
+ */
+export const uploads = sqliteTable(
+  "uploads",
+  {
+    id: text("id").primaryKey(),
+    /** The client's name, made safe (uploads/safe-file-name.ts). */
+    name: text("name").notNull(),
+    /** uploads/<id>/<name>, relative to the media root: what a job takes as input. */
+    path: text("path").notNull(),
+    kind: text("kind", { enum: UPLOAD_KINDS }).notNull(),
+    status: text("status", { enum: UPLOAD_STATUSES }).notNull(),
+    sizeBytes: integer("size_bytes").notNull().default(0),
+    /** Upload-Length of a tus upload; Content-Length of a single one, when sent. */
+    expectedBytes: integer("expected_bytes"),
+    sha256: text("sha256"),
+    createdAt: text("created_at").notNull(),
+    completedAt: text("completed_at"),
+  },
+  (table) => [index("uploads_created_idx").on(table.createdAt), index("uploads_path_idx").on(table.path)],
+);
+export type UploadRow = typeof uploads.$inferSelect;
+export type NewUploadRow = typeof uploads.$inferInsert;

@@ -17,6 +17,7 @@ export function toJobView(row: JobRow, delivery: WebhookDeliveryRow | null | und
     options: ResolvedOptions.parse(row.options),
     overwrite: row.overwrite,
     priority: row.priority,
+    stream_copy: row.streamCopy,
     encoder: row.encoder,
     worker: row.worker,
     fps: row.fps,

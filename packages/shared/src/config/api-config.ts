@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boolVar, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import { boolVar, DEFAULT_MAX_INPUT_BYTES, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 export { ConfigError, loadConfigOrExit } from "./env.js";
 
@@ -19,7 +19,16 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  // Files over HTTP (docs/adr/0015-files-over-http.md).
+  MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
+  UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
+  UPLOAD_RETENTION_HOURS: intVar(0, 24 * 365 * 10).default(24),
+  JOB_RETENTION_DAYS: intVar(0, 365 * 100).default(30),
+  OUTPUT_RETENTION_DAYS: intVar(0, 365 * 100).default(0),
 });
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
 export type ApiConfig = {
   port: number;
@@ -33,6 +42,7 @@ export type ApiConfig = {
   maxBodyBytes: number;
   logLevel: (typeof LOG_LEVELS)[number];
   ffmpegPath: string;
+  ffprobePath: string;
   /** Signs webhook deliveries; without it a `webhook_url` is refused. */
   webhookSecret: string | undefined;
   /** Lets webhooks reach loopback, private and link-local addresses (tests, closed networks). */
@@ -51,6 +61,16 @@ export type ApiConfig = {
   reconcileIntervalMs: number;
   /** Inputs larger than this are refused at submit (input_too_large). */
   maxInputBytes: number;
+  /** An upload larger than this is refused (413 upload_too_large), before or while it is read. */
+  maxUploadBytes: number;
+  /** An upload that would leave less than this free on the media root's disk is refused (507). */
+  uploadMinFreeBytes: number;
+  /** Uploads no live job reads are removed this long after they were made; 0 keeps them. */
+  uploadRetentionMs: number;
+  /** Ended jobs are pruned (record, log, webhook deliveries) this long after they ended; 0 keeps them. */
+  jobRetentionMs: number;
+  /** Outputs of completed jobs are deleted this long after the job ended; 0 (the default) never deletes one. */
+  outputRetentionMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -75,5 +95,11 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
+    ffprobePath: e.FFPROBE_PATH,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    uploadMinFreeBytes: e.UPLOAD_MIN_FREE_BYTES,
+    uploadRetentionMs: e.UPLOAD_RETENTION_HOURS * HOUR_MS,
+    jobRetentionMs: e.JOB_RETENTION_DAYS * DAY_MS,
+    outputRetentionMs: e.OUTPUT_RETENTION_DAYS * DAY_MS,
   };
 }

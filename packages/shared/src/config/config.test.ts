@@ -25,7 +25,18 @@ describe("loadApiConfig", () => {
       cancelWaitMs: 10_000,
       reconcileIntervalMs: 60_000,
       maxInputBytes: 20 * 1024 ** 3,
+      ffprobePath: "ffprobe",
+      maxUploadBytes: 20 * 1024 ** 3,
+      uploadMinFreeBytes: 1024 ** 3,
+      uploadRetentionMs: 24 * 3_600_000,
+      jobRetentionMs: 30 * 86_400_000,
+      outputRetentionMs: 0,
     });
+  });
+
+  it("reads the retention settings in hours and days; 0 keeps for good", () => {
+    const config = loadApiConfig({ UPLOAD_RETENTION_HOURS: "0", JOB_RETENTION_DAYS: "7", OUTPUT_RETENTION_DAYS: "90" });
+    expect(config).toMatchObject({ uploadRetentionMs: 0, jobRetentionMs: 7 * 86_400_000, outputRetentionMs: 90 * 86_400_000 });
   });
 
   it.each([

@@ -31,6 +31,8 @@ export const SHARED_ENV = {
     .default(DEFAULT_QUEUE_NAME),
   MEDIA_ROOT: z.string().default("./media"),
   FFMPEG_PATH: z.string().default("ffmpeg"),
+  /** The worker probes every input and output; the API probes for POST /probe and the stream-copy check. */
+  FFPROBE_PATH: z.string().default("ffprobe"),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   /** Checked by the API at submit, and by workers again before ffmpeg runs. */
   MAX_INPUT_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),

@@ -41,7 +41,6 @@ const WorkerEnv = z.object({
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '-' or '_'")
     .optional(),
-  FFPROBE_PATH: z.string().default("ffprobe"),
   STALLED_JOB_RETRIES: intVar(0, 100).default(2),
   JOB_LOCK_SECONDS: intVar(2, 3600).default(20),
   STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),

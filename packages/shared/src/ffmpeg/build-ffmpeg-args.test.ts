@@ -152,6 +152,55 @@ describe("buildFfmpegArgs", () => {
     expect(flagValue(args, "-rc")).toBe("vbr");
   });
 
+  it("copies the streams that already satisfy the job, as an exact argument array", () => {
+    const options = { ...presetOptions("h264-720p") };
+    expect(buildFfmpegArgs({ ...plan(options, null), copy: { video: true, audio: true } })).toEqual([
+      "-hide_banner",
+      "-nostdin",
+      "-y",
+      "-progress",
+      "pipe:1",
+      "-nostats",
+      "-protocol_whitelist",
+      "file",
+      "-format_whitelist",
+      "mov,matroska,avi,mpegts,mpeg,flv,ogg,asf,mp3,aac,wav,flac,aiff",
+      "-i",
+      "file:/media/in put.mkv",
+      "-map",
+      "0:V:0?",
+      "-map",
+      "0:a:0?",
+      "-c:v",
+      "copy",
+      "-c:a",
+      "copy",
+      "-sn",
+      "-dn",
+      "-map_metadata",
+      "0",
+      "-max_muxing_queue_size",
+      "1024",
+      "-movflags",
+      "+faststart",
+      "-f",
+      "mp4",
+      "file:/media/converted/.out.mp4.job.partial",
+    ]);
+  });
+
+  it("copies one stream and encodes the other; copied HEVC in MP4 is still tagged hvc1", () => {
+    const videoOnly = buildFfmpegArgs({ ...plan(presetOptions("hevc"), null), copy: { video: true, audio: false } });
+    expect(flagValue(videoOnly, "-c:v")).toBe("copy");
+    expect(flagValue(videoOnly, "-tag:v")).toBe("hvc1");
+    expect(flagValue(videoOnly, "-c:a")).toBe("aac");
+    expect(flagValue(videoOnly, "-b:a")).toBe("128k");
+    const audioOnly = buildFfmpegArgs({ ...plan(presetOptions("h264")), copy: { video: false, audio: true } });
+    expect(flagValue(audioOnly, "-c:v")).toBe("libx264");
+    expect(flagValue(audioOnly, "-c:a")).toBe("copy");
+    expect(audioOnly).not.toContain("-b:a");
+  });
+
   it("refuses to build an encode without an encoder", () => {
     expect(() => buildFfmpegArgs(plan(presetOptions("h264"), null))).toThrow(/no encoder/);
   });

@@ -2,7 +2,7 @@ import type { EncodedVideoCodec } from "../jobs/media-words.js";
 import { DEFAULT_CRF } from "../jobs/option-fields.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { AUDIO_ENCODERS, isNvencEncoder, MUXERS } from "./encoders.js";
-import { inputSafetyArgs } from "./input-safety.js";
+import { inputSafetyArgs } from "../probe/input-safety.js";
 
 export type FfmpegPlan = {
   /** Absolute, already-resolved path of the input under MEDIA_ROOT. */
@@ -16,6 +16,11 @@ export type FfmpegPlan = {
   maxInputPixels?: number;
   /** ffmpeg stops writing past this size (MAX_OUTPUT_BYTES, `-fs`). */
   maxOutputBytes?: number;
+  /**
+   * Streams of the input that already satisfy the job and are copied, not
+   * encoded (the worker decides from the probe; docs/adr/0016).
+   */
+  copy?: { video: boolean; audio: boolean };
 };
 
 /**
@@ -42,7 +47,7 @@ export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   if (o.duration !== null) args.push("-t", formatSeconds(o.duration));
 
   args.push(...videoArgs(plan));
-  args.push(...audioArgs(o));
+  args.push(...(plan.copy?.audio ? ["-c:a", "copy"] : audioArgs(o)));
   args.push("-sn", "-dn", "-map_metadata", "0", "-max_muxing_queue_size", "1024");
   if (o.container === "mp4" || o.container === "mov" || o.container === "m4a") {
     // moov atom first, so players can start before the whole file is read.
@@ -57,18 +62,20 @@ function videoArgs(plan: FfmpegPlan): string[] {
   const { options: o, videoEncoder } = plan;
   if (o.video_codec === "none") return ["-vn"];
   if (o.video_codec === "copy") return ["-c:v", "copy"];
+  if (plan.copy?.video) return ["-c:v", "copy", ...appleHevcTag(o)];
   if (!videoEncoder) throw new Error(`no encoder chosen for video_codec ${o.video_codec}`);
 
   const args = ["-c:v", videoEncoder, ...qualityArgs(videoEncoder, o)];
   const filters = videoFilters(o);
   if (filters.length > 0) args.push("-vf", filters.join(","));
   // 8-bit 4:2:0 is what every hardware decoder and browser plays.
-  args.push("-pix_fmt", "yuv420p");
-  if (o.video_codec === "hevc" && (o.container === "mp4" || o.container === "mov")) {
-    // Apple players only accept HEVC in MP4 tagged hvc1.
-    args.push("-tag:v", "hvc1");
-  }
+  args.push("-pix_fmt", "yuv420p", ...appleHevcTag(o));
   return args;
+}
+
+/** Apple players only accept HEVC in MP4 tagged hvc1, copied or encoded. */
+function appleHevcTag(o: ResolvedOptions): string[] {
+  return o.video_codec === "hevc" && (o.container === "mp4" || o.container === "mov") ? ["-tag:v", "hvc1"] : [];
 }
 
 function qualityArgs(encoder: string, o: ResolvedOptions): string[] {

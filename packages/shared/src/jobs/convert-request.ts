@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { STREAM_COPY_MODES } from "./media-words.js";
 import { OPTION_FIELDS } from "./option-fields.js";
 
 /**
@@ -10,16 +11,25 @@ export const ConvertOptions = z.object(OPTION_FIELDS).partial().strict().meta({ 
 export type ConvertOptions = z.infer<typeof ConvertOptions>;
 
 /** A media path as the client writes it: relative to MEDIA_ROOT. Checked further by resolveMediaPath. */
-const mediaPath = z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters");
+export const MediaPathField = z.string().min(1, "must not be empty").max(1024, "must be at most 1024 characters");
 
 export const ConvertRequest = z
   .object({
-    input: mediaPath,
-    output: mediaPath.optional(),
+    input: MediaPathField,
+    output: MediaPathField.optional(),
     preset: z.string().min(1).max(64).optional(),
     options: ConvertOptions.optional(),
     overwrite: z.boolean().optional(),
     priority: z.number().int().min(1).max(10).optional(),
+    stream_copy: z
+      .enum(STREAM_COPY_MODES)
+      .meta({
+        description:
+          "`auto` (the default): a stream of the input that already has the codec, size, frame rate, pixel format " +
+          "and bitrate the job asks for is copied, not re-encoded; `result.streams` says which were. `never`: " +
+          "always re-encode.",
+      })
+      .optional(),
     webhook_url: z
       .url({ protocol: /^https?$/ })
       .max(2048)

@@ -1,5 +1,17 @@
 import { z } from "zod";
 
+/** What became of one stream of the input: copied as it was, or encoded, and why. */
+export const StreamOutcome = z
+  .object({
+    type: z.enum(["video", "audio"]),
+    action: z.enum(["copied", "encoded"]),
+    /** The output stream's codec (ffprobe's name), as the job asked for it. */
+    codec: z.string().nullable(),
+    reason: z.string(),
+  })
+  .meta({ id: "StreamOutcome" });
+export type StreamOutcome = z.infer<typeof StreamOutcome>;
+
 /** `result` of a completed job: read back from the output with ffprobe. */
 export const JobResult = z
   .object({
@@ -10,6 +22,8 @@ export const JobResult = z
     audio_codec: z.string().nullable(),
     width: z.number().int().nullable(),
     height: z.number().int().nullable(),
+    /** Per stream of the output: copied or encoded. Absent from jobs run by workers older than this field. */
+    streams: z.array(StreamOutcome).optional(),
   })
   .meta({ id: "JobResult" });
 export type JobResult = z.infer<typeof JobResult>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { JobError, JobResult } from "./job-outcome.js";
 import { JOB_STATUSES } from "./job-status.js";
+import { STREAM_COPY_MODES } from "./media-words.js";
 import { ResolvedOptions } from "./resolved-options.js";
 
 export const WEBHOOK_DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
@@ -30,6 +31,7 @@ export const JobView = z
     options: ResolvedOptions,
     overwrite: z.boolean(),
     priority: z.number().int(),
+    stream_copy: z.enum(STREAM_COPY_MODES),
     encoder: z.string().nullable(),
     worker: z.string().nullable(),
     fps: z.number().nullable(),

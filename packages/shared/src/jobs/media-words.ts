@@ -56,3 +56,12 @@ export function containerOfFileName(fileName: string): Container | undefined {
   if (!extension) return undefined;
   return CONTAINERS.find((container) => CONTAINER_EXTENSIONS[container].includes(extension));
 }
+
+/**
+ * Whether a stream that already satisfies the job may be copied instead of
+ * re-encoded (docs/adr/0016-copy-what-needs-no-re-encode.md): `auto` (the
+ * default) copies it, `never` always re-encodes.
+ */
+export const STREAM_COPY_MODES = ["auto", "never"] as const;
+export type StreamCopyMode = (typeof STREAM_COPY_MODES)[number];
+export const DEFAULT_STREAM_COPY: StreamCopyMode = "auto";

@@ -127,4 +127,11 @@ describe("names", () => {
     expect(defaultOutputPath("incoming/movie.final.mkv", "mp4")).toBe("converted/movie.final.mp4");
     expect(defaultOutputPath("noext", "webm")).toBe("converted/noext.webm");
   });
+
+  it("keeps an upload's folder, so two uploads of one name get two outputs", () => {
+    const id = "0192f3c4-0000-7000-8000-000000000001";
+    expect(defaultOutputPath(`uploads/${id}/movie.mkv`, "mp4")).toBe(`converted/${id}/movie.mp4`);
+    expect(defaultOutputPath("uploads/not-an-id/movie.mkv", "mp4")).toBe("converted/movie.mp4");
+    expect(defaultOutputPath(`uploads/${id}/deeper/movie.mkv`, "mp4")).toBe("converted/movie.mp4");
+  });
 });

@@ -168,8 +168,18 @@ async function nearestExistingAncestor(dir: string): Promise<string> {
   }
 }
 
-/** `incoming/movie.mkv` + mp4 → `converted/movie.mp4` (docs/design.md §3.3). */
+/** Where POST /uploads stores a file: `uploads/<upload_id>/<name>` (docs/adr/0015-files-over-http.md). */
+export const UPLOADS_DIR = "uploads";
+const UPLOADED_FILE = /^uploads\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/[^/]+$/;
+
+/**
+ * `incoming/movie.mkv` + mp4 → `converted/movie.mp4` (docs/design.md §3.3).
+ * An uploaded file keeps its upload's folder, `uploads/<id>/movie.mkv` →
+ * `converted/<id>/movie.mp4`, so two clients who upload `movie.mkv` do not
+ * compete for one output.
+ */
 export function defaultOutputPath(input: string, extension: string): string {
   const stem = path.posix.basename(input).replace(/\.[^.]*$/, "") || "output";
-  return `converted/${stem}.${extension}`;
+  const upload = UPLOADED_FILE.exec(input)?.[1];
+  return upload ? `converted/${upload}/${stem}.${extension}` : `converted/${stem}.${extension}`;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { JobResult } from "../jobs/job-outcome.js";
+import { STREAM_COPY_MODES } from "../jobs/media-words.js";
 import { ResolvedOptions } from "../jobs/resolved-options.js";
 
 /** What the API puts on the queue. The worker parses it again and trusts nothing else. */
@@ -11,6 +12,12 @@ export const ConvertJobData = z.object({
   options: ResolvedOptions,
   overwrite: z.boolean(),
   request_id: z.string(),
+  /**
+   * The job's stream_copy. Outside `options` on purpose: ResolvedOptions is
+   * strict, and a worker of an older version must still read this payload
+   * (it then re-encodes, as it always did). Absent means `auto`.
+   */
+  stream_copy: z.enum(STREAM_COPY_MODES).optional(),
   /** Set by the worker once the output is in place, so a retry can recognise it (inode and size). */
   published: z.object({ ino: z.number(), size: z.number(), encoder: z.string().nullable() }).optional(),
 });

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inputSafetyArgs } from "@converter/shared/ffmpeg";
+import { inputSafetyArgs } from "@converter/shared/probe";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeClip } from "../../../../tests/support/media.js";
 import { detectEncoders, listedEncoders } from "../capabilities/detect-encoders.js";
-import { probeMedia } from "./probe.js";
+import { probeMedia } from "@converter/shared/probe";
 import type { ProgressSample } from "./progress-parser.js";
 import { runFfmpeg } from "./run-ffmpeg.js";
 
@@ -107,8 +107,9 @@ describe("probeMedia (real ffprobe)", () => {
     const probe = await probeMedia("ffprobe", file);
     expect(probe.ok).toBe(true);
     if (!probe.ok) return;
-    expect(probe.info.video).toEqual({ codec: "h264", width: 320, height: 240 });
-    expect(probe.info.audio).toEqual({ codec: "aac" });
+    expect(probe.info.video).toMatchObject({ codec: "h264", width: 320, height: 240, pixFmt: "yuv420p", bitDepth: 8 });
+    expect(probe.info.video?.frameRate).toBe(25);
+    expect(probe.info.audio).toMatchObject({ codec: "aac", channels: 1, sampleRate: 48_000 });
     expect(probe.info.durationSeconds).toBeCloseTo(1, 0);
     expect(probe.info.streamCount).toBe(2);
   });

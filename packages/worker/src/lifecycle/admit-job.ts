@@ -5,7 +5,7 @@ import type { Logger } from "@converter/shared/logger";
 import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
 import { ConvertJobData, type ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
-import { probeMedia } from "../ffmpeg/probe.js";
+import { probeMedia } from "@converter/shared/probe";
 import { inputSizeBreach } from "./input-limits.js";
 import { permanent } from "./job-failure.js";
 import { finishedResult } from "./job-result.js";

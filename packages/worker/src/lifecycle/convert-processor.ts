@@ -5,20 +5,23 @@ import type { Job } from "bullmq";
 import { admitJob } from "./admit-job.js";
 import { isDecidedOutcome, transient } from "./job-failure.js";
 import { finishedResult } from "./job-result.js";
-import { planEncode } from "./plan-encode.js";
+import type { InputVerdict } from "./input-verdict.js";
+import { type EncodePlan, planEncode } from "./plan-encode.js";
+import { probeFirst } from "./probe-first.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { publishOutput } from "./publish-output.js";
 import { runEncode } from "./run-encode.js";
 import { settleRun } from "./settle-run.js";
 import { shownPaths } from "./shown-paths.js";
+import { decideStreamCopy } from "./stream-copy.js";
 import { verifyOutput } from "./verify-output.js";
 
 export type { ProcessorDeps } from "./processor-deps.js";
 
 /**
  * Converts one job, as a sequence of steps each in its own module: admit it
- * (payload, cancel, paths, an earlier run's output), plan the encode
- * (encoder, arguments), run ffmpeg with the probe and the watchdog, settle
+ * (payload, cancel, paths, an earlier run's output), probe the input first
+ * when a stream might be copied, plan the encode (encoder, arguments), run ffmpeg with the probe and the watchdog, settle
  * how it ended, verify the file, publish it. Every failure on the way is a
  * PermanentFailure or TransientFailure with the code the client sees.
  */
@@ -26,7 +29,8 @@ export function createConvertProcessor(deps: ProcessorDeps) {
   return async function convert(job: Job, token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
     const admission = await admitJob(deps, job);
     if (admission.kind === "already_published") return admission.result;
-    const plan = planEncode(deps, admission.job, { job, token, signal });
+    const early = await probeFirst(deps, admission.job);
+    const plan = planEncode(deps, admission.job, { job, token, signal }, early);
     await mkdir(path.dirname(plan.targetPath), { recursive: true });
     try {
       const outcome = await runEncode(deps, plan);
@@ -38,6 +42,7 @@ export function createConvertProcessor(deps: ProcessorDeps) {
         elapsedMs: outcome.run.elapsedMs,
         info,
         size: tempFile.size,
+        streams: streamOutcomes(plan, outcome.verdict),
       });
     } catch (error) {
       // A failed run leaves neither the target nor its temporary file.
@@ -49,4 +54,10 @@ export function createConvertProcessor(deps: ProcessorDeps) {
       throw transient("worker_error", shownPaths(plan, error instanceof Error ? error.message : String(error)));
     }
   };
+}
+
+/** Per stream, copied or encoded: decided before ffmpeg when the probe came first, told from the probe otherwise. */
+function streamOutcomes(plan: EncodePlan, verdict: InputVerdict) {
+  if (plan.early) return plan.early.copy.streams;
+  return verdict.kind === "usable" ? decideStreamCopy(verdict.info, plan.data).streams : undefined;
 }

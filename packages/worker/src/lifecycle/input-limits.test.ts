@@ -1,6 +1,7 @@
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
 import { describe, expect, it } from "vitest";
-import type { MediaInfo } from "../ffmpeg/probe.js";
+import type { MediaInfo } from "@converter/shared/probe";
+import { mediaInfo } from "../test-support.js";
 import { inputLimitBreach, inputSizeBreach } from "./input-limits.js";
 
 const limits: JobLimits = {
@@ -13,16 +14,7 @@ const limits: JobLimits = {
   maxInputStreams: 4,
 };
 
-const media = (over: Partial<MediaInfo> = {}): MediaInfo => ({
-  formatName: "matroska,webm",
-  durationSeconds: 10,
-  sizeBytes: 500,
-  video: { codec: "h264", width: 320, height: 240 },
-  audio: { codec: "aac" },
-  streamCount: 2,
-  frameSizes: [{ width: 320, height: 240 }],
-  ...over,
-});
+const media = (over: Partial<MediaInfo> = {}): MediaInfo => mediaInfo(over);
 
 describe("inputLimitBreach", () => {
   it("passes an input inside every limit", () => {

@@ -1,5 +1,5 @@
 import type { JobLimits } from "@converter/shared/config/worker";
-import type { MediaInfo } from "../ffmpeg/probe.js";
+import type { MediaInfo } from "@converter/shared/probe";
 
 export type LimitBreach = { code: "input_too_large" | "input_limit_exceeded"; message: string };
 

@@ -1,7 +1,8 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import type { ResolvedOptions } from "@converter/shared/jobs";
-import type { MediaInfo, ProbeOutcome } from "../ffmpeg/probe.js";
+import type { MediaInfo, ProbeOutcome } from "@converter/shared/probe";
 import { inputLimitBreach, type LimitBreach } from "./input-limits.js";
+import { type PermanentFailure, permanent, type TransientFailure, transient } from "./job-failure.js";
 
 /** What the input probe decided, once: usable, unusable media, over a limit, or a worker that cannot probe. */
 export type InputVerdict =
@@ -19,6 +20,20 @@ export function judgeInput(probe: ProbeOutcome, options: ResolvedOptions, limits
   const breach = inputLimitBreach(probe.info, limits);
   if (breach) return { kind: "over_limit", breach };
   return { kind: "usable", info: probe.info };
+}
+
+/**
+ * The failure a verdict other than usable means for the job; `shown` hides
+ * this node's paths in the message. Undefined for a usable input.
+ */
+export function verdictFailure(
+  verdict: InputVerdict,
+  shown: (text: string) => string,
+): PermanentFailure | TransientFailure | undefined {
+  if (verdict.kind === "broken") return transient("worker_error", verdict.reason);
+  if (verdict.kind === "unusable") return permanent("invalid_media", shown(verdict.reason));
+  if (verdict.kind === "over_limit") return permanent(verdict.breach.code, verdict.breach.message);
+  return undefined;
 }
 
 /** Why the input cannot give what the options ask for, or undefined when it can. */

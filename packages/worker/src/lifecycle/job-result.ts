@@ -1,13 +1,20 @@
-import type { JobResult } from "@converter/shared/jobs";
+import type { JobResult, StreamOutcome } from "@converter/shared/jobs";
 import type { ConvertJobReturn } from "@converter/shared/queue";
-import type { MediaInfo } from "../ffmpeg/probe.js";
+import type { MediaInfo } from "@converter/shared/probe";
 import type { AdmittedJob } from "./admit-job.js";
 
 /** The job's result from the published file's probe, and the log lines that close the run. */
 export async function finishedResult(
   workerName: string,
   admitted: Pick<AdmittedJob, "data" | "jobLog" | "log">,
-  published: { encoder: string | null; elapsedMs: number | null; info: MediaInfo; size: number },
+  published: {
+    encoder: string | null;
+    elapsedMs: number | null;
+    info: MediaInfo;
+    size: number;
+    /** What became of each stream; unknown for an output an earlier run published. */
+    streams?: StreamOutcome[];
+  },
 ): Promise<ConvertJobReturn> {
   const { data } = admitted;
   const { info, size, elapsedMs } = published;
@@ -19,6 +26,7 @@ export async function finishedResult(
     audio_codec: info.audio?.codec ?? null,
     width: info.video?.width ?? null,
     height: info.video?.height ?? null,
+    ...(published.streams ? { streams: published.streams } : {}),
   };
   const took = elapsedMs === null ? "(published by an earlier run)" : `in ${(elapsedMs / 1000).toFixed(2)} s`;
   await admitted.jobLog(`completed ${took}: ${data.output} (${size} bytes)`);

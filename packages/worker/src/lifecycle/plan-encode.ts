@@ -4,6 +4,7 @@ import type { Job } from "bullmq";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import type { AdmittedJob } from "./admit-job.js";
 import { permanent } from "./job-failure.js";
+import type { EarlyProbe } from "./probe-first.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { temporaryOutputPath } from "./temporary-files.js";
 
@@ -17,6 +18,8 @@ export type EncodePlan = AdmittedJob & {
   tempPath: string;
   encoder: string | null;
   args: string[];
+  /** The input probed before ffmpeg, when a stream might be copied (ADR 0016); else it is probed alongside. */
+  early: EarlyProbe | undefined;
 };
 
 /**
@@ -28,14 +31,19 @@ export function planEncode(
   deps: Pick<ProcessorDeps, "hardware" | "encoders">,
   admitted: AdmittedJob,
   run: { job: Job; token: string | undefined; signal: AbortSignal | undefined },
+  early?: EarlyProbe,
 ): EncodePlan {
   const o = admitted.data.options;
-  const choice = chooseVideoEncoder(o.video_codec, o.hardware, deps.hardware, deps.encoders);
+  const copy = early?.copy;
+  // A copied video needs no encoder, so neither a GPU nor a CPU encoder can refuse it.
+  const choice = copy?.video
+    ? ({ ok: true, encoder: null } as const)
+    : chooseVideoEncoder(o.video_codec, o.hardware, deps.hardware, deps.encoders);
   if (!choice.ok) throw permanent(choice.code, choice.message);
   const runId = run.token?.slice(0, 8) ?? randomUUID().slice(0, 8);
   const tempPath = temporaryOutputPath(admitted.targetPath, admitted.data.job_id, runId);
-  // The arguments do not depend on the probe (streams are mapped with '?'), so
-  // ffprobe and ffmpeg start together (ADR 0006).
+  // Streams are mapped with '?', so only a copy makes the arguments depend on
+  // the probe (ADR 0016); otherwise ffprobe and ffmpeg start together (ADR 0006).
   const args = buildFfmpegArgs({
     inputPath: admitted.inputPath,
     outputPath: tempPath,
@@ -43,6 +51,7 @@ export function planEncode(
     videoEncoder: choice.encoder,
     maxInputPixels: admitted.limits.maxInputPixels,
     maxOutputBytes: admitted.limits.maxOutputBytes,
+    ...(copy ? { copy: { video: copy.video, audio: copy.audio } } : {}),
   });
-  return { ...admitted, ...run, tempPath, encoder: choice.encoder, args };
+  return { ...admitted, ...run, tempPath, encoder: choice.encoder, args, early };
 }

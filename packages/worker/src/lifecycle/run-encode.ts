@@ -1,6 +1,6 @@
 import { formatCommandLine } from "@converter/shared/ffmpeg";
 import type { JobProgress } from "@converter/shared/queue";
-import { probeMedia } from "../ffmpeg/probe.js";
+import { probeMedia } from "@converter/shared/probe";
 import { expectedDuration, type ProgressReport, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
@@ -98,7 +98,10 @@ async function judgeInputAlongside(
 ): Promise<InputVerdict> {
   let verdict: InputVerdict;
   try {
-    verdict = judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);
+    // Probed before ffmpeg already when a copy was possible (ADR 0016).
+    verdict =
+      plan.early?.verdict ??
+      judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);
   } catch (error) {
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
     verdict = { kind: "broken", reason: `ffprobe cannot be run on this worker: ${(error as Error).message}` };
@@ -109,7 +112,15 @@ async function judgeInputAlongside(
   }
   tracker.setDuration(expectedDuration(verdict.info.durationSeconds, plan.data.options));
   void plan.jobLog(
-    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}`,
+    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; ${describeWork(plan)}`,
   );
   return verdict;
+}
+
+/** "encoder libx264", or per stream when the probe came first: "video copied, audio encoded". */
+function describeWork(plan: EncodePlan): string {
+  if (!plan.early) return `encoder ${plan.encoder ?? plan.data.options.video_codec}`;
+  return plan.early.copy.streams
+    .map((s) => (s.type === "video" && s.action === "encoded" ? `video encoded with ${plan.encoder}` : `${s.type} ${s.action}`))
+    .join(", ");
 }

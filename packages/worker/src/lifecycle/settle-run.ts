@@ -2,6 +2,7 @@ import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import { WaitingError } from "bullmq";
+import { verdictFailure } from "./input-verdict.js";
 import { permanent, transient } from "./job-failure.js";
 import type { EncodePlan } from "./plan-encode.js";
 import type { EncodeOutcome } from "./run-encode.js";
@@ -16,9 +17,8 @@ import { STOP_REASONS, type StopReason } from "./stop-reason.js";
 export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
   const { run, verdict } = outcome;
   const shown = (text: string) => shownPaths(plan, text);
-  if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
-  if (verdict.kind === "unusable") throw permanent("invalid_media", shown(verdict.reason));
-  if (verdict.kind === "over_limit") throw permanent(verdict.breach.code, verdict.breach.message);
+  const rejected = verdictFailure(verdict, shown);
+  if (rejected) throw rejected;
   if (run.timedOut) {
     throw permanent(
       "job_timeout",

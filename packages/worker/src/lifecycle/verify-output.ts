@@ -1,5 +1,4 @@
-import type { MediaInfo } from "../ffmpeg/probe.js";
-import { probeMedia } from "../ffmpeg/probe.js";
+import { type MediaInfo, probeMedia } from "@converter/shared/probe";
 import { permanent } from "./job-failure.js";
 import type { EncodePlan } from "./plan-encode.js";
 import { shownPaths } from "./shown-paths.js";

@@ -14,5 +14,6 @@ CREATE TABLE `uploads` (
 CREATE INDEX `uploads_created_idx` ON `uploads` (`created_at`);--> statement-breakpoint
 CREATE INDEX `uploads_path_idx` ON `uploads` (`path`);--> statement-breakpoint
 ALTER TABLE `jobs` ADD `stream_copy` text DEFAULT 'auto' NOT NULL;--> statement-breakpoint
+ALTER TABLE `jobs` ADD `output_deleted_at` text;--> statement-breakpoint
 CREATE INDEX `jobs_input_status_idx` ON `jobs` (`input`,`status`);--> statement-breakpoint
 CREATE INDEX `jobs_finished_idx` ON `jobs` (`finished_at`);

@@ -13,9 +13,14 @@ import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
+import { fileRoutes } from "./routes/files.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
+import { outputRoutes } from "./routes/output.js";
 import { presetRoutes } from "./routes/presets.js";
+import { probeRoutes } from "./routes/probe.js";
+import { isMultipart } from "./routes/request-body.js";
+import { uploadRoutes } from "./routes/uploads.js";
 import { validationHook } from "./routes/validation-hook.js";
 
 /**
@@ -42,20 +47,24 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestContext(deps.log));
   if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
-  app.use(
-    "/convert",
-    bodyLimit({
-      maxSize: deps.config.maxBodyBytes,
-      onError: () => {
-        throw new AppError("payload_too_large", `the request body is larger than ${deps.config.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  const jsonBodyLimit = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw new AppError("payload_too_large", `the request body is larger than ${deps.config.maxBodyBytes} bytes`);
+    },
+  });
+  // A multipart POST /convert carries a file: bounded by MAX_UPLOAD_BYTES as it streams, not by this.
+  app.use("/convert", (c, next) => (isMultipart(c) ? next() : jsonBodyLimit(c, next)));
+  app.use("/probe", jsonBodyLimit);
 
   app.route("/", metaRoutes(deps));
   app.route("/", convertRoutes(deps));
   app.route("/", jobRoutes(deps));
   app.route("/", presetRoutes());
+  app.route("/", uploadRoutes(deps));
+  app.route("/", outputRoutes(deps));
+  app.route("/", probeRoutes(deps));
+  app.route("/", fileRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",
@@ -68,7 +77,8 @@ export function createApp(deps: AppDeps) {
       title: "FFmpeg Converter",
       version: deps.version,
       description:
-        "Self-hosted video conversion: submit a job, poll its status. When the server sets API_KEY, send it " +
+        "Self-hosted video conversion: upload a file, submit a job, poll its status, download the result. " +
+        "When the server sets API_KEY, send it " +
         "as X-API-Key on every route except /, /health, /docs and /openapi.json.",
     },
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],

@@ -1,9 +1,15 @@
 import type { ApiConfig } from "@converter/shared/config/api";
 import type { Logger } from "@converter/shared/logger";
+import type { HttpBindings } from "@hono/node-server";
 import type { Queue } from "bullmq";
+import type { OutputFiles } from "./downloads/output-files.js";
+import type { FolderListing } from "./files/list-folder.js";
 import type { ConversionQueue } from "./queue/conversion-queue.js";
 import type { HealthService } from "./services/health-service.js";
 import type { JobService } from "./services/job-service.js";
+import type { ProbeService } from "./services/probe-service.js";
+import type { TusUploads } from "./uploads/tus-uploads.js";
+import type { UploadService } from "./uploads/upload-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
@@ -12,6 +18,13 @@ export type AppDeps = {
   log: Logger;
   jobs: JobService;
   health: Pick<HealthService, "check">;
+  /** Files over HTTP (docs/adr/0015-files-over-http.md). */
+  uploads: UploadService;
+  /** Resumable uploads; omitted in tests that do not mount them. */
+  tus?: TusUploads;
+  outputs: OutputFiles;
+  folders: FolderListing;
+  probe: ProbeService;
   /** The BullMQ queue shown in Bull Board; omitted in tests that do not mount it. */
   queue?: ConversionQueue;
   /** The webhook delivery queue, shown in Bull Board beside the conversions. */
@@ -19,6 +32,8 @@ export type AppDeps = {
 };
 
 export type AppEnv = {
+  /** Set by @hono/node-server when served; absent when a test calls the app in process. */
+  Bindings: HttpBindings;
   Variables: {
     requestId: string;
     log: Logger;

@@ -6,14 +6,20 @@ import { realMediaRoot } from "@converter/shared/media-path";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import { OutputFiles } from "./downloads/output-files.js";
+import { FolderListing } from "./files/list-folder.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
+import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
+import { ProbeService } from "./services/probe-service.js";
 import { type Db, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
+import { createTusUploads } from "./uploads/tus-uploads.js";
+import { UploadService } from "./uploads/upload-service.js";
 import { API_VERSION } from "./version.js";
 import { JobViews } from "./views/job-views.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
@@ -36,6 +42,7 @@ async function main(): Promise<void> {
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
   const db = openDatabase(config.databasePath);
+  const files = await startFiles(config, log, db, mediaRoot);
   const redis = await connectRedis(config, log);
   const queue = createConversionQueue(redis.commands, config.queueName);
   const webhooks = createWebhookDispatcher(config, log, db, redis);
@@ -70,8 +77,12 @@ async function main(): Promise<void> {
     }),
     queue,
     webhookQueue: webhooks.queue,
+    ...files.routes,
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Node's default 5-minute limit on a whole request would cut off any large upload; headersTimeout still
+  // bounds a client that never finishes its headers.
+  const serverOptions = { requestTimeout: 0 };
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
     const database = path.resolve(config.databasePath);
     log.info(
       { port: info.port, host: config.host, media_root: mediaRoot, database, queue: config.queueName },
@@ -81,12 +92,53 @@ async function main(): Promise<void> {
 
   stopOnSignals(log, async () => {
     server.close();
+    await files.retention.stop();
     await sync.stop();
     await webhooks.close().catch(() => undefined);
     await queue.close().catch(() => undefined);
     for (const connection of Object.values(redis)) connection.disconnect();
     db.$client.close();
   });
+}
+
+/**
+ * Files over HTTP (docs/adr/0015-files-over-http.md): uploads (single and
+ * resumable), downloads, probe, listings, and the retention sweep, which
+ * first removes what a crash left half uploaded.
+ */
+async function startFiles(config: ApiConfig, log: Logger, db: Db, mediaRoot: string) {
+  const uploads = new UploadService({
+    db,
+    mediaRoot,
+    maxUploadBytes: config.maxUploadBytes,
+    minFreeBytes: config.uploadMinFreeBytes,
+    log: log.child({ component: "uploads" }),
+  });
+  await mkdir(uploads.root, { recursive: true });
+  const tus = createTusUploads(uploads, log.child({ component: "tus" }));
+  const retention = new RetentionSweeper({
+    db,
+    mediaRoot,
+    uploads,
+    tus,
+    log: log.child({ component: "retention" }),
+    uploadRetentionMs: config.uploadRetentionMs,
+    jobRetentionMs: config.jobRetentionMs,
+    outputRetentionMs: config.outputRetentionMs,
+  });
+  const abandoned = await retention.removeAbandoned();
+  if (abandoned > 0) log.info({ uploads: abandoned }, "removed uploads a stopped API left half written");
+  retention.start();
+  return {
+    retention,
+    routes: {
+      uploads,
+      tus,
+      outputs: new OutputFiles(db, mediaRoot),
+      folders: new FolderListing(mediaRoot),
+      probe: new ProbeService({ mediaRoot, ffprobePath: config.ffprobePath }),
+    },
+  };
 }
 
 /** SIGINT and SIGTERM run `stop` once, then the process exits. */

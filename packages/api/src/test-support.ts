@@ -7,11 +7,16 @@ import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
+import { OutputFiles } from "./downloads/output-files.js";
+import { FolderListing } from "./files/list-folder.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
+import { ProbeService } from "./services/probe-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import { createTusUploads } from "./uploads/tus-uploads.js";
+import { UploadService } from "./uploads/upload-service.js";
 import { JobViews } from "./views/job-views.js";
 import type { WebhookNotifier } from "./webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
@@ -94,6 +99,8 @@ export function buildTestApp(
     checkWebhookUrl?: WebhookUrlCheck;
     webhooks?: WebhookNotifier;
     maxInputBytes?: number;
+    maxUploadBytes?: number;
+    uploadMinFreeBytes?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -103,10 +110,19 @@ export function buildTestApp(
   const store = new JobStore(db);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
+  const log = createLogger({ name: "test", level: "silent" });
+  const uploads = new UploadService({
+    db,
+    mediaRoot,
+    maxUploadBytes: options.maxUploadBytes ?? 1024 * 1024,
+    minFreeBytes: options.uploadMinFreeBytes ?? 0,
+    log,
+  });
+  mkdirSync(uploads.root);
   const deps: AppDeps = {
     config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
     version: "test",
-    log: createLogger({ name: "test", level: "silent" }),
+    log,
     jobs: new JobService({
       db,
       queue,
@@ -119,6 +135,11 @@ export function buildTestApp(
       maxInputBytes: options.maxInputBytes,
     }),
     health: { check: async () => health },
+    uploads,
+    tus: createTusUploads(uploads, log),
+    outputs: new OutputFiles(db, mediaRoot),
+    folders: new FolderListing(mediaRoot),
+    probe: new ProbeService({ mediaRoot, ffprobePath: "ffprobe" }),
   };
   return {
     app: createApp(deps),
@@ -128,11 +149,15 @@ export function buildTestApp(
     views: new JobViews(db),
     queue,
     mediaRoot,
+    uploads,
+    db,
     setHealth: (next: Health) => {
       health = next;
     },
-    cleanup: () => {
+    cleanup: async () => {
       db.$client.close();
+      // tus's file store makes its folder with an mkdir nobody awaits: let it land before the folder goes.
+      await new Promise((resolve) => setTimeout(resolve, 20));
       rmSync(mediaRoot, { recursive: true, force: true });
     },
   };

@@ -32,3 +32,7 @@ export const JOB_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a
 
 /** Request ids from clients are echoed into logs and headers: keep them tame. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Upload ids are UUIDv7s as well: they sort by creation, and the folder `uploads/<id>` cannot be guessed. */
+export const newUploadId = (now?: number): string => newJobId(now);
+export const UPLOAD_ID_PATTERN = JOB_ID_PATTERN;

@@ -14,7 +14,7 @@ export function errorResponse(c: Context<AppEnv>, error: AppError): Response {
     c.header("Retry-After", String(details.retry_after_seconds));
   }
   // The rest of an oversized body is never read: the connection cannot be reused.
-  if (error.code === "payload_too_large") c.header("Connection", "close");
+  if (error.code === "payload_too_large" || error.code === "upload_too_large") c.header("Connection", "close");
   return c.json(body, error.httpStatus as ContentfulStatusCode);
 }
 

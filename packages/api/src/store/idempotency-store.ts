@@ -1,4 +1,4 @@
-import { eq, lt } from "drizzle-orm";
+import { eq, inArray, lt } from "drizzle-orm";
 import type { Db } from "./db.js";
 import { type IdempotencyRow, idempotencyKeys } from "./schema.js";
 
@@ -30,6 +30,11 @@ export class IdempotencyStore {
   /** Forgets the keys of a job that is being taken back. */
   forgetJob(jobId: string): void {
     this.db.delete(idempotencyKeys).where(eq(idempotencyKeys.jobId, jobId)).run();
+  }
+
+  /** Forgets the keys of jobs pruned by JOB_RETENTION_DAYS. */
+  forgetJobs(jobIds: string[]): void {
+    if (jobIds.length > 0) this.db.delete(idempotencyKeys).where(inArray(idempotencyKeys.jobId, jobIds)).run();
   }
 
   purge(before: string): void {

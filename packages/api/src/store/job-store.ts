@@ -1,6 +1,6 @@
 import { type JobError, type JobStatus, LIVE_STATUSES, runningPercent } from "@converter/shared/jobs";
 import type { ConvertJobReturn, JobProgress } from "@converter/shared/queue";
-import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, count, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { type Db, inTransaction } from "./db.js";
 import { type JobRow, jobs, type NewJobRow } from "./schema.js";
 
@@ -50,6 +50,15 @@ export class JobStore {
       .select({ id: jobs.id })
       .from(jobs)
       .where(and(eq(jobs.output, output), isLive, others))
+      .get()?.id;
+  }
+
+  /** A live job whose input is this path (relative to the media root), if any: its file must stay. */
+  liveJobReading(input: string): string | undefined {
+    return this.db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.input, input), isLive))
       .get()?.id;
   }
 
@@ -189,6 +198,39 @@ export class JobStore {
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+  }
+
+  /**
+   * JOB_RETENTION_DAYS: removes up to `limit` jobs that ended before
+   * `cutoff` (their logs live in the row; webhook_deliveries go with them by
+   * ON DELETE CASCADE) and returns their ids. Live jobs are never pruned.
+   */
+  pruneEndedBefore(cutoff: string, limit: number): string[] {
+    return inTransaction(this.db, () => {
+      const ids = this.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(inArray(jobs.status, ["completed", "failed", "cancelled"]), lt(jobs.finishedAt, cutoff)))
+        .limit(limit)
+        .all()
+        .map((r) => r.id);
+      if (ids.length > 0) this.db.delete(jobs).where(inArray(jobs.id, ids)).run();
+      return ids;
+    });
+  }
+
+  /** OUTPUT_RETENTION_DAYS: completed jobs that ended before `cutoff` and whose output is still there. */
+  outputsOlderThan(cutoff: string, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.status, "completed"), lt(jobs.finishedAt, cutoff), isNull(jobs.outputDeletedAt)))
+      .limit(limit)
+      .all();
+  }
+
+  markOutputDeleted(id: string, at: string): void {
+    this.db.update(jobs).set({ outputDeletedAt: at }).where(eq(jobs.id, id)).run();
   }
 
   setLogs(id: string, logs: string[]): void {

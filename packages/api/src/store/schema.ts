@@ -40,6 +40,8 @@ export const jobs = sqliteTable(
     error: text("error", { mode: "json" }),
     result: text("result", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
+    /** Set when OUTPUT_RETENTION_DAYS removed the output; the record stays until JOB_RETENTION_DAYS. */
+    outputDeletedAt: text("output_deleted_at"),
   },
   (table) => [
     index("jobs_created_idx").on(table.createdAt, table.id),

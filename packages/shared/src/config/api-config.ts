@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boolVar, DEFAULT_MAX_INPUT_BYTES, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
+import { boolVar, ConfigError, DEFAULT_MAX_INPUT_BYTES, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 export { ConfigError, loadConfigOrExit } from "./env.js";
 
@@ -75,6 +75,12 @@ export type ApiConfig = {
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
   const e = parseEnv(ApiEnv, env);
+  // An output is found through its job's record: one pruned first would keep its output for good.
+  if (e.OUTPUT_RETENTION_DAYS > 0 && e.JOB_RETENTION_DAYS > 0 && e.OUTPUT_RETENTION_DAYS > e.JOB_RETENTION_DAYS) {
+    throw new ConfigError(
+      "Invalid configuration: OUTPUT_RETENTION_DAYS must not exceed JOB_RETENTION_DAYS (or set JOB_RETENTION_DAYS=0)",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,

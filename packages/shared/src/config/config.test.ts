@@ -34,9 +34,26 @@ describe("loadApiConfig", () => {
     });
   });
 
+  it("refuses an output retention longer than the job records that find the outputs", () => {
+    expect(() => loadApiConfig({ OUTPUT_RETENTION_DAYS: "60", JOB_RETENTION_DAYS: "30" })).toThrow(
+      /OUTPUT_RETENTION_DAYS must not exceed JOB_RETENTION_DAYS/,
+    );
+    expect(loadApiConfig({ OUTPUT_RETENTION_DAYS: "60", JOB_RETENTION_DAYS: "0" }).outputRetentionMs).toBeGreaterThan(
+      0,
+    );
+  });
+
   it("reads the retention settings in hours and days; 0 keeps for good", () => {
-    const config = loadApiConfig({ UPLOAD_RETENTION_HOURS: "0", JOB_RETENTION_DAYS: "7", OUTPUT_RETENTION_DAYS: "90" });
-    expect(config).toMatchObject({ uploadRetentionMs: 0, jobRetentionMs: 7 * 86_400_000, outputRetentionMs: 90 * 86_400_000 });
+    const config = loadApiConfig({
+      UPLOAD_RETENTION_HOURS: "0",
+      JOB_RETENTION_DAYS: "120",
+      OUTPUT_RETENTION_DAYS: "90",
+    });
+    expect(config).toMatchObject({
+      uploadRetentionMs: 0,
+      jobRetentionMs: 120 * 86_400_000,
+      outputRetentionMs: 90 * 86_400_000,
+    });
   });
 
   it.each([

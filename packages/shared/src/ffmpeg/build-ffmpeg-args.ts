@@ -1,8 +1,8 @@
 import type { EncodedVideoCodec } from "../jobs/media-words.js";
 import { DEFAULT_CRF } from "../jobs/option-fields.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
-import { AUDIO_ENCODERS, isNvencEncoder, MUXERS } from "./encoders.js";
 import { inputSafetyArgs } from "../probe/input-safety.js";
+import { AUDIO_ENCODERS, isNvencEncoder, MUXERS } from "./encoders.js";
 
 export type FfmpegPlan = {
   /** Absolute, already-resolved path of the input under MEDIA_ROOT. */

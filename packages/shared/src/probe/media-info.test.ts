@@ -87,7 +87,13 @@ describe("toMediaInfo", () => {
       constantFrameRate: true,
       bitRate: 1_000_000,
     });
-    expect(info.audio).toMatchObject({ codec: "opus", channels: 6, sampleRate: 48_000, bitRate: 256_000, frameRate: null });
+    expect(info.audio).toMatchObject({
+      codec: "opus",
+      channels: 6,
+      sampleRate: 48_000,
+      bitRate: 256_000,
+      frameRate: null,
+    });
     expect(info.streams[0]?.attachedPic).toBe(true);
   });
 });

@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { inputSafetyArgs } from "@converter/shared/probe";
+import { inputSafetyArgs, probeMedia } from "@converter/shared/probe";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeClip } from "../../../../tests/support/media.js";
 import { detectEncoders, listedEncoders } from "../capabilities/detect-encoders.js";
-import { probeMedia } from "@converter/shared/probe";
 import type { ProgressSample } from "./progress-parser.js";
 import { runFfmpeg } from "./run-ffmpeg.js";
 

@@ -3,9 +3,9 @@ import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/wor
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
 import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
+import { probeMedia } from "@converter/shared/probe";
 import { ConvertJobData, type ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
-import { probeMedia } from "@converter/shared/probe";
 import { inputSizeBreach } from "./input-limits.js";
 import { permanent } from "./job-failure.js";
 import { finishedResult } from "./job-result.js";

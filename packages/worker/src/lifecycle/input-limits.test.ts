@@ -1,6 +1,6 @@
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
-import { describe, expect, it } from "vitest";
 import type { MediaInfo } from "@converter/shared/probe";
+import { describe, expect, it } from "vitest";
 import { mediaInfo } from "../test-support.js";
 import { inputLimitBreach, inputSizeBreach } from "./input-limits.js";
 

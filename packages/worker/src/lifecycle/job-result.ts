@@ -1,6 +1,6 @@
 import type { JobResult, StreamOutcome } from "@converter/shared/jobs";
-import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { MediaInfo } from "@converter/shared/probe";
+import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { AdmittedJob } from "./admit-job.js";
 
 /** The job's result from the published file's probe, and the log lines that close the run. */

@@ -1,6 +1,6 @@
 import { formatCommandLine } from "@converter/shared/ffmpeg";
-import type { JobProgress } from "@converter/shared/queue";
 import { probeMedia } from "@converter/shared/probe";
+import type { JobProgress } from "@converter/shared/queue";
 import { expectedDuration, type ProgressReport, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
@@ -121,6 +121,8 @@ async function judgeInputAlongside(
 function describeWork(plan: EncodePlan): string {
   if (!plan.early) return `encoder ${plan.encoder ?? plan.data.options.video_codec}`;
   return plan.early.copy.streams
-    .map((s) => (s.type === "video" && s.action === "encoded" ? `video encoded with ${plan.encoder}` : `${s.type} ${s.action}`))
+    .map((s) =>
+      s.type === "video" && s.action === "encoded" ? `video encoded with ${plan.encoder}` : `${s.type} ${s.action}`,
+    )
     .join(", ");
 }

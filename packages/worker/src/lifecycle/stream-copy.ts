@@ -25,7 +25,8 @@ export function whyNoCopy(job: Job): string | undefined {
   if (job.stream_copy === "never") return "stream_copy is never";
   if (!encodes(o.video_codec) && !encodes(o.audio_codec)) return "the job encodes no stream";
   // A copy can only cut at a keyframe; the encode cuts at the exact time asked.
-  if (o.start !== null || o.duration !== null) return "start or duration trims the input, which a copy cannot do exactly";
+  if (o.start !== null || o.duration !== null)
+    return "start or duration trims the input, which a copy cannot do exactly";
   return undefined;
 }
 
@@ -48,7 +49,12 @@ export function decideStreamCopy(info: MediaInfo, job: Job): CopyPlan {
     } else {
       const why = noCopy ?? videoMismatch(info.video, o, info.bitRate);
       video = why === undefined;
-      streams.push({ type: "video", action: video ? "copied" : "encoded", codec, reason: why ?? satisfies(info.video) });
+      streams.push({
+        type: "video",
+        action: video ? "copied" : "encoded",
+        codec,
+        reason: why ?? satisfies(info.video),
+      });
     }
   }
   if (info.audio && o.audio_codec !== "none") {
@@ -58,7 +64,12 @@ export function decideStreamCopy(info: MediaInfo, job: Job): CopyPlan {
     } else {
       const why = noCopy ?? audioMismatch(info.audio, o);
       audio = why === undefined;
-      streams.push({ type: "audio", action: audio ? "copied" : "encoded", codec, reason: why ?? satisfies(info.audio) });
+      streams.push({
+        type: "audio",
+        action: audio ? "copied" : "encoded",
+        codec,
+        reason: why ?? satisfies(info.audio),
+      });
     }
   }
   return { video, audio, streams };

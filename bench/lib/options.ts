@@ -7,6 +7,8 @@ export type BenchOptions = {
   runs: number;
   /** Tiny jobs (dispatch-latency); 0 skips it. */
   tinyJobs: number;
+  /** MiB of the big file (upload-vs-cp, download-vs-cat); 0 skips both. */
+  bigMb: number;
   json: boolean;
   /** The measurements to run, by name; null runs all of them. */
   only: string[] | null;
@@ -20,8 +22,9 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   return `usage: pnpm bench [options]       (or: node --import tsx bench/run.ts [options])
 
   --duration S    length of the generated 1080p clip in seconds (default 20)
-  --runs N        service/direct pairs for the throughput test (default 3)
+  --runs N        pairs of service and baseline runs, for every measurement but dispatch (default 3)
   --tiny-jobs N   tiny jobs for the dispatch latency test (default 50; 0 skips it)
+  --big-mb N      MiB of the file uploaded and downloaded (default 2048; 0 skips those tests)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help
@@ -51,6 +54,7 @@ export function parseOptions(argv: readonly string[], known: readonly string[]):
     duration: number("--duration", values.duration, 20, { min: 1, integer: false }),
     runs: number("--runs", values.runs, 3, { min: 1, integer: true }),
     tinyJobs: number("--tiny-jobs", values["tiny-jobs"], 50, { min: 0, integer: true }),
+    bigMb: number("--big-mb", values["big-mb"], 2048, { min: 0, integer: true }),
     json: values.json ?? false,
     only,
     help: values.help ?? false,
@@ -66,6 +70,7 @@ function parse(argv: readonly string[]) {
       duration: { type: "string" },
       runs: { type: "string" },
       "tiny-jobs": { type: "string" },
+      "big-mb": { type: "string" },
       only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

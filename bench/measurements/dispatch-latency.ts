@@ -1,11 +1,15 @@
 import { makeClip } from "../../tests/support/media.js";
+import type { ApiClient } from "../lib/api-client.js";
 import { ffmpegStartedAt } from "../lib/job-log.js";
 import type { Measurement, MeasurementResult } from "../lib/measurement.js";
 import { percentile, round } from "../lib/stats.js";
 
 const GOAL_P50_MS = 50;
 const INPUT = "incoming/tiny.mkv";
+/** `duration` trims, so no stream can be copied: ffprobe runs alongside ffmpeg (ADR 0006). */
 const tinyJob = { input: INPUT, preset: "h264", options: { duration: 0.1 } };
+/** Untrimmed, so a copy is possible: ffprobe runs before ffmpeg (ADR 0016); the clip is then copied. */
+const probeFirstJob = { input: INPUT, preset: "h264" };
 
 /**
  * How long an idle worker takes to start ffmpeg for a job: tiny jobs, one at
@@ -14,7 +18,7 @@ const tinyJob = { input: INPUT, preset: "h264", options: { duration: 0.1 } };
  */
 export const dispatchLatency: Measurement = {
   name: "dispatch-latency",
-  summary: "tiny jobs one at a time on an idle worker: POST -> ffmpeg started, p50/p99",
+  summary: "tiny jobs one at a time on an idle worker: POST -> ffmpeg started, p50/p99; and with the probe first",
   skip: (options) => (options.tinyJobs === 0 ? "--tiny-jobs 0" : undefined),
   async run({ deployment, options, log }) {
     const { api } = deployment;
@@ -30,36 +34,73 @@ export const dispatchLatency: Measurement = {
     // measurement), and its first job's one-off costs (code paths loaded,
     // the clip read from disk) are not dispatch latency.
     await api.waitCompleted(await api.submit({ ...tinyJob, output: "out/warm-up.mp4" }), 60_000);
-    const latencies: number[] = [];
-    const totals: number[] = [];
-    // Where the dispatch time goes: POST answered (API), job taken by the
-    // worker (the job's started_at, BullMQ's processedOn), then the worker's
-    // own preparation (path checks, log writes; ffprobe runs beside ffmpeg).
-    const postMs: number[] = [];
-    const pickupMs: number[] = [];
-    const prepMs: number[] = [];
-    for (let n = 1; n <= options.tinyJobs; n++) {
-      const sentAt = Date.now(); // wall clock: compared with the worker's ISO timestamp (same machine)
-      const t0 = performance.now();
-      const jobId = await api.submit({ ...tinyJob, output: `out/tiny-${n}.mp4` });
-      postMs.push(performance.now() - t0);
-      const job = await api.waitCompleted(jobId, 60_000);
-      totals.push(performance.now() - t0);
-      const logs = await api.logs(jobId);
-      const started = ffmpegStartedAt(logs);
-      if (started === null) throw new Error(`job ${jobId} has no "ffmpeg started at" log line:\n${logs.join("\n")}`);
-      latencies.push(started - sentAt);
-      const active = Date.parse(job.started_at ?? "");
-      if (Number.isFinite(active)) {
-        pickupMs.push(active - sentAt);
-        prepMs.push(started - active);
-      }
-      if (n % 10 === 0 || n === options.tinyJobs) log(`tiny jobs: ${n}/${options.tinyJobs}`);
-    }
+    const alongside = await timeJobs(api, tinyJob, "tiny", options.tinyJobs, log);
+    log("the same with a copy possible, so the probe runs first");
+    const first = await timeJobs(api, probeFirstJob, "first", options.tinyJobs, log);
     deployment.assertRunning();
-    return summarise(latencies, totals, { postMs, pickupMs, prepMs });
+    return withProbeFirst(summarise(alongside.latencies, alongside.totals, alongside), first.latencies);
   },
 };
+
+type Timings = { latencies: number[]; totals: number[]; postMs: number[]; pickupMs: number[]; prepMs: number[] };
+
+/** `count` jobs one at a time, each waiting for the previous one to complete. */
+async function timeJobs(
+  api: ApiClient,
+  body: Record<string, unknown>,
+  name: string,
+  count: number,
+  log: (line: string) => void,
+): Promise<Timings> {
+  const t: Timings = { latencies: [], totals: [], postMs: [], pickupMs: [], prepMs: [] };
+  for (let n = 1; n <= count; n++) {
+    const sentAt = Date.now(); // wall clock: compared with the worker's ISO timestamp (same machine)
+    const t0 = performance.now();
+    const jobId = await api.submit({ ...body, output: `out/${name}-${n}.mp4` });
+    t.postMs.push(performance.now() - t0);
+    const job = await api.waitCompleted(jobId, 60_000);
+    t.totals.push(performance.now() - t0);
+    const logs = await api.logs(jobId);
+    const started = ffmpegStartedAt(logs);
+    if (started === null) throw new Error(`job ${jobId} has no "ffmpeg started at" log line:\n${logs.join("\n")}`);
+    t.latencies.push(started - sentAt);
+    // Where the dispatch time goes: POST answered (API), job taken by the
+    // worker (the job's started_at, BullMQ's processedOn), then the worker's
+    // own preparation (path checks, log writes, the probe when it runs first).
+    const active = Date.parse(job.started_at ?? "");
+    if (Number.isFinite(active)) {
+      t.pickupMs.push(active - sentAt);
+      t.prepMs.push(started - active);
+    }
+    if (n % 10 === 0 || n === count) log(`${name} jobs: ${n}/${count}`);
+  }
+  return t;
+}
+
+/** The probe-first series as a row of its own, against the alongside p50 of the same run. */
+function withProbeFirst(result: MeasurementResult, latencies: number[]): MeasurementResult {
+  const p50 = percentile(latencies, 50) ?? Number.NaN;
+  const alongside = (result.data.p50_ms as number | null) ?? Number.NaN;
+  return {
+    ...result,
+    rows: [
+      ...result.rows,
+      {
+        metric: `POST -> ffmpeg started, p50, probe first (a copy possible)`,
+        value: `${p50.toFixed(1)} ms`,
+        baseline: `${alongside.toFixed(1)} ms (probe alongside)`,
+        ratio: p50 / alongside,
+        goal: null,
+        goalMet: null,
+      },
+    ],
+    notes: [...result.notes, `probing first costs ${(p50 - alongside).toFixed(1)} ms of dispatch at p50 (ADR 0016)`],
+    data: {
+      ...result.data,
+      probe_first: { p50_ms: round(p50, 1), p99_ms: round(percentile(latencies, 99), 1), samples_ms: latencies },
+    },
+  };
+}
 
 function summarise(
   latencies: number[],

@@ -94,11 +94,15 @@ export class Deployment {
   }
 
   /** Polls the job until it is terminal; returns every progress value seen on the way. */
-  async waitForEnd(id: string, timeoutMs = 90_000): Promise<{ job: Job; progressSeen: number[] }> {
+  async waitForEnd(
+    id: string,
+    timeoutMs = 90_000,
+    headers: Record<string, string> = {},
+  ): Promise<{ job: Job; progressSeen: number[] }> {
     const progressSeen: number[] = [];
     const job = await eventually(
       async () => {
-        const job = await this.job(id);
+        const job = await this.job(id, headers);
         if (job.status === "in_progress") progressSeen.push(job.progress);
         return ["completed", "failed", "cancelled"].includes(job.status) ? job : undefined;
       },

@@ -42,10 +42,6 @@ export class JobService {
     return this.idempotent.submitOnce(request, requestId, idempotencyKey);
   }
 
-  submit(request: ConvertRequest, requestId: string): Promise<JobView> {
-    return this.submissions.submit(request, requestId);
-  }
-
   cancel(jobId: string): Promise<JobView> {
     return cancelJob(this.deps, this.store, (id) => this.get(id), jobId);
   }

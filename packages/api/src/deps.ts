@@ -1,13 +1,14 @@
 import type { ApiConfig } from "@converter/shared/config/api";
 import type { Logger } from "@converter/shared/logger";
 import type { Queue } from "bullmq";
+import type { JobEventLog } from "./events/job-event-log.js";
 import type { ConversionQueue } from "./queue/conversion-queue.js";
 import type { HealthService } from "./services/health-service.js";
 import type { JobService } from "./services/job-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
-  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes">;
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes"> & Partial<Pick<ApiConfig, "sseHeartbeatMs">>;
   version: string;
   log: Logger;
   jobs: JobService;
@@ -16,6 +17,8 @@ export type AppDeps = {
   queue?: ConversionQueue;
   /** The webhook delivery queue, shown in Bull Board beside the conversions. */
   webhookQueue?: Queue;
+  /** Live job events for GET /events and /jobs/{id}/events; those routes are absent without it. */
+  events?: JobEventLog;
 };
 
 export type AppEnv = {

@@ -6,6 +6,7 @@ import { realMediaRoot } from "@converter/shared/media-path";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
-  const sync = await startSync({ config, log, db, redis, queue, webhooks });
+  // Every change of a job, whoever writes it, becomes a live event for GET /events.
+  const views = new JobViews(db);
+  const events = new JobEventLog((jobId) => views.get(jobId));
+  const sync = await startSync({ config, log, db, redis, queue, webhooks, events });
 
   const app = createApp({
     config,
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
         allowPrivate: config.webhookAllowPrivate,
       }),
       maxInputBytes: config.maxInputBytes,
+      changes: events,
     }),
     health: new HealthService({
       redis: redis.commands,
@@ -70,6 +75,7 @@ async function main(): Promise<void> {
     }),
     queue,
     webhookQueue: webhooks.queue,
+    events,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const database = path.resolve(config.databasePath);
@@ -164,9 +170,10 @@ async function startSync(deps: {
   redis: RedisConnections;
   queue: ConversionQueue;
   webhooks: WebhookDispatcher;
+  events: JobEventLog;
 }): Promise<{ stop(): Promise<void> }> {
   const { config, log, db, redis, queue, webhooks } = deps;
-  const store = new JobStore(db);
+  const store = new JobStore(db, deps.events);
   const sync = new JobStateSync(queue, store, log, webhooks);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
   const consumer = new JobEventsConsumer({ connection: redis.events, queue, store, sync, log, onError: warnRedis });

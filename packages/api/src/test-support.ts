@@ -7,6 +7,7 @@ import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -94,17 +95,24 @@ export function buildTestApp(
     checkWebhookUrl?: WebhookUrlCheck;
     webhooks?: WebhookNotifier;
     maxInputBytes?: number;
+    sseHeartbeatMs?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
   const db = openDatabase(":memory:");
-  const store = new JobStore(db);
+  const views = new JobViews(db);
+  const events = new JobEventLog((id) => views.get(id));
+  const store = new JobStore(db, events);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
   const deps: AppDeps = {
-    config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
+    config: {
+      apiKey: options.apiKey,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
+    },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
     jobs: new JobService({
@@ -117,15 +125,18 @@ export function buildTestApp(
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
+      changes: events,
     }),
     health: { check: async () => health },
+    events,
   };
   return {
     app: createApp(deps),
     /** Writes, as the events consumer would make them. */
     store,
     /** Reads, as a client sees jobs. */
-    views: new JobViews(db),
+    views,
+    events,
     queue,
     mediaRoot,
     setHealth: (next: Health) => {

@@ -19,6 +19,7 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
 
 export type ApiConfig = {
@@ -51,6 +52,8 @@ export type ApiConfig = {
   reconcileIntervalMs: number;
   /** Inputs larger than this are refused at submit (input_too_large). */
   maxInputBytes: number;
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  sseHeartbeatMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -75,5 +78,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };
 }

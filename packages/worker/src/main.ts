@@ -9,6 +9,7 @@ import {
 } from "@converter/shared";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import { startWorkerHealthFile } from "./health/health-file.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { createConversionWorker } from "./worker.js";
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     limits: config.limits,
   });
   await worker.waitUntilReady();
+  startWorkerHealthFile(config, connection, log);
   log.info(
     {
       queue: config.queueName,

@@ -2,6 +2,7 @@ import type { Measurement } from "../lib/measurement.js";
 import { copyVsEncode } from "./copy-vs-encode.js";
 import { dispatchLatency } from "./dispatch-latency.js";
 import { downloadVsCat } from "./download-vs-cat.js";
+import { idleEventStreams } from "./idle-event-streams.js";
 import { serviceVsFfmpeg } from "./service-vs-ffmpeg.js";
 import { uploadVsCp } from "./upload-vs-cp.js";
 
@@ -12,4 +13,5 @@ export const MEASUREMENTS: readonly Measurement[] = [
   copyVsEncode,
   uploadVsCp,
   downloadVsCat,
+  idleEventStreams,
 ];

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Measurement } from "../lib/measurement.js";
 import { alternatingPairs, mib, pairFigures, seconds } from "../lib/pairs.js";
-import { residentBytes, watchPeakResident } from "../lib/resident-memory.js";
+import { rssMb, watchPeakRssMb } from "../lib/process-memory.js";
 import { round } from "../lib/stats.js";
 import { syncDisks, timedRun } from "../lib/timed-process.js";
 
@@ -34,8 +34,8 @@ export const uploadVsCp: Measurement = {
     const upload = async (n: number) => {
       await syncDisks();
       const answer = path.join(client, `answer-${n}.json`);
-      const before = residentBytes(apiPid) ?? 0;
-      const peak = watchPeakResident(apiPid);
+      const before = rssMb(apiPid);
+      const peak = watchPeakRssMb(apiPid);
       const run = await timedRun(
         "curl",
         [
@@ -84,23 +84,23 @@ export const uploadVsCp: Measurement = {
         },
         {
           metric: "API RSS growth during the upload, max",
-          value: mib(maxGrowth),
+          value: `${maxGrowth.toFixed(1)} MB`,
           baseline: null,
           ratio: null,
           goal: `<= ${GOAL_RSS_GROWTH_MB} MB`,
-          goalMet: maxGrowth <= GOAL_RSS_GROWTH_MB * 1e6,
+          goalMet: maxGrowth <= GOAL_RSS_GROWTH_MB,
         },
       ],
       notes: [
         `per pair (upload / cp): ${pairs.map((p) => `${seconds(p.serviceMs)} / ${seconds(p.baselineMs)} (${p.order})`).join(", ")}`,
-        `upload throughput ${mib(bytes / (figures.serviceMs / 1000))}/s; RSS growth per upload: ${rssGrowth.map(mib).join(", ")}`,
+        `upload throughput ${mib(bytes / (figures.serviceMs / 1000))}/s; RSS growth per upload: ${rssGrowth.map((mb) => `${mb.toFixed(1)} MB`).join(", ")}`,
       ],
       data: {
         bytes,
         ratio: round(figures.ratio, 3),
         upload_ms: round(figures.serviceMs, 1),
         cp_ms: round(figures.baselineMs, 1),
-        rss_growth_bytes: rssGrowth,
+        rss_growth_mb: rssGrowth,
         goal_ratio: GOAL_RATIO,
         goal_rss_growth_mb: GOAL_RSS_GROWTH_MB,
         pairs: figures.data,

@@ -3,6 +3,7 @@ import type { Logger } from "@converter/shared/logger";
 import type { HttpBindings } from "@hono/node-server";
 import type { Queue } from "bullmq";
 import type { OutputFiles } from "./downloads/output-files.js";
+import type { JobEventLog } from "./events/job-event-log.js";
 import type { FolderListing } from "./files/list-folder.js";
 import type { ConversionQueue } from "./queue/conversion-queue.js";
 import type { HealthService } from "./services/health-service.js";
@@ -13,12 +14,12 @@ import type { UploadService } from "./uploads/upload-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
-  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes">;
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes"> & Partial<Pick<ApiConfig, "sseHeartbeatMs">>;
   version: string;
   log: Logger;
   jobs: JobService;
   health: Pick<HealthService, "check">;
-  /** Files over HTTP (docs/adr/0015-files-over-http.md). */
+  /** Files over HTTP (docs/adr/0016-files-over-http.md). */
   uploads: UploadService;
   /** Resumable uploads; omitted in tests that do not mount them. */
   tus?: TusUploads;
@@ -29,6 +30,8 @@ export type AppDeps = {
   queue?: ConversionQueue;
   /** The webhook delivery queue, shown in Bull Board beside the conversions. */
   webhookQueue?: Queue;
+  /** Live job events for GET /events and /jobs/{id}/events; those routes are absent without it. */
+  events?: JobEventLog;
 };
 
 export type AppEnv = {

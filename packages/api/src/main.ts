@@ -7,6 +7,7 @@ import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
 import { OutputFiles } from "./downloads/output-files.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import { FolderListing } from "./files/list-folder.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
@@ -49,7 +50,10 @@ async function main(): Promise<void> {
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
-  const sync = await startSync({ config, log, db, redis, queue, webhooks });
+  // Every change of a job, whoever writes it, becomes a live event for GET /events.
+  const views = new JobViews(db);
+  const events = new JobEventLog((jobId) => views.get(jobId));
+  const sync = await startSync({ config, log, db, redis, queue, webhooks, events });
 
   const app = createApp({
     config,
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
         allowPrivate: config.webhookAllowPrivate,
       }),
       maxInputBytes: config.maxInputBytes,
+      changes: events,
     }),
     health: new HealthService({
       redis: redis.commands,
@@ -78,6 +83,7 @@ async function main(): Promise<void> {
     queue,
     webhookQueue: webhooks.queue,
     ...files.routes,
+    events,
   });
   // Node's default 5-minute limit on a whole request would cut off any large upload; headersTimeout still
   // bounds a client that never finishes its headers.
@@ -102,7 +108,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * Files over HTTP (docs/adr/0015-files-over-http.md): uploads (single and
+ * Files over HTTP (docs/adr/0016-files-over-http.md): uploads (single and
  * resumable), downloads, probe, listings, and the retention sweep, which
  * first removes what a crash left half uploaded.
  */
@@ -216,9 +222,10 @@ async function startSync(deps: {
   redis: RedisConnections;
   queue: ConversionQueue;
   webhooks: WebhookDispatcher;
+  events: JobEventLog;
 }): Promise<{ stop(): Promise<void> }> {
   const { config, log, db, redis, queue, webhooks } = deps;
-  const store = new JobStore(db);
+  const store = new JobStore(db, deps.events);
   const sync = new JobStateSync(queue, store, log, webhooks);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
   const consumer = new JobEventsConsumer({ connection: redis.events, queue, store, sync, log, onError: warnRedis });

@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
 import { OutputFiles } from "./downloads/output-files.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import { FolderListing } from "./files/list-folder.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
@@ -101,13 +102,16 @@ export function buildTestApp(
     maxInputBytes?: number;
     maxUploadBytes?: number;
     uploadMinFreeBytes?: number;
+    sseHeartbeatMs?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
   const db = openDatabase(":memory:");
-  const store = new JobStore(db);
+  const views = new JobViews(db);
+  const events = new JobEventLog((id) => views.get(id));
+  const store = new JobStore(db, events);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
   const log = createLogger({ name: "test", level: "silent" });
@@ -120,7 +124,11 @@ export function buildTestApp(
   });
   mkdirSync(uploads.root);
   const deps: AppDeps = {
-    config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
+    config: {
+      apiKey: options.apiKey,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
+    },
     version: "test",
     log,
     jobs: new JobService({
@@ -133,6 +141,7 @@ export function buildTestApp(
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
+      changes: events,
     }),
     health: { check: async () => health },
     uploads,
@@ -140,13 +149,15 @@ export function buildTestApp(
     outputs: new OutputFiles(db, mediaRoot),
     folders: new FolderListing(mediaRoot),
     probe: new ProbeService({ mediaRoot, ffprobePath: "ffprobe" }),
+    events,
   };
   return {
     app: createApp(deps),
     /** Writes, as the events consumer would make them. */
     store,
     /** Reads, as a client sees jobs. */
-    views: new JobViews(db),
+    views,
+    events,
     queue,
     mediaRoot,
     uploads,

@@ -4,6 +4,7 @@ import { createLogger, type Logger, redactUrl, throttledWarning } from "@convert
 import { realMediaRoot } from "@converter/shared/media-path";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import { startWorkerHealthFile } from "./health/health-file.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { createConversionWorker } from "./worker.js";
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
     limits: config.limits,
   });
   await worker.waitUntilReady();
+  startWorkerHealthFile(config, connection, log);
   log.info(
     {
       queue: config.queueName,

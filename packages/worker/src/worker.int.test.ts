@@ -115,7 +115,7 @@ function payload(
   const base = findPreset(preset)?.options;
   if (!base) throw new Error(`no preset ${preset}`);
   const id = newJobId();
-  // These tests are about encoding: a stream the job would copy (ADR 0016) is
+  // These tests are about encoding: a stream the job would copy (ADR 0017) is
   // tested on purpose below, with stream_copy auto.
   return {
     job_id: id,

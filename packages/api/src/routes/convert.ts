@@ -122,7 +122,7 @@ function multipartConvert(deps: AppDeps, maxFields: number): MiddlewareHandler<A
     );
     let job: JobView;
     try {
-      job = await deps.jobs.submit(convertRequestFromForm(fields, upload.path), c.get("requestId"));
+      job = (await deps.jobs.submitOnce(convertRequestFromForm(fields, upload.path), c.get("requestId"))).job;
     } catch (error) {
       await deps.uploads.discardById(upload.upload_id);
       throw error;

@@ -1,21 +1,15 @@
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { AppError } from "@converter/shared/errors";
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { parseRange } from "../downloads/byte-range.js";
 import { attachment } from "../downloads/content-disposition.js";
 import type { OutputFile } from "../downloads/output-files.js";
 import { isNotModified, rangeStillValid } from "../downloads/preconditions.js";
+import { JobIdParam } from "./job-params.js";
 import { authErrors, errorResponse } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
-
-const JobIdParam = z.object({
-  job_id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "job_id", in: "path" }, example: "0192f3c4-…" }),
-});
 
 const fileHeaders = {
   "Content-Type": { schema: { type: "string" }, description: "From the job's container, e.g. video/mp4" },

@@ -19,12 +19,13 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
-  // Files over HTTP (docs/adr/0015-files-over-http.md).
+  // Files over HTTP (docs/adr/0016-files-over-http.md).
   MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
   UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   UPLOAD_RETENTION_HOURS: intVar(0, 24 * 365 * 10).default(24),
   JOB_RETENTION_DAYS: intVar(0, 365 * 100).default(30),
   OUTPUT_RETENTION_DAYS: intVar(0, 365 * 100).default(0),
+  SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
 
 const HOUR_MS = 3_600_000;
@@ -71,6 +72,8 @@ export type ApiConfig = {
   jobRetentionMs: number;
   /** Outputs of completed jobs are deleted this long after the job ended; 0 (the default) never deletes one. */
   outputRetentionMs: number;
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  sseHeartbeatMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -107,5 +110,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     uploadRetentionMs: e.UPLOAD_RETENTION_HOURS * HOUR_MS,
     jobRetentionMs: e.JOB_RETENTION_DAYS * DAY_MS,
     outputRetentionMs: e.OUTPUT_RETENTION_DAYS * DAY_MS,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };
 }

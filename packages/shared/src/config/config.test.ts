@@ -31,6 +31,7 @@ describe("loadApiConfig", () => {
       uploadRetentionMs: 24 * 3_600_000,
       jobRetentionMs: 30 * 86_400_000,
       outputRetentionMs: 0,
+      sseHeartbeatMs: 15_000,
     });
   });
 

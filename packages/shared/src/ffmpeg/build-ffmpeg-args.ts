@@ -18,7 +18,7 @@ export type FfmpegPlan = {
   maxOutputBytes?: number;
   /**
    * Streams of the input that already satisfy the job and are copied, not
-   * encoded (the worker decides from the probe; docs/adr/0016).
+   * encoded (the worker decides from the probe; docs/adr/0017).
    */
   copy?: { video: boolean; audio: boolean };
 };

@@ -18,7 +18,7 @@ export type EncodePlan = AdmittedJob & {
   tempPath: string;
   encoder: string | null;
   args: string[];
-  /** The input probed before ffmpeg, when a stream might be copied (ADR 0016); else it is probed alongside. */
+  /** The input probed before ffmpeg, when a stream might be copied (ADR 0017); else it is probed alongside. */
   early: EarlyProbe | undefined;
 };
 
@@ -43,7 +43,7 @@ export function planEncode(
   const runId = run.token?.slice(0, 8) ?? randomUUID().slice(0, 8);
   const tempPath = temporaryOutputPath(admitted.targetPath, admitted.data.job_id, runId);
   // Streams are mapped with '?', so only a copy makes the arguments depend on
-  // the probe (ADR 0016); otherwise ffprobe and ffmpeg start together (ADR 0006).
+  // the probe (ADR 0017); otherwise ffprobe and ffmpeg start together (ADR 0006).
   const args = buildFfmpegArgs({
     inputPath: admitted.inputPath,
     outputPath: tempPath,

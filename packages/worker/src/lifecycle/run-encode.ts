@@ -98,7 +98,7 @@ async function judgeInputAlongside(
 ): Promise<InputVerdict> {
   let verdict: InputVerdict;
   try {
-    // Probed before ffmpeg already when a copy was possible (ADR 0016).
+    // Probed before ffmpeg already when a copy was possible (ADR 0017).
     verdict =
       plan.early?.verdict ??
       judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);

@@ -19,6 +19,7 @@ import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
+import { hashThread } from "./uploads/sha256-thread.js";
 import { createTusUploads } from "./uploads/tus-uploads.js";
 import { UploadService } from "./uploads/upload-service.js";
 import { API_VERSION } from "./version.js";
@@ -121,6 +122,7 @@ async function startFiles(config: ApiConfig, log: Logger, db: Db, mediaRoot: str
     log: log.child({ component: "uploads" }),
   });
   await mkdir(uploads.root, { recursive: true });
+  hashThread();
   const tus = createTusUploads(uploads, log.child({ component: "tus" }));
   const retention = new RetentionSweeper({
     db,

@@ -1,14 +1,14 @@
-import { createHash } from "node:crypto";
-import { createReadStream, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { pipeline } from "node:stream/promises";
 import { AppError, type ErrorCode } from "@converter/shared/errors";
 import { newUploadId } from "@converter/shared/ids";
 import type { Logger } from "@converter/shared/logger";
 import { FileStore } from "@tus/file-store";
 import { EVENTS, Server, type Upload } from "@tus/server";
+import { sha256OfFile } from "./sha256-thread.js";
 import { TUS_DIR, type UploadService } from "./upload-service.js";
+import { syncFile, syncFolder } from "./write-upload.js";
 
 /** Where the tus protocol is served: POST here creates an upload, `<path>/<upload_id>` takes HEAD, PATCH, DELETE. */
 export const TUS_PATH = "/uploads/tus";
@@ -97,9 +97,10 @@ async function finish(uploads: UploadService, directory: string, upload: Upload)
   const target = path.join(uploads.root, row.id, row.name);
   await rename(path.join(directory, upload.id), target);
   await rm(path.join(directory, `${upload.id}.json`), { force: true });
-  const hash = createHash("sha256");
-  await pipeline(createReadStream(target, { highWaterMark: 1024 * 1024 }), hash);
-  return uploads.finish(row, { sizeBytes: upload.offset, sha256: hash.digest("hex") });
+  // As a single upload is: on disk, name and all, before the client is told it is stored.
+  await syncFile(target);
+  await syncFolder(path.dirname(target));
+  return uploads.finish(row, { sizeBytes: upload.offset, sha256: await sha256OfFile(target) });
 }
 
 /** tus sends what a hook throws as `{status_code, body}`; an AppError keeps its status and message. */

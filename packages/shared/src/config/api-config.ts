@@ -19,6 +19,7 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  METRICS_PUBLIC: boolVar.default(false),
 });
 
 export type ApiConfig = {
@@ -51,6 +52,8 @@ export type ApiConfig = {
   reconcileIntervalMs: number;
   /** Inputs larger than this are refused at submit (input_too_large). */
   maxInputBytes: number;
+  /** GET /metrics without the API key (a scraper on a private network). */
+  metricsPublic: boolean;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -75,5 +78,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
+    metricsPublic: e.METRICS_PUBLIC,
   };
 }

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { AUDIO_ENCODERS, NVENC_ENCODERS, VIDEO_ENCODERS } from "@converter/shared/ffmpeg";
 import type { HardwareMode } from "@converter/shared/jobs";
+import { runBriefly as run, whyFailed } from "./run-briefly.js";
 
 export type EncoderCapabilities = {
   /** Encoder name → usable on this node. NVENC entries are true only after a real test encode passed. */
@@ -8,18 +8,6 @@ export type EncoderCapabilities = {
   /** Why each NVENC encoder is not used, for the start-up log. */
   notes: Record<string, string>;
 };
-
-function run(
-  binary: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(binary, args, { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ ok: !error, stdout, stderr });
-    });
-  });
-}
 
 /** Whether a binary (ffprobe, say) starts and answers `-version`. */
 export async function canRun(binary: string): Promise<boolean> {
@@ -62,8 +50,7 @@ export async function testEncode(ffmpegPath: string, encoder: string): Promise<{
     "-",
   ];
   const result = await run(ffmpegPath, args, 20_000);
-  const why = result.stderr.trim().split("\n").slice(-2).join(" ") || "test encode failed";
-  return { ok: result.ok, why: result.ok ? "test encode passed" : why };
+  return { ok: result.ok, why: result.ok ? "test encode passed" : whyFailed(result, "test encode failed") };
 }
 
 export async function detectEncoders(ffmpegPath: string, hardware: HardwareMode): Promise<EncoderCapabilities> {

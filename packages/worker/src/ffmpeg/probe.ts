@@ -11,6 +11,8 @@ const ProbeJson = z.object({
         width: z.number().optional(),
         height: z.number().optional(),
         duration: z.string().optional(),
+        pix_fmt: z.string().optional(),
+        profile: z.string().optional(),
         disposition: z.looseObject({ attached_pic: z.number().optional() }).optional(),
       }),
     )
@@ -24,7 +26,14 @@ export type MediaInfo = {
   formatName: string | null;
   durationSeconds: number | null;
   sizeBytes: number | null;
-  video: { codec: string | null; width: number | null; height: number | null } | null;
+  video: {
+    codec: string | null;
+    width: number | null;
+    height: number | null;
+    /** Pixel format and profile, which decide whether NVDEC can decode it (e.g. yuv422p10le, "High 4:2:2"). */
+    pixFmt?: string | null;
+    profile?: string | null;
+  } | null;
   audio: { codec: string | null } | null;
   streamCount: number;
   /** Sizes of every video stream, cover art included: the limits apply to what any decoder might be asked to open. */
@@ -84,7 +93,15 @@ function toMediaInfo(probe: z.infer<typeof ProbeJson>): MediaInfo {
     formatName: probe.format?.format_name ?? null,
     durationSeconds: positive(probe.format?.duration) ?? (streamDurations.length ? Math.max(...streamDurations) : null),
     sizeBytes: positive(probe.format?.size),
-    video: video ? { codec: video.codec_name ?? null, width: video.width ?? null, height: video.height ?? null } : null,
+    video: video
+      ? {
+          codec: video.codec_name ?? null,
+          width: video.width ?? null,
+          height: video.height ?? null,
+          pixFmt: video.pix_fmt ?? null,
+          profile: video.profile ?? null,
+        }
+      : null,
     audio: audio ? { codec: audio.codec_name ?? null } : null,
     streamCount: probe.streams.length,
     frameSizes: probe.streams

@@ -52,7 +52,7 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
       timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
       onSpawn: (pid) => {
         plan.log.info(
-          { pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
+          { pid, encoder: plan.encoder, pipeline: plan.pipeline, input: plan.data.input, output: plan.data.output },
           "ffmpeg started",
         );
         void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -81,7 +81,12 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
 function progressReporter(deps: ProcessorDeps, plan: EncodePlan): (p: ProgressReport) => void {
   return (p) =>
     void plan.job
-      .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
+      .updateProgress({
+        ...p,
+        encoder: plan.encoder,
+        worker: deps.workerName,
+        pipeline: plan.pipeline,
+      } satisfies JobProgress)
       .catch((error) => plan.log.warn({ err: error }, "could not report progress"));
 }
 
@@ -109,7 +114,14 @@ async function judgeInputAlongside(
   }
   tracker.setDuration(expectedDuration(verdict.info.durationSeconds, plan.data.options));
   void plan.jobLog(
-    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}`,
+    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}${describePipeline(plan)}`,
   );
   return verdict;
+}
+
+/** ", decode nvdec, scale scale_cuda" for the job log; empty without a video encode. */
+function describePipeline(plan: EncodePlan): string {
+  const p = plan.pipeline;
+  if (!p) return "";
+  return `, decode ${p.decode}${p.scale ? `, scale ${p.scale}` : ""}${p.note ? ` (${p.note})` : ""}`;
 }

@@ -7,12 +7,14 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
-import { DASHBOARD_PATH } from "./http-paths.js";
+import { DASHBOARD_PATH, METRICS_PATH } from "./http-paths.js";
+import { httpMetrics } from "./metrics/http-metrics.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
 import { presetRoutes } from "./routes/presets.js";
@@ -41,7 +43,10 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use("*", requestContext(deps.log));
-  if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics.http));
+  if (deps.config.apiKey) {
+    app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : []));
+  }
   app.use(
     "/convert",
     bodyLimit({
@@ -56,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", convertRoutes(deps));
   app.route("/", jobRoutes(deps));
   app.route("/", presetRoutes());
+  app.route("/", fleetRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",
@@ -75,11 +81,13 @@ export function createApp(deps: AppDeps) {
   });
   app.route("/", docsRoutes());
 
-  if (deps.queue) {
+  if (deps.dashboardQueues) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
-    const queues = [deps.queue, ...(deps.webhookQueue ? [deps.webhookQueue] : [])];
-    createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: dashboard });
+    createBullBoard({
+      queues: deps.dashboardQueues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter: dashboard,
+    });
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());

@@ -6,13 +6,16 @@ import { realMediaRoot } from "@converter/shared/media-path";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
-import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
+import { FleetMonitor } from "./fleet/fleet-monitor.js";
+import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
+import { bullJobQueue } from "./queue/bull-job-queue.js";
+import { ConversionQueues } from "./queue/conversion-queues.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { type Db, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
-import { JobStateSync } from "./sync/job-state-sync.js";
+import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
 import { API_VERSION } from "./version.js";
 import { JobViews } from "./views/job-views.js";
@@ -37,12 +40,29 @@ async function main(): Promise<void> {
   const mediaRoot = await realMediaRoot(config.mediaRoot);
   const db = openDatabase(config.databasePath);
   const redis = await connectRedis(config, log);
-  const queue = createConversionQueue(redis.commands, config.queueName);
-  const webhooks = createWebhookDispatcher(config, log, db, redis);
+  const queues = ConversionQueues.open(redis.commands, config.queueName);
+  const fleet = new FleetMonitor({ redis: redis.commands, queueName: config.queueName, log });
+  const routing = { queueName: config.queueName, waitingReason: fleet.waitingReason.bind(fleet) };
+  const views = new JobViews(db, routing);
+  const metrics = createApiMetrics({
+    db,
+    queues,
+    workers: () => fleet.cached(),
+    readJob: (id) => views.get(id),
+  });
+  const webhooks = createWebhookDispatcher(config, log, db, redis, views, metrics);
+  // Everything told when a job ends: its webhook, and the duration and speed histograms.
+  const jobEnded: JobEndListener = {
+    async jobFinished(jobId) {
+      await webhooks.jobFinished(jobId);
+      await metrics.jobs.jobFinished(jobId);
+    },
+  };
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
-  const sync = await startSync({ config, log, db, redis, queue, webhooks });
+  fleet.start();
+  const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded });
 
   const app = createApp({
     config,
@@ -50,26 +70,29 @@ async function main(): Promise<void> {
     log,
     jobs: new JobService({
       db,
-      queue: bullJobQueue(queue, redis.commands),
+      queue: bullJobQueue(queues, redis.commands),
       mediaRoot,
       maxQueuedJobs: config.maxQueuedJobs,
       cancelWaitMs: config.cancelWaitMs,
-      webhooks,
+      webhooks: jobEnded,
       checkWebhookUrl: createWebhookUrlCheck({
         secret: config.webhookSecret,
         allowPrivate: config.webhookAllowPrivate,
       }),
       maxInputBytes: config.maxInputBytes,
+      routing,
     }),
     health: new HealthService({
       redis: redis.commands,
-      queue,
+      queues,
+      fleet,
       ffmpegPath: config.ffmpegPath,
       version: API_VERSION,
       log,
     }),
-    queue,
-    webhookQueue: webhooks.queue,
+    dashboardQueues: [...queues.all(), webhooks.queue],
+    fleet,
+    metrics,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const database = path.resolve(config.databasePath);
@@ -81,9 +104,10 @@ async function main(): Promise<void> {
 
   stopOnSignals(log, async () => {
     server.close();
+    fleet.stop();
     await sync.stop();
     await webhooks.close().catch(() => undefined);
-    await queue.close().catch(() => undefined);
+    await queues.close().catch(() => undefined);
     for (const connection of Object.values(redis)) connection.disconnect();
     db.$client.close();
   });
@@ -132,13 +156,20 @@ async function connectRedis(config: ApiConfig, log: Logger): Promise<RedisConnec
 }
 
 /** Webhook deliveries run here, beside SQLite, on a queue of their own. */
-function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections) {
+function createWebhookDispatcher(
+  config: ApiConfig,
+  log: Logger,
+  db: Db,
+  redis: RedisConnections,
+  views: JobViews,
+  metrics: ApiMetrics,
+) {
   return new WebhookDispatcher({
     connection: redis.commands,
     workerConnection: redis.webhookWorker,
     queueName: config.queueName,
     store: new WebhookStore(db),
-    jobs: new JobViews(db),
+    jobs: views,
     log: log.child({ component: "webhooks" }),
     secret: config.webhookSecret,
     allowPrivate: config.webhookAllowPrivate,
@@ -146,6 +177,7 @@ function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: 
     maxAttempts: config.webhookMaxAttempts,
     backoffMs: config.webhookBackoffMs,
     userAgent: `ffmpeg-converter/${API_VERSION}`,
+    onFailedAttempt: (final) => metrics.webhookFailed(final),
   });
 }
 
@@ -162,22 +194,35 @@ async function startSync(deps: {
   log: Logger;
   db: Db;
   redis: RedisConnections;
-  queue: ConversionQueue;
+  queues: ConversionQueues;
   webhooks: WebhookDispatcher;
+  jobEnded: JobEndListener;
 }): Promise<{ stop(): Promise<void> }> {
-  const { config, log, db, redis, queue, webhooks } = deps;
+  const { config, log, db, redis, queues, webhooks } = deps;
   const store = new JobStore(db);
-  const sync = new JobStateSync(queue, store, log, webhooks);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
-  const consumer = new JobEventsConsumer({ connection: redis.events, queue, store, sync, log, onError: warnRedis });
-  const jobQueue = bullJobQueue(queue, redis.commands);
+  // One sync and one events consumer per route queue (ADR 0015): each job's events are in one stream.
+  const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
+  const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
+  const consumers = queues.all().map(
+    (queue) =>
+      new JobEventsConsumer({
+        connection: redis.events,
+        queue,
+        store,
+        sync: syncFor(queue),
+        log,
+        onError: warnRedis,
+      }),
+  );
+  const jobQueue = bullJobQueue(queues, redis.commands);
   const reconciler = new Reconciler(
-    () => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }),
+    () => reconcileLiveJobs({ store, queues, jobQueue, syncFor, log, webhooks }),
     log,
     config.reconcileIntervalMs,
   );
   const caughtUp = (async () => {
-    await consumer.start();
+    await Promise.all(consumers.map((consumer) => consumer.start()));
     await webhooks.start();
     // The command connection reconnects on its own schedule; reconciling
     // before it is ready would fail at once (it does not queue commands).
@@ -192,7 +237,7 @@ async function startSync(deps: {
   return {
     async stop() {
       await reconciler.stop();
-      await consumer.close().catch(() => undefined);
+      await Promise.all(consumers.map((consumer) => consumer.close().catch(() => undefined)));
     },
   };
 }

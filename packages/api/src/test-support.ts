@@ -3,10 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
 import { createLogger } from "@converter/shared/logger";
-import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
+import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
+import { waitingReasonFor } from "./fleet/waiting-reason.js";
+import { createApiMetrics } from "./metrics/api-metrics.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -78,6 +80,7 @@ export const healthyReport: Health = {
   redis: "ok",
   database: "ok",
   queue: { waiting: 0, active: 0 },
+  queues: [],
   workers: [],
   problems: [],
   warnings: [],
@@ -94,6 +97,9 @@ export function buildTestApp(
     checkWebhookUrl?: WebhookUrlCheck;
     webhooks?: WebhookNotifier;
     maxInputBytes?: number;
+    /** The live workers GET /workers, /metrics and the job view's waiting_reason see. */
+    workers?: WorkerHeartbeat[];
+    metricsPublic?: boolean;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -103,8 +109,19 @@ export function buildTestApp(
   const store = new JobStore(db);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
+  const workers = options.workers;
+  const routing = {
+    queueName: "conversions",
+    ...(workers ? { waitingReason: (route: JobRoute) => waitingReasonFor(route, workers) } : {}),
+  };
+  const views = new JobViews(db, routing);
+  const metrics = createApiMetrics({ db, workers: () => workers, readJob: (id) => views.get(id) });
   const deps: AppDeps = {
-    config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
+    config: {
+      apiKey: options.apiKey,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      metricsPublic: options.metricsPublic ?? false,
+    },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
     jobs: new JobService({
@@ -117,15 +134,19 @@ export function buildTestApp(
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
+      routing,
     }),
     health: { check: async () => health },
+    ...(workers ? { fleet: { read: async () => workers } } : {}),
+    metrics,
   };
   return {
     app: createApp(deps),
     /** Writes, as the events consumer would make them. */
     store,
     /** Reads, as a client sees jobs. */
-    views: new JobViews(db),
+    views,
+    metrics,
     queue,
     mediaRoot,
     setHealth: (next: Health) => {

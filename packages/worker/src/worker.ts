@@ -143,17 +143,21 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
         slots,
       ),
   );
-  for (const worker of workers) {
-    watchWorkerEvents(worker, deps.log, counters);
-    void worker.run().catch((error) => deps.log.error({ err: error, route: worker.route }, "worker loop stopped"));
-  }
   slots.start(deps.preferenceIntervalMs ?? 1000);
-  preference?.start(deps.preferenceIntervalMs ?? 1000, () => slots.recheck());
+  const preferenceKnown = preference?.start(deps.preferenceIntervalMs ?? 1000, () => slots.recheck());
+  // Jobs are taken only once the fleet's view is in, so a GPU worker's idle slot is never missed at start.
+  const started = (preferenceKnown ?? Promise.resolve()).then(() => {
+    for (const worker of workers) {
+      void worker.run().catch((error) => deps.log.error({ err: error, route: worker.route }, "worker loop stopped"));
+    }
+  });
+  for (const worker of workers) watchWorkerEvents(worker, deps.log, counters);
   if (routes.length === 0) deps.log.error("this worker serves no job route: it takes no jobs");
   return {
     workers,
     routes,
     async waitUntilReady() {
+      await started;
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
     },
     async close() {

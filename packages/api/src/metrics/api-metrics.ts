@@ -28,13 +28,10 @@ export type ApiMetricsDeps = {
  */
 export function createApiMetrics(deps: ApiMetricsDeps) {
   const registry = new Registry();
-  const http = new Histogram({
-    name: "converter_http_request_duration_seconds",
-    help: "HTTP requests by route pattern, method and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers: [registry],
-  });
+  // Scraped in this order: what is queued and who runs it first, then how jobs went, then HTTP.
+  registerStoreMetrics(registry, deps.db);
+  registerQueueMetrics(registry, deps.queues);
+  registerWorkerMetrics(registry, deps.workers);
   const duration = new Histogram({
     name: "converter_job_duration_seconds",
     help: "Completed jobs, from start to finish, by video encoder and preset",
@@ -55,9 +52,13 @@ export function createApiMetrics(deps: ApiMetricsDeps) {
     labelNames: ["final"] as const,
     registers: [registry],
   });
-  registerStoreMetrics(registry, deps.db);
-  registerQueueMetrics(registry, deps.queues);
-  registerWorkerMetrics(registry, deps.workers);
+  const http = new Histogram({
+    name: "converter_http_request_duration_seconds",
+    help: "HTTP requests by route pattern, method and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   return {
     registry,
     http,

@@ -43,10 +43,15 @@ export async function makeSample(
  * scale_cuda refuses frames in system memory.
  */
 export async function testGpuDecode(ffmpegPath: string, sample: string): Promise<{ ok: boolean; why: string }> {
+  const result = await run(ffmpegPath, testGpuDecodeArgs(sample), 20_000);
+  return { ok: result.ok, why: result.ok ? "test decode passed" : whyFailed(result, "test decode failed") };
+}
+
+/** The test decode's arguments: NVDEC, scale_cuda to 128x72 nv12, hwdownload, nothing written. */
+export function testGpuDecodeArgs(sample: string): string[] {
   const args = ["-hide_banner", "-nostdin", "-loglevel", "error", ...GPU_DECODE_ARGS, "-i", `file:${sample}`];
   args.push("-vf", "scale_cuda=w=128:h=72:format=nv12,hwdownload,format=nv12", "-f", "null", "-");
-  const result = await run(ffmpegPath, args, 20_000);
-  return { ok: result.ok, why: result.ok ? "test decode passed" : whyFailed(result, "test decode failed") };
+  return args;
 }
 
 /** Every NVDEC decode this worker can prove, given the CPU encoders that make the samples. */

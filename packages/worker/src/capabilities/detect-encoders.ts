@@ -32,7 +32,13 @@ export async function listedEncoders(ffmpegPath: string): Promise<Set<string>> {
  * capability, or a driver too old for this ffmpeg all fail here.
  */
 export async function testEncode(ffmpegPath: string, encoder: string): Promise<{ ok: boolean; why: string }> {
-  const args = [
+  const result = await run(ffmpegPath, testEncodeArgs(encoder), 20_000);
+  return { ok: result.ok, why: result.ok ? "test encode passed" : whyFailed(result, "test encode failed") };
+}
+
+/** The test encode's arguments: 3 black 256x256 frames through the encoder, nothing written. */
+export function testEncodeArgs(encoder: string): string[] {
+  return [
     "-hide_banner",
     "-nostdin",
     "-loglevel",
@@ -49,8 +55,6 @@ export async function testEncode(ffmpegPath: string, encoder: string): Promise<{
     "null",
     "-",
   ];
-  const result = await run(ffmpegPath, args, 20_000);
-  return { ok: result.ok, why: result.ok ? "test encode passed" : whyFailed(result, "test encode failed") };
 }
 
 export async function detectEncoders(ffmpegPath: string, hardware: HardwareMode): Promise<EncoderCapabilities> {

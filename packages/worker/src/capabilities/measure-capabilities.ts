@@ -59,6 +59,10 @@ async function measureDecoders(
     if (!Object.values(found.decoders).some(Boolean))
       return { decoders: found.decoders, gpuDecodeWithCpuEncode: false };
     if (config.gpuDecode === "on") return { decoders: found.decoders, gpuDecodeWithCpuEncode: true };
+    // With NVENC, NVDEC feeds it; the few jobs a GPU worker encodes on the CPU (VP9, every session taken)
+    // decode on the CPU too, so only a card without NVENC (H100-class) needs the comparison.
+    const hasNvenc = Object.entries(encoders).some(([name, ok]) => ok && name.endsWith("_nvenc"));
+    if (hasNvenc) return { decoders: found.decoders, gpuDecodeWithCpuEncode: false };
     const gain = await measureGpuDecodeGain(config.ffmpegPath, found.sampleDir);
     log.info(
       { gpu_decode_ms: gain?.gpuMs ?? null, cpu_decode_ms: gain?.cpuMs ?? null, faster: gain?.faster ?? false },

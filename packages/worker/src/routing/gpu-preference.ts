@@ -51,14 +51,15 @@ export class GpuPreference {
     }
   }
 
-  start(intervalMs: number, onChange: () => void): void {
+  /** Refreshes every intervalMs; resolves once the first view is in, so no job is claimed before it. */
+  start(intervalMs: number, onChange: () => void): Promise<void> {
     const tick = async () => {
       await this.refresh();
       onChange();
     };
-    void tick();
     this.timer = setInterval(() => void tick(), intervalMs);
     this.timer.unref();
+    return tick();
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from "@converter/shared/config/worker";
 import { createLogger, type Logger, redactUrl, throttledWarning } from "@converter/shared/logger";
 import { realMediaRoot } from "@converter/shared/media-path";
-import { isNvencRoute } from "@converter/shared/queue";
+import { isNvencRoute, JOB_ROUTES, routeQueueName } from "@converter/shared/queue";
 import { Redis } from "ioredis";
 import {
   CapabilityError,
@@ -57,7 +57,11 @@ async function main(): Promise<void> {
   // In the background: a large media library must not delay taking jobs.
   void sweepTemporaryFiles({
     mediaRoot,
-    isJobRunning: async (jobId) => (await connection.exists(bullLockKey(config.queueName, jobId))) === 1,
+    // A job holds its lock in the queue of its route (ADR 0015): any of them.
+    isJobRunning: async (jobId) =>
+      (await connection.exists(
+        ...JOB_ROUTES.map((route) => bullLockKey(routeQueueName(config.queueName, route), jobId)),
+      )) > 0,
     minIdleMs: config.stallTimeoutMs + config.lockDurationMs,
     log,
   }).catch((error: Error) =>

@@ -14,6 +14,7 @@ import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
+import { eventRoutes } from "./routes/events.js";
 import { fleetRoutes } from "./routes/fleet.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
@@ -60,6 +61,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", metaRoutes(deps));
   app.route("/", convertRoutes(deps));
   app.route("/", jobRoutes(deps));
+  app.route("/", eventRoutes(deps));
   app.route("/", presetRoutes());
   app.route("/", fleetRoutes(deps));
 

@@ -6,6 +6,7 @@ import { realMediaRoot } from "@converter/shared/media-path";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import { FleetMonitor } from "./fleet/fleet-monitor.js";
 import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
 import { bullJobQueue } from "./queue/bull-job-queue.js";
@@ -62,7 +63,9 @@ async function main(): Promise<void> {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
   fleet.start();
-  const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded });
+  // Every change of a job, whoever writes it, becomes a live event for GET /events.
+  const events = new JobEventLog((jobId) => views.get(jobId));
+  const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded, events });
 
   const app = createApp({
     config,
@@ -81,6 +84,7 @@ async function main(): Promise<void> {
       }),
       maxInputBytes: config.maxInputBytes,
       routing,
+      changes: events,
     }),
     health: new HealthService({
       redis: redis.commands,
@@ -93,6 +97,7 @@ async function main(): Promise<void> {
     dashboardQueues: [...queues.all(), webhooks.queue],
     fleet,
     metrics,
+    events,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     const database = path.resolve(config.databasePath);
@@ -197,9 +202,10 @@ async function startSync(deps: {
   queues: ConversionQueues;
   webhooks: WebhookDispatcher;
   jobEnded: JobEndListener;
+  events: JobEventLog;
 }): Promise<{ stop(): Promise<void> }> {
   const { config, log, db, redis, queues, webhooks } = deps;
-  const store = new JobStore(db);
+  const store = new JobStore(db, deps.events);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
   // One sync and one events consumer per route queue (ADR 0015): each job's events are in one stream.
   const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));

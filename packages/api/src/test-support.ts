@@ -7,6 +7,7 @@ import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
+import { JobEventLog } from "./events/job-event-log.js";
 import { waitingReasonFor } from "./fleet/waiting-reason.js";
 import { createApiMetrics } from "./metrics/api-metrics.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
@@ -100,27 +101,30 @@ export function buildTestApp(
     /** The live workers GET /workers, /metrics and the job view's waiting_reason see. */
     workers?: WorkerHeartbeat[];
     metricsPublic?: boolean;
+    sseHeartbeatMs?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
   const db = openDatabase(":memory:");
-  const store = new JobStore(db);
-  const queue = new RecordingQueue();
-  let health: Health = healthyReport;
   const workers = options.workers;
   const routing = {
     queueName: "conversions",
     ...(workers ? { waitingReason: (route: JobRoute) => waitingReasonFor(route, workers) } : {}),
   };
   const views = new JobViews(db, routing);
+  const events = new JobEventLog((id) => views.get(id));
+  const store = new JobStore(db, events);
+  const queue = new RecordingQueue();
+  let health: Health = healthyReport;
   const metrics = createApiMetrics({ db, workers: () => workers, readJob: (id) => views.get(id) });
   const deps: AppDeps = {
     config: {
       apiKey: options.apiKey,
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
       metricsPublic: options.metricsPublic ?? false,
+      ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
     },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
@@ -135,10 +139,12 @@ export function buildTestApp(
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
       routing,
+      changes: events,
     }),
     health: { check: async () => health },
     ...(workers ? { fleet: { read: async () => workers } } : {}),
     metrics,
+    events,
   };
   return {
     app: createApp(deps),
@@ -147,6 +153,7 @@ export function buildTestApp(
     /** Reads, as a client sees jobs. */
     views,
     metrics,
+    events,
     queue,
     mediaRoot,
     setHealth: (next: Health) => {

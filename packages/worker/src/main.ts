@@ -9,6 +9,7 @@ import {
   type MeasuredCapabilities,
   measureCapabilities,
 } from "./capabilities/measure-capabilities.js";
+import { startWorkerHealthFile } from "./health/health-file.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { WORKER_VERSION } from "./version.js";
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     limits: config.limits,
   });
   await waitUntilReady();
+  startWorkerHealthFile(config, connection, log);
   log.info(
     {
       queue: config.queueName,

@@ -1,5 +1,6 @@
 import type { JobQueue } from "../queue/conversion-queue.js";
 import type { Db } from "../store/db.js";
+import type { JobChangeListener } from "../store/job-store.js";
 import type { JobRouting } from "../views/job-view.js";
 import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
@@ -20,6 +21,8 @@ export type JobServiceDeps = {
   now?: () => Date;
   /** The base QUEUE_NAME and the fleet's reason a queued job waits (ADR 0015), for the job view. */
   routing?: JobRouting;
+  /** Told of every change of a job this service makes (the live event log). */
+  changes?: JobChangeListener;
   /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
   checkWebhookUrl?: WebhookUrlCheck;
 };

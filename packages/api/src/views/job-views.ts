@@ -1,5 +1,5 @@
-import type { JobList, JobStatus, JobView } from "@converter/shared/jobs";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { type JobList, type JobStatus, type JobView, LIVE_STATUSES } from "@converter/shared/jobs";
+import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { jobs, webhookDeliveries } from "../store/schema.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
@@ -42,6 +42,19 @@ export class JobViews {
     const last = page.at(-1)?.job;
     const next = found.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
     return { jobs: page.map(({ job, delivery }) => toJobView(job, delivery, this.routing)), next_cursor: next };
+  }
+
+  /**
+   * Every job whose state may have changed since `since`: the live ones and
+   * those that ended since; oldest first. A client that missed events gets
+   * these instead.
+   */
+  changedSince(since: Date, jobId?: string): JobView[] {
+    const changed = or(inArray(jobs.status, [...LIVE_STATUSES]), gte(jobs.finishedAt, since.toISOString()));
+    return this.rows(and(changed, jobId === undefined ? undefined : eq(jobs.id, jobId)))
+      .orderBy(jobs.createdAt, jobs.id)
+      .all()
+      .map(({ job, delivery }) => toJobView(job, delivery));
   }
 
   logs(id: string): string[] | undefined {

@@ -20,6 +20,7 @@ const ApiEnv = z.object({
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
   METRICS_PUBLIC: boolVar.default(false),
+  SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
 
 export type ApiConfig = {
@@ -54,6 +55,8 @@ export type ApiConfig = {
   maxInputBytes: number;
   /** GET /metrics without the API key (a scraper on a private network). */
   metricsPublic: boolean;
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  sseHeartbeatMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -79,5 +82,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
     metricsPublic: e.METRICS_PUBLIC,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };
 }

@@ -26,6 +26,7 @@ describe("loadApiConfig", () => {
       reconcileIntervalMs: 60_000,
       maxInputBytes: 20 * 1024 ** 3,
       metricsPublic: false,
+      sseHeartbeatMs: 15_000,
     });
   });
 

@@ -46,6 +46,8 @@ const WorkerEnv = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '-' or '_'")
     .optional(),
   FFPROBE_PATH: z.string().default("ffprobe"),
+  /** Set in the worker image: the file its HEALTHCHECK reads (packages/worker/src/health/). */
+  WORKER_HEALTH_FILE: z.string().optional(),
   STALLED_JOB_RETRIES: intVar(0, 100).default(2),
   JOB_LOCK_SECONDS: intVar(2, 3600).default(20),
   STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),
@@ -71,6 +73,8 @@ export type WorkerConfig = {
   workerName: string;
   ffmpegPath: string;
   ffprobePath: string;
+  /** Rewritten while this worker's heartbeat is live in Redis; unset: no file. */
+  healthFile: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   /** How often BullMQ may hand a stalled job (its worker died) to another worker. */
   maxStalledCount: number;
@@ -107,6 +111,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     workerName: e.WORKER_NAME ?? `${hostname()}-${process.pid}`,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
+    healthFile: e.WORKER_HEALTH_FILE,
     logLevel: e.LOG_LEVEL,
     maxStalledCount: e.STALLED_JOB_RETRIES,
     lockDurationMs: e.JOB_LOCK_SECONDS * 1000,

@@ -207,7 +207,7 @@ async function startSync(deps: {
   const { config, log, db, redis, queues, webhooks } = deps;
   const store = new JobStore(db, deps.events);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
-  // One sync and one events consumer per route queue (ADR 0015): each job's events are in one stream.
+  // One sync and one events consumer per route queue (ADR 0016): each job's events are in one stream.
   const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
   const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
   const consumers = queues.all().map(

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   // In the background: a large media library must not delay taking jobs.
   void sweepTemporaryFiles({
     mediaRoot,
-    // A job holds its lock in the queue of its route (ADR 0015): any of them.
+    // A job holds its lock in the queue of its route (ADR 0016): any of them.
     isJobRunning: async (jobId) =>
       (await connection.exists(
         ...JOB_ROUTES.map((route) => bullLockKey(routeQueueName(config.queueName, route), jobId)),
@@ -85,9 +85,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * The start-up tests (ADR 0004, ADR 0016). A worker whose ffmpeg or ffprobe
+ * The start-up tests (ADR 0004, ADR 0017). A worker whose ffmpeg or ffprobe
  * cannot run stops here (exit 1); one told HARDWARE=gpu whose NVENC passed
- * no test would take no job at all (ADR 0015), so it stops too (exit 78).
+ * no test would take no job at all (ADR 0016), so it stops too (exit 78).
  */
 async function measureOrExit(config: WorkerConfig, log: Logger): Promise<MeasuredCapabilities> {
   let capabilities: MeasuredCapabilities;

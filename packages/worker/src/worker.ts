@@ -33,7 +33,7 @@ export type ConversionWorkerDeps = {
   ffmpegPath: string;
   ffprobePath: string;
   encoders: Record<string, boolean>;
-  /** `<codec>_nvdec` → proven at start (ADR 0016). */
+  /** `<codec>_nvdec` → proven at start (ADR 0017). */
   decoders?: Record<string, boolean>;
   /** NVDEC in front of a CPU encoder: measured faster at start, or forced by GPU_DECODE=on. */
   gpuDecodeWithCpuEncode?: boolean;
@@ -51,12 +51,12 @@ export type ConversionWorkerDeps = {
   limits?: JobLimits;
   heartbeatIntervalMs?: number;
   cancelPollIntervalMs?: number;
-  /** How often a worker without NVENC re-reads whether a GPU worker is idle (ADR 0015). */
+  /** How often a worker without NVENC re-reads whether a GPU worker is idle (ADR 0016). */
   preferenceIntervalMs?: number;
 };
 
 export type ConversionWorker = {
-  /** One BullMQ worker per route this worker consumes (ADR 0015). */
+  /** One BullMQ worker per route this worker consumes (ADR 0016). */
   workers: GatedWorker<ConvertJobData, ConvertJobReturn>[];
   routes: JobRoute[];
   waitUntilReady(): Promise<void>;

@@ -7,7 +7,7 @@ export function servesRoute(worker: WorkerHeartbeat, route: JobRoute): boolean {
 
 /**
  * Why a queued job of a route is not running, from the live workers
- * (ADR 0015), or null when a worker that can run it has a free slot (it is
+ * (ADR 0016), or null when a worker that can run it has a free slot (it is
  * about to start, or waits its turn behind jobs of higher priority).
  */
 export function waitingReasonFor(route: JobRoute, workers: readonly WorkerHeartbeat[]): string | null {

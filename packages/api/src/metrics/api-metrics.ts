@@ -19,7 +19,7 @@ export type ApiMetricsDeps = {
 };
 
 /**
- * Everything GET /metrics shows (docs/adr/0017-metrics.md), in Prometheus
+ * Everything GET /metrics shows (docs/adr/0018-metrics.md), in Prometheus
  * text format. Counts that live elsewhere are read when scraped: job
  * records by status and webhook deliveries from SQLite, queue depths from
  * BullMQ, workers and their own running totals from their heartbeats.

@@ -5,7 +5,7 @@ const REMEMBERED_RUNS = 10_000;
 
 /**
  * Observes each completed run once into the duration and encode-speed
- * histograms (docs/adr/0017-metrics.md): the API records every completion
+ * histograms (docs/adr/0018-metrics.md): the API records every completion
  * from the job events, so it measures jobs from that record, labelled by
  * the encoder that ran and the preset. Told of every terminal transition
  * like the webhook dispatcher, possibly more than once per run (the

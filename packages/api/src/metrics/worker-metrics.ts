@@ -13,7 +13,7 @@ const WORKER_COUNTERS: Record<keyof WorkerCounters, string> = {
 };
 
 /**
- * Workers' own figures reach the API in their heartbeats (ADR 0017): read
+ * Workers' own figures reach the API in their heartbeats (ADR 0018): read
  * when scraped from the API's last view of the fleet. They restart from 0
  * when a worker restarts, which Prometheus' rate() handles as a reset.
  */

@@ -12,7 +12,7 @@ async function findAnywhere(queues: ConversionQueues, jobId: string) {
 }
 
 /**
- * The JobQueue over the queues of every route (ADR 0015). A job goes to the
+ * The JobQueue over the queues of every route (ADR 0016). A job goes to the
  * queue of its route; cancel and retry find it in whichever queue holds it.
  * The cancel channel and markers stay one per QUEUE_NAME: every worker
  * hears every cancel, whatever queue the job came from.

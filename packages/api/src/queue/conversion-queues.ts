@@ -5,7 +5,7 @@ import type { Redis } from "ioredis";
 import { type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
 
 /**
- * One BullMQ queue per job route (docs/adr/0015-jobs-routed-by-capability.md).
+ * One BullMQ queue per job route (docs/adr/0016-jobs-routed-by-capability.md).
  * A job's queue follows from its options (routeOf), so nothing stores it;
  * every operation on a job (enqueue, cancel, retry, reconcile) goes through
  * here to find it. A job an older API queued waits in the base queue

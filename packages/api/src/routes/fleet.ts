@@ -12,7 +12,7 @@ const workersRoute = createRoute({
   summary: "Every live worker: what it proved it can run, its load, its GPU",
   description:
     "Read from the workers' heartbeats (every 10 s, gone 30 s after the last). `routes` are the queues a worker " +
-    "takes jobs from (ADR 0015); `encoders` and `decoders` are what its start-up tests proved; `counters` are " +
+    "takes jobs from (ADR 0016); `encoders` and `decoders` are what its start-up tests proved; `counters` are " +
     "its running totals since it started.",
   responses: {
     200: jsonContent(z.object({ workers: z.array(WorkerHeartbeat) }), "The live workers, by name"),
@@ -39,7 +39,7 @@ const metricsRoute = createRoute({
   },
 });
 
-/** GET /workers and GET /metrics: what an operator watches (ADR 0017). */
+/** GET /workers and GET /metrics: what an operator watches (ADR 0018). */
 export function fleetRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
     .openapi(workersRoute, async (c) => {

@@ -10,7 +10,7 @@ import { withTimeout } from "../with-timeout.js";
 const REDIS_TIMEOUT_MS = 1000;
 const FFMPEG_CACHE_MS = 60_000;
 
-/** One queue of a route (ADR 0015): what waits there, and how many live workers take its jobs. */
+/** One queue of a route (ADR 0016): what waits there, and how many live workers take its jobs. */
 export type QueueHealth = {
   name: string;
   routes: JobRoute[];

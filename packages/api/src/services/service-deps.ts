@@ -19,7 +19,7 @@ export type JobServiceDeps = {
   /** MAX_INPUT_BYTES: larger inputs are refused at submit, before they take a queue slot. */
   maxInputBytes?: number;
   now?: () => Date;
-  /** The base QUEUE_NAME and the fleet's reason a queued job waits (ADR 0015), for the job view. */
+  /** The base QUEUE_NAME and the fleet's reason a queued job waits (ADR 0016), for the job view. */
   routing?: JobRouting;
   /** Told of every change of a job this service makes (the live event log). */
   changes?: JobChangeListener;

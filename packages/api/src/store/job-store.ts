@@ -175,7 +175,7 @@ export class JobStore {
         etaSeconds: p.eta_seconds,
         encoder: p.encoder,
         worker: p.worker,
-        // A worker older than the GPU pipeline (ADR 0016) sends none: what is known is kept.
+        // A worker older than the GPU pipeline (ADR 0017) sends none: what is known is kept.
         ...(p.pipeline !== undefined ? { pipeline: p.pipeline } : {}),
       })
       .where(and(eq(jobs.id, id), isLive))

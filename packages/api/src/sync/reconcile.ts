@@ -30,7 +30,7 @@ export const MISSING_JOB_GRACE_MS = 30_000;
  */
 export async function reconcileLiveJobs(deps: {
   store: JobStore;
-  /** The queues of every route (ADR 0015): each job is looked for in its own. */
+  /** The queues of every route (ADR 0016): each job is looked for in its own. */
   queues: ConversionQueues;
   jobQueue: JobQueue;
   /** The sync of the queue that holds a job. */

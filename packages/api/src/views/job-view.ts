@@ -10,7 +10,7 @@ import { DEFAULT_QUEUE_NAME, type JobRoute, routeOf, routeQueueName } from "@con
 import type { JobRow, WebhookDeliveryRow } from "../store/schema.js";
 
 /**
- * How the views name a job's queue and say why it waits (ADR 0015): the
+ * How the views name a job's queue and say why it waits (ADR 0016): the
  * base QUEUE_NAME, and the fleet's answer for a route (null: nothing to
  * say, e.g. a live worker serves it). Reads the API's cached view of the
  * fleet, never Redis, so reads keep working while Redis is down.

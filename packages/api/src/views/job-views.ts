@@ -15,7 +15,7 @@ const currentDelivery = and(eq(webhookDeliveries.jobId, jobs.id), eq(webhookDeli
 export class JobViews {
   constructor(
     private readonly db: Db,
-    /** The job's queue and why it waits (ADR 0015); the default queue name and no reason when left out. */
+    /** The job's queue and why it waits (ADR 0016); the default queue name and no reason when left out. */
     private readonly routing?: JobRouting,
   ) {}
 

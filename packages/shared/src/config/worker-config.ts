@@ -33,7 +33,7 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   jobTimeoutSeconds: 6 * 3600,
 };
 
-/** When NVDEC decodes a job's video (docs/adr/0016-gpu-pipeline.md). */
+/** When NVDEC decodes a job's video (docs/adr/0017-gpu-pipeline.md). */
 export const GPU_DECODE_MODES = ["auto", "on", "off"] as const;
 export type GpuDecodeMode = (typeof GPU_DECODE_MODES)[number];
 

@@ -3,7 +3,7 @@ import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { findPreset } from "../presets/presets.js";
 import { buildFfmpegArgs } from "./build-ffmpeg-args.js";
 
-// The GPU argument paths (docs/adr/0016-gpu-pipeline.md) as exact arrays:
+// The GPU argument paths (docs/adr/0017-gpu-pipeline.md) as exact arrays:
 // no GPU runs here, so these arrays are what the device check in .gpu/
 // replays on a real card.
 

@@ -19,7 +19,7 @@ export type FfmpegPlan = {
   /**
    * Decode on NVDEC and scale with `scale_cuda`: frames stay in GPU memory
    * up to an NVENC encoder, or are downloaded as 8-bit 4:2:0 for a CPU one
-   * (docs/adr/0016-gpu-pipeline.md). Only where the worker's start-up test
+   * (docs/adr/0017-gpu-pipeline.md). Only where the worker's start-up test
    * proved it, and only for an input NVDEC accepts.
    */
   gpuDecode?: boolean;

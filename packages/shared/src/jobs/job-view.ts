@@ -45,11 +45,11 @@ export const JobView = z
     result: JobResult.nullable(),
     webhook_url: z.string().nullable(),
     webhook: WebhookDelivery.nullable(),
-    /** The BullMQ queue the job runs from, chosen by what it needs of a worker (ADR 0015). */
+    /** The BullMQ queue the job runs from, chosen by what it needs of a worker (ADR 0016). */
     queue: z.string(),
     /** Why a queued job is not running yet, e.g. no live worker can run it; null otherwise. */
     waiting_reason: z.string().nullable(),
-    /** Where the video was decoded, scaled and encoded (ADR 0016); null before start and without a video encode. */
+    /** Where the video was decoded, scaled and encoded (ADR 0017); null before start and without a video encode. */
     pipeline: VideoPipeline.nullable(),
   })
   .meta({ id: "Job" });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * Where each step of a job's video ran (docs/adr/0016-gpu-pipeline.md):
+ * Where each step of a job's video ran (docs/adr/0017-gpu-pipeline.md):
  * decode on NVDEC or the CPU, scale with `scale_cuda` or the CPU's `scale`
  * (null when the size is kept), encode on NVENC or the CPU. `note` says why
  * a step the worker could have run on the GPU ran on the CPU.

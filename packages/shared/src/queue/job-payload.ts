@@ -25,7 +25,7 @@ export const JobProgress = z.object({
   eta_seconds: z.number().nullable(),
   encoder: z.string().nullable(),
   worker: z.string(),
-  /** Where the video is decoded, scaled and encoded (added with ADR 0016; absent from older workers). */
+  /** Where the video is decoded, scaled and encoded (added with ADR 0017; absent from older workers). */
   pipeline: VideoPipeline.nullable().optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;

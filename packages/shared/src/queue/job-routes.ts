@@ -3,7 +3,7 @@ import type { HardwareMode, VideoCodec } from "../jobs/media-words.js";
 
 /**
  * Which BullMQ queue a job waits in, by what it needs of a worker
- * (docs/adr/0015-jobs-routed-by-capability.md). A worker consumes only the
+ * (docs/adr/0016-jobs-routed-by-capability.md). A worker consumes only the
  * queues it proved it can serve at start, so a job is never taken by a
  * worker that would have to fail it:
  *

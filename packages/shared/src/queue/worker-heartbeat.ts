@@ -9,7 +9,7 @@ export type WorkerGpu = z.infer<typeof WorkerGpu>;
 
 /**
  * A worker's own running totals since it started, for /metrics
- * (docs/adr/0017-metrics.md): they reset when the worker restarts, which
+ * (docs/adr/0018-metrics.md): they reset when the worker restarts, which
  * Prometheus counters tolerate.
  */
 export const WorkerCounters = z
@@ -31,7 +31,7 @@ export type WorkerCounters = z.infer<typeof WorkerCounters>;
  * What a live worker says about itself, every few seconds, under a Redis key
  * with a time to live: the API lists these in /health and /workers. Written
  * by the worker and parsed by the API with this schema. Fields after
- * `started_at` were added with routing (ADR 0015); they are optional so an
+ * `started_at` were added with routing (ADR 0016); they are optional so an
  * older worker's beat still parses during an upgrade.
  */
 export const WorkerHeartbeat = z
@@ -45,11 +45,11 @@ export const WorkerHeartbeat = z
     started_at: z.string(),
     host: z.string().optional(),
     version: z.string().optional(),
-    /** The job routes (queues) this worker consumes (ADR 0015). */
+    /** The job routes (queues) this worker consumes (ADR 0016). */
     routes: z.array(z.string()).optional(),
     /** Each NVDEC decode (`<codec>_nvdec`: decode + scale_cuda + hwdownload) the start-up test tried, and whether it passed. */
     decoders: z.record(z.string(), z.boolean()).optional(),
-    /** Whether jobs decode on NVDEC when the encoder runs on the CPU: measured faster at start (ADR 0016). */
+    /** Whether jobs decode on NVDEC when the encoder runs on the CPU: measured faster at start (ADR 0017). */
     gpu_decode_with_cpu_encode: z.boolean().optional(),
     gpu: WorkerGpu.nullable().optional(),
     /** Ids of the jobs running now. */

@@ -32,7 +32,7 @@ export type DecodeContext = {
 
 /**
  * Whether a job decodes on NVDEC and scales with scale_cuda
- * (docs/adr/0016-gpu-pipeline.md): only where the start-up test proved
+ * (docs/adr/0017-gpu-pipeline.md): only where the start-up test proved
  * NVDEC for the input's codec, only for an input NVDEC accepts, never for a
  * job or worker that says cpu, and with a CPU encoder only where that was
  * measured faster. `note` says why a job that could have used the GPU did

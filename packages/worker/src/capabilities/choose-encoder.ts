@@ -19,7 +19,7 @@ export function chooseVideoEncoder(
 ): EncoderChoice {
   if (codec === "copy" || codec === "none") return { ok: true, encoder: null };
   const { gpu, cpu } = VIDEO_ENCODERS[codec];
-  // No NVENC encoder exists for it (VP9): a GPU requirement cannot apply, so any worker runs it (ADR 0015).
+  // No NVENC encoder exists for it (VP9): a GPU requirement cannot apply, so any worker runs it (ADR 0016).
   if (gpu === null) return available(cpu, encoders);
   const wantsGpu = jobHardware === "gpu" || nodeHardware === "gpu";
   const forbidsGpu = jobHardware === "cpu" || nodeHardware === "cpu";

@@ -19,7 +19,7 @@ export class CapabilityError extends Error {
 }
 
 /**
- * Everything a worker proves about itself at start (ADR 0004, ADR 0016):
+ * Everything a worker proves about itself at start (ADR 0004, ADR 0017):
  * the encoders (NVENC by a test encode), the NVDEC decodes with scale_cuda
  * (by a test decode), whether NVDEC in front of a CPU encoder is faster
  * here (by timing both), and the card nvidia-smi names. Logged once, then

@@ -24,7 +24,7 @@ export type GpuDecodeGain = { faster: boolean; cpuMs: number; gpuMs: number };
 
 /**
  * Whether NVDEC + scale_cuda + hwdownload in front of a CPU encoder beats
- * the CPU doing all of it, on this machine (docs/adr/0016-gpu-pipeline.md).
+ * the CPU doing all of it, on this machine (docs/adr/0017-gpu-pipeline.md).
  * On a card without NVENC the encoder is the CPU's either way; moving the
  * decode and the scale off the CPU leaves it more time to encode, but the
  * download costs PCIe bandwidth, and on a small input or a machine with

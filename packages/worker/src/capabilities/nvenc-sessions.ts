@@ -1,5 +1,5 @@
 /**
- * NVENC sessions on this worker (docs/adr/0016-gpu-pipeline.md). GeForce
+ * NVENC sessions on this worker (docs/adr/0017-gpu-pipeline.md). GeForce
  * cards and some drivers allow only a few encode sessions at once, across
  * every process on the machine; datacenter cards allow many. The cap is
  * NVENC_MAX_SESSIONS when set, lowered to what the driver really allowed

@@ -68,7 +68,7 @@ async function encode(deps: ProcessorDeps, plan: EncodePlan): Promise<EncodeOutc
   return outcome;
 }
 
-/** NVDEC refused the input at run time: the same job again, decoded on the CPU (ADR 0016). */
+/** NVDEC refused the input at run time: the same job again, decoded on the CPU (ADR 0017). */
 async function onCpuDecode(deps: ProcessorDeps, plan: EncodePlan, outcome: EncodeOutcome): Promise<EncodePlan> {
   const why = shownPaths(plan, outcome.run.stderrTail.at(-1) ?? `exit status ${outcome.run.exitCode}`);
   if (deps.counters) deps.counters.gpu_decode_fallbacks += 1;

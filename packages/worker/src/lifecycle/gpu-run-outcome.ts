@@ -25,7 +25,7 @@ export function nvdecRefused(plan: EncodePlan, outcome: EncodeOutcome): boolean 
  * The driver had no NVENC session left (other processes on the card, or a
  * GeForce limit below NVENC_MAX_SESSIONS): the job goes back to the queue
  * without spending an attempt, and the worker caps its sessions at what it
- * was running when refused (ADR 0016).
+ * was running when refused (ADR 0017).
  */
 export async function handBackIfSessionRefused(
   deps: Pick<ProcessorDeps, "nvenc" | "counters" | "log">,

@@ -16,7 +16,7 @@ export type EncodePlan = AdmittedJob & {
   signal: AbortSignal | undefined;
   tempPath: string;
   encoder: string | null;
-  /** NVDEC decodes and scale_cuda scales (ADR 0016). */
+  /** NVDEC decodes and scale_cuda scales (ADR 0017). */
   gpuDecode: boolean;
   pipeline: VideoPipeline | null;
   /** Gives back the NVENC session the plan holds; called once the run is over. */
@@ -42,7 +42,7 @@ export async function planEncode(
   return { ...plan, args: argsOf(plan) };
 }
 
-/** The same plan decoding on the CPU: NVDEC refused the input at run time (ADR 0016). */
+/** The same plan decoding on the CPU: NVDEC refused the input at run time (ADR 0017). */
 export function withCpuDecode(plan: EncodePlan, note: string): EncodePlan {
   const pipeline = pipelineOf(plan.data.options, plan.encoder, false, note);
   const cpu = { ...plan, gpuDecode: false, pipeline };

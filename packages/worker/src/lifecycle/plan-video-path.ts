@@ -29,7 +29,7 @@ type PathDeps = Pick<
 /**
  * The encoder this node can really run for the job (NVENC only within the
  * worker's session cap), then whether NVDEC and scale_cuda go in front of
- * it (docs/adr/0016-gpu-pipeline.md). A job that requires the GPU and finds
+ * it (docs/adr/0017-gpu-pipeline.md). A job that requires the GPU and finds
  * every session taken goes back to the queue; an `auto` one encodes on the
  * CPU instead.
  */

@@ -13,13 +13,13 @@ export type ProcessorDeps = {
   ffprobePath: string;
   hardware: HardwareMode;
   encoders: Record<string, boolean>;
-  /** `<codec>_nvdec` → proven by the start-up test decode (ADR 0016); none on a CPU worker. */
+  /** `<codec>_nvdec` → proven by the start-up test decode (ADR 0017); none on a CPU worker. */
   decoders?: Record<string, boolean>;
   /** NVDEC in front of a CPU encoder: measured faster at start (GPU_DECODE=auto) or forced (on). */
   gpuDecodeWithCpuEncode?: boolean;
   /** This worker's NVENC sessions (NVENC_MAX_SESSIONS or the driver's learned limit). */
   nvenc?: NvencSessions;
-  /** This worker's running totals, sent in its heartbeat (ADR 0017). */
+  /** This worker's running totals, sent in its heartbeat (ADR 0018). */
   counters?: WorkerCounters;
   log: Logger;
   progressIntervalMs?: number;

@@ -6,7 +6,7 @@ import { transient } from "./job-failure.js";
  * Hands the job back to its queue for `delayMs` without spending an
  * attempt (BullMQ's moveToDelayed with its DelayedError): for a run that
  * could not start here for want of a resource another moment or another
- * worker has, such as an NVENC session (docs/adr/0016-gpu-pipeline.md).
+ * worker has, such as an NVENC session (docs/adr/0017-gpu-pipeline.md).
  * When Redis does not take it back, a transient failure retries it instead.
  */
 export async function putBack(

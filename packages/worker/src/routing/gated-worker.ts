@@ -7,7 +7,7 @@ type RedisClient = Parameters<Worker["moveToActive"]>[0];
 
 /**
  * A BullMQ worker for one route that claims a job only with a slot of the
- * process's JobSlots (ADR 0015). BullMQ has no worker that reads several
+ * process's JobSlots (ADR 0016). BullMQ has no worker that reads several
  * queues; one Worker per route, each asking the shared slots before it
  * moves a job to active, keeps the process at MAX_CONCURRENT_JOBS and lets
  * a route step back without holding anything in Redis.

@@ -13,7 +13,7 @@ import type { Redis } from "ioredis";
 
 /**
  * How a worker without NVENC lets `gpu-preferred` jobs go to a GPU worker
- * that is idle (ADR 0015). Every intervalMs it reads the live heartbeats
+ * that is idle (ADR 0016). Every intervalMs it reads the live heartbeats
  * and the route's waiting jobs; it steps back while GPU workers that take
  * the route have at least as many free slots as there are jobs waiting, so
  * it never leaves a job waiting that no GPU would start at once. A GPU

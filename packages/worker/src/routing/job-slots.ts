@@ -4,7 +4,7 @@ type Waiter = { route: JobRoute; rank: number; grant: (granted: boolean) => void
 
 /**
  * The worker's MAX_CONCURRENT_JOBS, shared by the BullMQ workers of every
- * route it consumes (ADR 0015): a slot is taken before a job is claimed
+ * route it consumes (ADR 0016): a slot is taken before a job is claimed
  * from Redis, so the process never runs more jobs than its setting, however
  * many queues it reads. A route may also be closed for a while (`mayTake`):
  * an NVENC route while every session is in use, `gpu-preferred` while a

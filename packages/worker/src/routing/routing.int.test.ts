@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { makeClip } from "../../../../tests/support/media.js";
 import { type ConversionWorker, createConversionWorker } from "../worker.js";
 
-// Routing on one worker (ADR 0015), with the real Redis and ffmpeg: which
+// Routing on one worker (ADR 0016), with the real Redis and ffmpeg: which
 // queues it reads, how its slots are shared between them, and how a worker
 // without NVENC steps back from gpu-preferred jobs while a GPU worker idles.
 

@@ -3,7 +3,7 @@ import { isNvencRoute, JOB_ROUTES, type JobRoute } from "@converter/shared/queue
 
 /**
  * The job routes (queues) a worker consumes, from its HARDWARE setting and
- * what its start-up test encodes proved (docs/adr/0015-jobs-routed-by-capability.md),
+ * what its start-up test encodes proved (docs/adr/0016-jobs-routed-by-capability.md),
  * in the order a free slot goes to them: work only this worker can do
  * first, work any worker can do last.
  *

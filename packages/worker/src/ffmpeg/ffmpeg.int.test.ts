@@ -107,7 +107,13 @@ describe("probeMedia (real ffprobe)", () => {
     const probe = await probeMedia("ffprobe", file);
     expect(probe.ok).toBe(true);
     if (!probe.ok) return;
-    expect(probe.info.video).toEqual({ codec: "h264", width: 320, height: 240 });
+    expect(probe.info.video).toEqual({
+      codec: "h264",
+      width: 320,
+      height: 240,
+      pixFmt: "yuv420p",
+      profile: "Constrained Baseline",
+    });
     expect(probe.info.audio).toEqual({ codec: "aac" });
     expect(probe.info.durationSeconds).toBeCloseTo(1, 0);
     expect(probe.info.streamCount).toBe(2);

@@ -36,19 +36,30 @@ export class GpuPreference {
   }
 
   async refresh(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    // A Redis that does not answer must not hold the worker's start or its view: take the work then.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("the fleet's heartbeats did not answer within 2 s")), 2000);
+    });
     try {
-      const idle = (await this.liveBeats())
-        .filter((beat) => beat.name !== this.deps.workerName && hasNvenc(beat))
-        .filter((beat) => beat.routes?.includes("gpu-preferred"))
-        .reduce((sum, beat) => sum + freeSlots(beat), 0);
-      const counts = idle > 0 ? await this.queue.getJobCounts("waiting", "prioritized") : {};
-      const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
-      this.stepBack = idle > 0 && waiting <= idle;
+      await Promise.race([this.read(), late]);
     } catch (error) {
-      // Without the fleet's view, take the work: a job must never wait on a guess.
       this.stepBack = false;
       this.warn(error as Error);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** Without the fleet's view (see refresh) the worker takes the work: a job must never wait on a guess. */
+  private async read(): Promise<void> {
+    const idle = (await this.liveBeats())
+      .filter((beat) => beat.name !== this.deps.workerName && hasNvenc(beat))
+      .filter((beat) => beat.routes?.includes("gpu-preferred"))
+      .reduce((sum, beat) => sum + freeSlots(beat), 0);
+    const counts = idle > 0 ? await this.queue.getJobCounts("waiting", "prioritized") : {};
+    const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+    this.stepBack = idle > 0 && waiting <= idle;
   }
 
   /** Refreshes every intervalMs; resolves once the first view is in, so no job is claimed before it. */

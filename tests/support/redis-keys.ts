@@ -3,7 +3,7 @@ import { Redis } from "ioredis";
 
 /**
  * Every Redis key a deployment on `queueName` leaves behind: BullMQ's keys
- * of each job route's queue (ADR 0015) and of its webhook queue, and the
+ * of each job route's queue (ADR 0016) and of its webhook queue, and the
  * converter's own (worker heartbeats, cancel markers).
  */
 export function queueKeyPatterns(queueName: string): string[] {

@@ -140,11 +140,13 @@ describe("a mixed fleet: a CPU worker and a test double of a GPU worker (FFMPEG_
     expect(byName["cpu-1"]?.heartbeat_at).toEqual(expect.any(String));
 
     const metrics = await (await deployment.request("/metrics")).text();
+    expect(metrics).toContain("converter_redis_up 1");
+    expect(metrics).toContain(`converter_queue_jobs{queue="${deployment.queueName}-h264_nvenc",state="waiting"} 0`);
     expect(metrics).toContain('converter_workers_live{capability="any"} 2');
     expect(metrics).toContain('converter_workers_live{capability="h264_nvenc"} 1');
     expect(metrics).toContain('converter_route_workers_live{route="h264_nvenc"} 1');
     expect(metrics).toMatch(/converter_job_duration_seconds_count\{encoder="h264_nvenc",preset="h264"\} [1-9]/);
     expect(metrics).toMatch(/converter_worker_jobs_completed_total\{worker="gpu-1"\} [1-9]/);
-    console.info(`/metrics, first lines:\n${metrics.split("\n").slice(0, 12).join("\n")}`);
+    console.info(`/metrics, first lines:\n${metrics.split("\n").slice(0, 24).join("\n")}`);
   });
 });

@@ -96,11 +96,7 @@ function registerStoreMetrics(registry: Registry, db: Db): void {
 }
 
 function registerQueueMetrics(registry: Registry, queues: ConversionQueues | undefined): void {
-  const up = new Gauge({
-    name: "converter_redis_up",
-    help: "1 when the queue counts could be read",
-    registers: [registry],
-  });
+  let readable = 0;
   new Gauge({
     name: "converter_queue_jobs",
     help: "BullMQ jobs per route queue and state (waiting includes prioritized)",
@@ -122,10 +118,19 @@ function registerQueueMetrics(registry: Registry, queues: ConversionQueues | und
           this.set({ queue: queue.name, state: "delayed" }, c.delayed ?? 0);
           this.set({ queue: queue.name, state: "active" }, c.active ?? 0);
         });
-        up.set(1);
+        readable = 1;
       } catch {
-        up.set(0);
+        readable = 0;
       }
+    },
+  });
+  // Registered after the queue counts, so a scrape shows whether its own read of them worked.
+  new Gauge({
+    name: "converter_redis_up",
+    help: "1 when this scrape could read the queue counts from Redis",
+    registers: [registry],
+    collect() {
+      this.set(readable);
     },
   });
 }

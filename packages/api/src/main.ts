@@ -30,6 +30,11 @@ const STARTUP_SYNC_WAIT_MS = 5000;
 /** The API's three Redis connections; see connectRedis. */
 type RedisConnections = { commands: Redis; events: Redis; webhookWorker: Redis };
 
+/**
+ * The composition root, long on purpose: every part is built here once and
+ * handed what it depends on, in the order they depend on each other, so the
+ * wiring of the whole process reads top to bottom in one place.
+ */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
@@ -42,15 +47,7 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath);
   const redis = await connectRedis(config, log);
   const queues = ConversionQueues.open(redis.commands, config.queueName);
-  const fleet = new FleetMonitor({ redis: redis.commands, queueName: config.queueName, log });
-  const routing = { queueName: config.queueName, waitingReason: fleet.waitingReason.bind(fleet) };
-  const views = new JobViews(db, routing);
-  const metrics = createApiMetrics({
-    db,
-    queues,
-    workers: () => fleet.cached(),
-    readJob: (id) => views.get(id),
-  });
+  const { fleet, routing, views, metrics } = observeFleet(config, log, db, redis, queues);
   const webhooks = createWebhookDispatcher(config, log, db, redis, views, metrics);
   // Everything told when a job ends: its webhook, and the duration and speed histograms.
   const jobEnded: JobEndListener = {
@@ -116,6 +113,19 @@ async function main(): Promise<void> {
     for (const connection of Object.values(redis)) connection.disconnect();
     db.$client.close();
   });
+}
+
+/**
+ * What the API knows of the fleet (ADR 0016, ADR 0018): the live workers'
+ * heartbeats, read every few seconds, which the job views use to say why a
+ * job waits, and the metrics, which count jobs, queues and workers.
+ */
+function observeFleet(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections, queues: ConversionQueues) {
+  const fleet = new FleetMonitor({ redis: redis.commands, queueName: config.queueName, log });
+  const routing = { queueName: config.queueName, waitingReason: fleet.waitingReason.bind(fleet) };
+  const views = new JobViews(db, routing);
+  const metrics = createApiMetrics({ db, queues, workers: () => fleet.cached(), readJob: (id) => views.get(id) });
+  return { fleet, routing, views, metrics };
 }
 
 /** SIGINT and SIGTERM run `stop` once, then the process exits. */

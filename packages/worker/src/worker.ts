@@ -1,15 +1,7 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import type { HardwareMode } from "@converter/shared/jobs";
 import { type Logger, throttledWarning } from "@converter/shared/logger";
-import {
-  type ConvertJobData,
-  type ConvertJobReturn,
-  type JobRoute,
-  routeQueueName,
-  type WorkerCounters,
-  type WorkerGpu,
-} from "@converter/shared/queue";
-import type { Job } from "bullmq";
+import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerCounters, WorkerGpu } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 import { watchCancelRequests } from "./cancel-watcher.js";
 import { NvencSessions } from "./capabilities/nvenc-sessions.js";
@@ -17,10 +9,9 @@ import { startHeartbeat } from "./heartbeat.js";
 import { createConvertProcessor } from "./lifecycle/convert-processor.js";
 import { failureOf } from "./lifecycle/job-failure.js";
 import type { StopReason } from "./lifecycle/stop-reason.js";
-import { GatedWorker } from "./routing/gated-worker.js";
-import { GpuPreference } from "./routing/gpu-preference.js";
-import { JobSlots } from "./routing/job-slots.js";
-import { isGpuWorker, servedRoutes } from "./routing/served-routes.js";
+import type { GatedWorker } from "./routing/gated-worker.js";
+import { createRouteConsumers } from "./routing/route-consumers.js";
+import { servedRoutes } from "./routing/served-routes.js";
 import { describeWorker } from "./worker-description.js";
 
 export type ConversionWorkerDeps = {
@@ -79,14 +70,6 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   const counters = zeroCounters();
   const nvenc = new NvencSessions(deps.nvencMaxSessions ?? 0);
   const routes = servedRoutes(deps.hardware, deps.encoders);
-  const preference =
-    routes.includes("gpu-preferred") && !isGpuWorker(deps.encoders) ? new GpuPreference(deps) : undefined;
-  const slots = new JobSlots(deps.concurrency, routes, (route) => {
-    if (route.endsWith("_nvenc")) return nvenc.hasFree();
-    return route !== "gpu-preferred" || !preference?.shouldStepBack();
-  });
-  nvenc.onRelease(() => slots.recheck());
-  let workers: GatedWorker<ConvertJobData, ConvertJobReturn>[] = [];
   const cancels = watchCancelRequests({
     subscriber: deps.connection.duplicate(),
     connection: deps.connection,
@@ -94,7 +77,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     running,
     // Only the worker holding the job stops it; for the others this is a no-op.
     cancel: (jobId) => {
-      for (const worker of workers) worker.cancelJob(jobId, "cancelled" satisfies StopReason);
+      for (const worker of consumers.workers) worker.cancelJob(jobId, "cancelled" satisfies StopReason);
     },
     log: deps.log,
     ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
@@ -113,7 +96,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     log: deps.log,
     describe: describeWorker({ ...deps, routes, running, nvenc, counters }),
   });
-  const processor = async (job: Job<ConvertJobData, ConvertJobReturn>, token?: string, signal?: AbortSignal) => {
+  const consumers = createRouteConsumers(deps, routes, nvenc, async (job, token, signal) => {
     const id = job.id as string;
     running.add(id);
     counters.jobs_started += 1;
@@ -125,33 +108,10 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
       running.delete(id);
       heartbeat.beatNow();
     }
-  };
-  workers = routes.map(
-    (route) =>
-      new GatedWorker<ConvertJobData, ConvertJobReturn>(
-        routeQueueName(deps.queueName, route),
-        processor,
-        {
-          connection: deps.connection,
-          concurrency: deps.concurrency,
-          name: deps.workerName,
-          maxStalledCount: deps.maxStalledCount,
-          lockDuration: deps.lockDurationMs,
-          stalledInterval: deps.stalledIntervalMs,
-        },
-        route,
-        slots,
-      ),
-  );
-  slots.start(deps.preferenceIntervalMs ?? 1000);
-  const preferenceKnown = preference?.start(deps.preferenceIntervalMs ?? 1000, () => slots.recheck());
-  // Jobs are taken only once the fleet's view is in, so a GPU worker's idle slot is never missed at start.
-  const started = (preferenceKnown ?? Promise.resolve()).then(() => {
-    for (const worker of workers) {
-      void worker.run().catch((error) => deps.log.error({ err: error, route: worker.route }, "worker loop stopped"));
-    }
   });
+  const { workers } = consumers;
   for (const worker of workers) watchWorkerEvents(worker, deps.log, counters);
+  const started = consumers.start();
   if (routes.length === 0) deps.log.error("this worker serves no job route: it takes no jobs");
   return {
     workers,
@@ -162,8 +122,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     },
     async close() {
       await closeWithGrace(workers, running, deps);
-      slots.stop();
-      await preference?.stop();
+      await consumers.stop();
       await cancels.close();
       await heartbeat.stop();
     },

@@ -54,7 +54,7 @@ async function decodesCleanly(file: string): Promise<boolean> {
 }
 
 async function submit(d: Deployment, body: Record<string, unknown>): Promise<string> {
-  // These faults strike mid-encode: the generated H.264 input would otherwise be copied in a moment (ADR 0017).
+  // These faults strike mid-encode: the generated H.264 input would otherwise be copied in a moment (ADR 0020).
   const res = await d.convert({ stream_copy: "never", ...body });
   expect(res.status).toBe(202);
   return ((await res.json()) as Job).job_id;

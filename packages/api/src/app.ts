@@ -7,7 +7,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
-import { DASHBOARD_PATH } from "./http-paths.js";
+import { DASHBOARD_PATH, METRICS_PATH } from "./http-paths.js";
+import { httpMetrics } from "./metrics/http-metrics.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
@@ -15,6 +16,7 @@ import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
 import { eventRoutes } from "./routes/events.js";
 import { fileRoutes } from "./routes/files.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
 import { outputRoutes } from "./routes/output.js";
@@ -47,7 +49,10 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use("*", requestContext(deps.log));
-  if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics.http));
+  if (deps.config.apiKey) {
+    app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : []));
+  }
   const jsonBodyLimit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
     onError: () => {
@@ -63,6 +68,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", jobRoutes(deps));
   app.route("/", eventRoutes(deps));
   app.route("/", presetRoutes());
+  app.route("/", fleetRoutes(deps));
   app.route("/", uploadRoutes(deps));
   app.route("/", outputRoutes(deps));
   app.route("/", probeRoutes(deps));
@@ -87,11 +93,13 @@ export function createApp(deps: AppDeps) {
   });
   app.route("/", docsRoutes());
 
-  if (deps.queue) {
+  if (deps.dashboardQueues) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
-    const queues = [deps.queue, ...(deps.webhookQueue ? [deps.webhookQueue] : [])];
-    createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: dashboard });
+    createBullBoard({
+      queues: deps.dashboardQueues.map((queue) => new BullMQAdapter(queue)),
+      serverAdapter: dashboard,
+    });
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());

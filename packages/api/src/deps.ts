@@ -5,7 +5,8 @@ import type { Queue } from "bullmq";
 import type { OutputFiles } from "./downloads/output-files.js";
 import type { JobEventLog } from "./events/job-event-log.js";
 import type { FolderListing } from "./files/list-folder.js";
-import type { ConversionQueue } from "./queue/conversion-queue.js";
+import type { FleetMonitor } from "./fleet/fleet-monitor.js";
+import type { ApiMetrics } from "./metrics/api-metrics.js";
 import type { HealthService } from "./services/health-service.js";
 import type { JobService } from "./services/job-service.js";
 import type { ProbeService } from "./services/probe-service.js";
@@ -14,22 +15,24 @@ import type { UploadService } from "./uploads/upload-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
-  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes"> & Partial<Pick<ApiConfig, "sseHeartbeatMs">>;
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes"> & Partial<Pick<ApiConfig, "metricsPublic" | "sseHeartbeatMs">>;
   version: string;
   log: Logger;
   jobs: JobService;
   health: Pick<HealthService, "check">;
-  /** Files over HTTP (docs/adr/0016-files-over-http.md). */
+  /** Files over HTTP (docs/adr/0019-files-over-http.md). */
   uploads: UploadService;
   /** Resumable uploads; omitted in tests that do not mount them. */
   tus?: TusUploads;
   outputs: OutputFiles;
   folders: FolderListing;
   probe: ProbeService;
-  /** The BullMQ queue shown in Bull Board; omitted in tests that do not mount it. */
-  queue?: ConversionQueue;
-  /** The webhook delivery queue, shown in Bull Board beside the conversions. */
-  webhookQueue?: Queue;
+  /** The BullMQ queues shown in Bull Board (one per job route, then webhooks); omitted in tests that do not mount it. */
+  dashboardQueues?: Queue[];
+  /** The live workers, for GET /workers; an empty list when left out. */
+  fleet?: Pick<FleetMonitor, "read">;
+  /** GET /metrics and the HTTP timings; an empty page when left out. */
+  metrics?: Pick<ApiMetrics, "render" | "contentType" | "http">;
   /** Live job events for GET /events and /jobs/{id}/events; those routes are absent without it. */
   events?: JobEventLog;
 };

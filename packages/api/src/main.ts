@@ -9,7 +9,10 @@ import { createApp } from "./app.js";
 import { OutputFiles } from "./downloads/output-files.js";
 import { JobEventLog } from "./events/job-event-log.js";
 import { FolderListing } from "./files/list-folder.js";
-import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
+import { FleetMonitor } from "./fleet/fleet-monitor.js";
+import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
+import { bullJobQueue } from "./queue/bull-job-queue.js";
+import { ConversionQueues } from "./queue/conversion-queues.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -17,7 +20,7 @@ import { ProbeService } from "./services/probe-service.js";
 import { type Db, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
-import { JobStateSync } from "./sync/job-state-sync.js";
+import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
 import { hashThread } from "./uploads/sha256-thread.js";
 import { createTusUploads } from "./uploads/tus-uploads.js";
@@ -34,6 +37,11 @@ const STARTUP_SYNC_WAIT_MS = 5000;
 /** The API's three Redis connections; see connectRedis. */
 type RedisConnections = { commands: Redis; events: Redis; webhookWorker: Redis };
 
+/**
+ * The composition root, long on purpose: every part is built here once and
+ * handed what it depends on, in the order they depend on each other, so the
+ * wiring of the whole process reads top to bottom in one place.
+ */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
@@ -46,15 +54,23 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databasePath);
   const files = await startFiles(config, log, db, mediaRoot);
   const redis = await connectRedis(config, log);
-  const queue = createConversionQueue(redis.commands, config.queueName);
-  const webhooks = createWebhookDispatcher(config, log, db, redis);
+  const queues = ConversionQueues.open(redis.commands, config.queueName);
+  const { fleet, routing, views, metrics } = observeFleet(config, log, db, redis, queues);
+  const webhooks = createWebhookDispatcher(config, log, db, redis, views, metrics);
+  // Everything told when a job ends: its webhook, and the duration and speed histograms.
+  const jobEnded: JobEndListener = {
+    async jobFinished(jobId) {
+      await webhooks.jobFinished(jobId);
+      await metrics.jobs.jobFinished(jobId);
+    },
+  };
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
+  fleet.start();
   // Every change of a job, whoever writes it, becomes a live event for GET /events.
-  const views = new JobViews(db);
   const events = new JobEventLog((jobId) => views.get(jobId));
-  const sync = await startSync({ config, log, db, redis, queue, webhooks, events });
+  const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded, events });
 
   const app = createApp({
     config,
@@ -62,27 +78,30 @@ async function main(): Promise<void> {
     log,
     jobs: new JobService({
       db,
-      queue: bullJobQueue(queue, redis.commands),
+      queue: bullJobQueue(queues, redis.commands),
       mediaRoot,
       maxQueuedJobs: config.maxQueuedJobs,
       cancelWaitMs: config.cancelWaitMs,
-      webhooks,
+      webhooks: jobEnded,
       checkWebhookUrl: createWebhookUrlCheck({
         secret: config.webhookSecret,
         allowPrivate: config.webhookAllowPrivate,
       }),
       maxInputBytes: config.maxInputBytes,
+      routing,
       changes: events,
     }),
     health: new HealthService({
       redis: redis.commands,
-      queue,
+      queues,
+      fleet,
       ffmpegPath: config.ffmpegPath,
       version: API_VERSION,
       log,
     }),
-    queue,
-    webhookQueue: webhooks.queue,
+    dashboardQueues: [...queues.all(), webhooks.queue],
+    fleet,
+    metrics,
     ...files.routes,
     events,
   });
@@ -100,16 +119,17 @@ async function main(): Promise<void> {
   stopOnSignals(log, async () => {
     server.close();
     await files.retention.stop();
+    fleet.stop();
     await sync.stop();
     await webhooks.close().catch(() => undefined);
-    await queue.close().catch(() => undefined);
+    await queues.close().catch(() => undefined);
     for (const connection of Object.values(redis)) connection.disconnect();
     db.$client.close();
   });
 }
 
 /**
- * Files over HTTP (docs/adr/0016-files-over-http.md): uploads (single and
+ * Files over HTTP (docs/adr/0019-files-over-http.md): uploads (single and
  * resumable), downloads, probe, listings, and the retention sweep, which
  * first removes what a crash left half uploaded.
  */
@@ -147,6 +167,19 @@ async function startFiles(config: ApiConfig, log: Logger, db: Db, mediaRoot: str
       probe: new ProbeService({ mediaRoot, ffprobePath: config.ffprobePath }),
     },
   };
+}
+
+/**
+ * What the API knows of the fleet (ADR 0016, ADR 0018): the live workers'
+ * heartbeats, read every few seconds, which the job views use to say why a
+ * job waits, and the metrics, which count jobs, queues and workers.
+ */
+function observeFleet(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections, queues: ConversionQueues) {
+  const fleet = new FleetMonitor({ redis: redis.commands, queueName: config.queueName, log });
+  const routing = { queueName: config.queueName, waitingReason: fleet.waitingReason.bind(fleet) };
+  const views = new JobViews(db, routing);
+  const metrics = createApiMetrics({ db, queues, workers: () => fleet.cached(), readJob: (id) => views.get(id) });
+  return { fleet, routing, views, metrics };
 }
 
 /** SIGINT and SIGTERM run `stop` once, then the process exits. */
@@ -192,13 +225,20 @@ async function connectRedis(config: ApiConfig, log: Logger): Promise<RedisConnec
 }
 
 /** Webhook deliveries run here, beside SQLite, on a queue of their own. */
-function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections) {
+function createWebhookDispatcher(
+  config: ApiConfig,
+  log: Logger,
+  db: Db,
+  redis: RedisConnections,
+  views: JobViews,
+  metrics: ApiMetrics,
+) {
   return new WebhookDispatcher({
     connection: redis.commands,
     workerConnection: redis.webhookWorker,
     queueName: config.queueName,
     store: new WebhookStore(db),
-    jobs: new JobViews(db),
+    jobs: views,
     log: log.child({ component: "webhooks" }),
     secret: config.webhookSecret,
     allowPrivate: config.webhookAllowPrivate,
@@ -206,6 +246,7 @@ function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: 
     maxAttempts: config.webhookMaxAttempts,
     backoffMs: config.webhookBackoffMs,
     userAgent: `ffmpeg-converter/${API_VERSION}`,
+    onFailedAttempt: (final) => metrics.webhookFailed(final),
   });
 }
 
@@ -222,23 +263,36 @@ async function startSync(deps: {
   log: Logger;
   db: Db;
   redis: RedisConnections;
-  queue: ConversionQueue;
+  queues: ConversionQueues;
   webhooks: WebhookDispatcher;
+  jobEnded: JobEndListener;
   events: JobEventLog;
 }): Promise<{ stop(): Promise<void> }> {
-  const { config, log, db, redis, queue, webhooks } = deps;
+  const { config, log, db, redis, queues, webhooks } = deps;
   const store = new JobStore(db, deps.events);
-  const sync = new JobStateSync(queue, store, log, webhooks);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
-  const consumer = new JobEventsConsumer({ connection: redis.events, queue, store, sync, log, onError: warnRedis });
-  const jobQueue = bullJobQueue(queue, redis.commands);
+  // One sync and one events consumer per route queue (ADR 0016): each job's events are in one stream.
+  const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
+  const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
+  const consumers = queues.all().map(
+    (queue) =>
+      new JobEventsConsumer({
+        connection: redis.events,
+        queue,
+        store,
+        sync: syncFor(queue),
+        log,
+        onError: warnRedis,
+      }),
+  );
+  const jobQueue = bullJobQueue(queues, redis.commands);
   const reconciler = new Reconciler(
-    () => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }),
+    () => reconcileLiveJobs({ store, queues, jobQueue, syncFor, log, webhooks }),
     log,
     config.reconcileIntervalMs,
   );
   const caughtUp = (async () => {
-    await consumer.start();
+    await Promise.all(consumers.map((consumer) => consumer.start()));
     await webhooks.start();
     // The command connection reconnects on its own schedule; reconciling
     // before it is ready would fail at once (it does not queue commands).
@@ -253,7 +307,7 @@ async function startSync(deps: {
   return {
     async stop() {
       await reconciler.stop();
-      await consumer.close().catch(() => undefined);
+      await Promise.all(consumers.map((consumer) => consumer.close().catch(() => undefined)));
     },
   };
 }

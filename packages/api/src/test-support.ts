@@ -3,13 +3,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
 import { createLogger } from "@converter/shared/logger";
-import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
+import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
 import { OutputFiles } from "./downloads/output-files.js";
 import { JobEventLog } from "./events/job-event-log.js";
 import { FolderListing } from "./files/list-folder.js";
+import { waitingReasonFor } from "./fleet/waiting-reason.js";
+import { createApiMetrics } from "./metrics/api-metrics.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -84,6 +86,7 @@ export const healthyReport: Health = {
   redis: "ok",
   database: "ok",
   queue: { waiting: 0, active: 0 },
+  queues: [],
   workers: [],
   problems: [],
   warnings: [],
@@ -102,6 +105,9 @@ export function buildTestApp(
     maxInputBytes?: number;
     maxUploadBytes?: number;
     uploadMinFreeBytes?: number;
+    /** The live workers GET /workers, /metrics and the job view's waiting_reason see. */
+    workers?: WorkerHeartbeat[];
+    metricsPublic?: boolean;
     sseHeartbeatMs?: number;
   } = {},
 ) {
@@ -109,7 +115,12 @@ export function buildTestApp(
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
   const db = openDatabase(":memory:");
-  const views = new JobViews(db);
+  const workers = options.workers;
+  const routing = {
+    queueName: "conversions",
+    ...(workers ? { waitingReason: (route: JobRoute) => waitingReasonFor(route, workers) } : {}),
+  };
+  const views = new JobViews(db, routing);
   const events = new JobEventLog((id) => views.get(id));
   const store = new JobStore(db, events);
   const queue = new RecordingQueue();
@@ -123,10 +134,12 @@ export function buildTestApp(
     log,
   });
   mkdirSync(uploads.root);
+  const metrics = createApiMetrics({ db, workers: () => workers, readJob: (id) => views.get(id) });
   const deps: AppDeps = {
     config: {
       apiKey: options.apiKey,
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      metricsPublic: options.metricsPublic ?? false,
       ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
     },
     version: "test",
@@ -141,6 +154,7 @@ export function buildTestApp(
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
+      routing,
       changes: events,
     }),
     health: { check: async () => health },
@@ -149,6 +163,8 @@ export function buildTestApp(
     outputs: new OutputFiles(db, mediaRoot),
     folders: new FolderListing(mediaRoot),
     probe: new ProbeService({ mediaRoot, ffprobePath: "ffprobe" }),
+    ...(workers ? { fleet: { read: async () => workers } } : {}),
+    metrics,
     events,
   };
   return {
@@ -157,6 +173,7 @@ export function buildTestApp(
     store,
     /** Reads, as a client sees jobs. */
     views,
+    metrics,
     events,
     queue,
     mediaRoot,

@@ -74,7 +74,7 @@ beforeEach(async () => {
   events = new QueueEvents(queueName, { connection: connection.duplicate() });
   await events.waitUntilReady();
   worker = startWorker({ heartbeatIntervalMs: 200 });
-  await worker.worker.waitUntilReady();
+  await worker.waitUntilReady();
 });
 
 function startWorker(overrides: Partial<Parameters<typeof createConversionWorker>[0]> = {}): ConversionWorker {
@@ -115,7 +115,7 @@ function payload(
   const base = findPreset(preset)?.options;
   if (!base) throw new Error(`no preset ${preset}`);
   const id = newJobId();
-  // These tests are about encoding: a stream the job would copy (ADR 0017) is
+  // These tests are about encoding: a stream the job would copy (ADR 0020) is
   // tested on purpose below, with stream_copy auto.
   return {
     job_id: id,
@@ -470,7 +470,7 @@ describe("job limits (real Redis, real ffmpeg)", () => {
   async function withLimits(limits: Partial<JobLimits>) {
     await worker.close();
     worker = startWorker({ workerName: "int-worker-limits", limits: { ...DEFAULT_JOB_LIMITS, ...limits } });
-    await worker.worker.waitUntilReady();
+    await worker.waitUntilReady();
   }
 
   it.each([

@@ -34,6 +34,9 @@ function job(id: string, status: JobStatus, progress = 0): JobView {
     result: null,
     webhook_url: null,
     webhook: null,
+    queue: "conversions-gpu-preferred",
+    waiting_reason: null,
+    pipeline: null,
   };
 }
 

@@ -24,7 +24,7 @@ export class JobService {
 
   constructor(private readonly deps: JobServiceDeps) {
     this.store = new JobStore(deps.db, deps.changes);
-    this.views = new JobViews(deps.db);
+    this.views = new JobViews(deps.db, deps.routing);
     const read = (jobId: string) => this.get(jobId);
     const idempotencyKeys = new IdempotencyStore(deps.db);
     this.submissions = new Submissions(deps, this.store, idempotencyKeys, read);

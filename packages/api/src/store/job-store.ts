@@ -116,6 +116,7 @@ export class JobStore {
           finishedAt: null,
           error: null,
           result: null,
+          pipeline: null,
           cancelRequestedAt: null,
           attemptsBase: row.attempts,
           retries: row.retries + 1,
@@ -183,6 +184,8 @@ export class JobStore {
         etaSeconds: p.eta_seconds,
         encoder: p.encoder,
         worker: p.worker,
+        // A worker older than the GPU pipeline (ADR 0017) sends none: what is known is kept.
+        ...(p.pipeline !== undefined ? { pipeline: p.pipeline } : {}),
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
@@ -198,6 +201,7 @@ export class JobStore {
         result: ret.result,
         encoder: ret.encoder,
         worker: ret.worker,
+        ...(ret.pipeline !== undefined ? { pipeline: ret.pipeline } : {}),
         etaSeconds: 0,
         finishedAt,
         error: null,

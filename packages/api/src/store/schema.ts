@@ -39,6 +39,8 @@ export const jobs = sqliteTable(
     finishedAt: text("finished_at"),
     error: text("error", { mode: "json" }),
     result: text("result", { mode: "json" }),
+    /** Where the video was decoded, scaled and encoded (a VideoPipeline; ADR 0017). */
+    pipeline: text("pipeline", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
     /** Set when OUTPUT_RETENTION_DAYS removed the output; the record stays until JOB_RETENTION_DAYS. */
     outputDeletedAt: text("output_deleted_at"),
@@ -99,7 +101,7 @@ export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export const UPLOAD_KINDS = ["single", "tus"] as const;
 
 /**
- * One row per upload (docs/adr/0016-files-over-http.md): `single` for one
+ * One row per upload (docs/adr/0019-files-over-http.md): `single` for one
  * POST /uploads (or a multipart POST /convert), `tus` for a resumable one.
  * The row is written before the first byte, so a crash leaves a record the
  * retention sweep can clean up. Written by UploadStore alone.

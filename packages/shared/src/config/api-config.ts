@@ -19,12 +19,13 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
-  // Files over HTTP (docs/adr/0016-files-over-http.md).
+  // Files over HTTP (docs/adr/0019-files-over-http.md).
   MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
   UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   UPLOAD_RETENTION_HOURS: intVar(0, 24 * 365 * 10).default(24),
   JOB_RETENTION_DAYS: intVar(0, 365 * 100).default(30),
   OUTPUT_RETENTION_DAYS: intVar(0, 365 * 100).default(0),
+  METRICS_PUBLIC: boolVar.default(false),
   SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
 
@@ -72,6 +73,8 @@ export type ApiConfig = {
   jobRetentionMs: number;
   /** Outputs of completed jobs are deleted this long after the job ended; 0 (the default) never deletes one. */
   outputRetentionMs: number;
+  /** GET /metrics without the API key (a scraper on a private network). */
+  metricsPublic: boolean;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs: number;
 };
@@ -110,6 +113,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     uploadRetentionMs: e.UPLOAD_RETENTION_HOURS * HOUR_MS,
     jobRetentionMs: e.JOB_RETENTION_DAYS * DAY_MS,
     outputRetentionMs: e.OUTPUT_RETENTION_DAYS * DAY_MS,
+    metricsPublic: e.METRICS_PUBLIC,
     sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };
 }

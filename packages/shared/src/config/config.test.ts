@@ -31,6 +31,7 @@ describe("loadApiConfig", () => {
       uploadRetentionMs: 24 * 3_600_000,
       jobRetentionMs: 30 * 86_400_000,
       outputRetentionMs: 0,
+      metricsPublic: false,
       sseHeartbeatMs: 15_000,
     });
   });
@@ -99,6 +100,14 @@ describe("loadApiConfig", () => {
 });
 
 describe("loadWorkerConfig", () => {
+  it.each([
+    [{ GPU_DECODE: "sometimes" }, "GPU_DECODE"],
+    [{ NVENC_MAX_SESSIONS: "65" }, "NVENC_MAX_SESSIONS"],
+    [{ NVENC_MAX_SESSIONS: "-1" }, "NVENC_MAX_SESSIONS"],
+  ])("stops on the GPU setting %j naming %s", (env, variable) => {
+    expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
   it("has the documented defaults", () => {
     const config = loadWorkerConfig({});
     expect(config).toMatchObject({
@@ -110,6 +119,8 @@ describe("loadWorkerConfig", () => {
       stalledIntervalMs: 10_000,
       stallTimeoutMs: 120_000,
       shutdownGraceMs: 30_000,
+      gpuDecode: "auto",
+      nvencMaxSessions: 0,
     });
     expect(config.workerName).toMatch(/.+-\d+$/);
     expect(config.limits).toEqual({

@@ -33,6 +33,10 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   jobTimeoutSeconds: 6 * 3600,
 };
 
+/** When NVDEC decodes a job's video (docs/adr/0017-gpu-pipeline.md). */
+export const GPU_DECODE_MODES = ["auto", "on", "off"] as const;
+export type GpuDecodeMode = (typeof GPU_DECODE_MODES)[number];
+
 const WorkerEnv = z.object({
   ...SHARED_ENV,
   MAX_CONCURRENT_JOBS: intVar(1, 64).default(1),
@@ -55,6 +59,8 @@ const WorkerEnv = z.object({
   MAX_INPUT_STREAMS: intVar(1, 10_000).default(DEFAULT_JOB_LIMITS.maxInputStreams),
   MAX_OUTPUT_BYTES: intVar(1024, Number.MAX_SAFE_INTEGER).default(DEFAULT_JOB_LIMITS.maxOutputBytes),
   JOB_TIMEOUT_SECONDS: intVar(1, 86_400 * 7).default(DEFAULT_JOB_LIMITS.jobTimeoutSeconds),
+  GPU_DECODE: z.enum(GPU_DECODE_MODES).default("auto"),
+  NVENC_MAX_SESSIONS: intVar(0, 64).default(0),
 });
 
 export type WorkerConfig = {
@@ -83,6 +89,14 @@ export type WorkerConfig = {
   /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
   shutdownGraceMs: number;
   limits: JobLimits;
+  /**
+   * auto: NVDEC + scale_cuda where the start-up test proved them, with a CPU
+   * encoder only where that measured faster than the CPU alone; on: wherever
+   * proved; off: never.
+   */
+  gpuDecode: GpuDecodeMode;
+  /** Concurrent NVENC encodes on this worker; 0: no cap until the driver refuses one. */
+  nvencMaxSessions: number;
 };
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -113,5 +127,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
       maxOutputBytes: e.MAX_OUTPUT_BYTES,
       jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     },
+    gpuDecode: e.GPU_DECODE,
+    nvencMaxSessions: e.NVENC_MAX_SESSIONS,
   };
 }

@@ -17,11 +17,21 @@ export type FfmpegPlan = {
   /** ffmpeg stops writing past this size (MAX_OUTPUT_BYTES, `-fs`). */
   maxOutputBytes?: number;
   /**
+   * Decode on NVDEC and scale with `scale_cuda`: frames stay in GPU memory
+   * up to an NVENC encoder, or are downloaded as 8-bit 4:2:0 for a CPU one
+   * (docs/adr/0017-gpu-pipeline.md). Only where the worker's start-up test
+   * proved it, and only for an input NVDEC accepts.
+   */
+  gpuDecode?: boolean;
+  /**
    * Streams of the input that already satisfy the job and are copied, not
-   * encoded (the worker decides from the probe; docs/adr/0017).
+   * encoded (the worker decides from the probe; docs/adr/0020-copy-what-needs-no-re-encode.md).
    */
   copy?: { video: boolean; audio: boolean };
 };
+
+/** Input options of the GPU path: NVDEC decodes and keeps the frames in GPU memory. */
+export const GPU_DECODE_ARGS = ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"] as const;
 
 /**
  * The one place ffmpeg arguments are made (docs/conventions.md, rule 8).
@@ -38,6 +48,7 @@ export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   if (o.start !== null && o.start > 0) args.push("-ss", formatSeconds(o.start));
   args.push(...inputSafetyArgs());
   if (plan.maxInputPixels !== undefined) args.push("-max_pixels", String(plan.maxInputPixels));
+  if (decodesOnGpu(plan)) args.push(...GPU_DECODE_ARGS);
   args.push("-i", `file:${plan.inputPath}`);
 
   // First real video stream (capital V skips cover art) and first audio stream;
@@ -66,10 +77,14 @@ function videoArgs(plan: FfmpegPlan): string[] {
   if (!videoEncoder) throw new Error(`no encoder chosen for video_codec ${o.video_codec}`);
 
   const args = ["-c:v", videoEncoder, ...qualityArgs(videoEncoder, o)];
-  const filters = videoFilters(o);
+  const gpuFrames = decodesOnGpu(plan);
+  const filters = gpuFrames ? gpuVideoFilters(o, isNvencEncoder(videoEncoder)) : videoFilters(o);
   if (filters.length > 0) args.push("-vf", filters.join(","));
-  // 8-bit 4:2:0 is what every hardware decoder and browser plays.
-  args.push("-pix_fmt", "yuv420p", ...appleHevcTag(o));
+  // 8-bit 4:2:0 is what every hardware decoder and browser plays. Frames that
+  // stay in GPU memory for NVENC got that format from scale_cuda already: a
+  // -pix_fmt there would make ffmpeg try to convert CUDA frames on the CPU.
+  if (!gpuFrames || !isNvencEncoder(videoEncoder)) args.push("-pix_fmt", "yuv420p");
+  args.push(...appleHevcTag(o));
   return args;
 }
 
@@ -107,16 +122,40 @@ function qualityArgs(encoder: string, o: ResolvedOptions): string[] {
   }
 }
 
-function videoFilters(o: ResolvedOptions): string[] {
-  const filters: string[] = [];
+function decodesOnGpu(plan: FfmpegPlan): boolean {
+  const codec = plan.options.video_codec;
+  return (
+    plan.gpuDecode === true && plan.videoEncoder !== null && codec !== "copy" && codec !== "none" && !plan.copy?.video
+  );
+}
+
+/** The size options of `scale` and `scale_cuda` alike; empty when the job keeps the input's size. */
+function sizeOptions(o: ResolvedOptions): string[] {
+  // Fit inside the box, keep the aspect ratio, keep both sides even for 4:2:0.
   if (o.width !== null && o.height !== null) {
-    // Fit inside the box, keep the aspect ratio, keep both sides even for 4:2:0.
-    filters.push(`scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`);
-  } else if (o.width !== null) {
-    filters.push(`scale=w=${o.width}:h=-2`);
-  } else if (o.height !== null) {
-    filters.push(`scale=w=-2:h=${o.height}`);
+    return [`w=${o.width}`, `h=${o.height}`, "force_original_aspect_ratio=decrease", "force_divisible_by=2"];
   }
+  if (o.width !== null) return [`w=${o.width}`, "h=-2"];
+  if (o.height !== null) return ["w=-2", `h=${o.height}`];
+  return [];
+}
+
+function videoFilters(o: ResolvedOptions): string[] {
+  const size = sizeOptions(o);
+  const filters = size.length > 0 ? [`scale=${size.join(":")}`] : [];
+  if (o.fps !== null) filters.push(`fps=${o.fps}`);
+  return filters;
+}
+
+/**
+ * The GPU path: scale_cuda resizes (when asked) and always converts to
+ * 8-bit 4:2:0 (nv12), so a 10-bit input still gives the output every player
+ * takes; a CPU encoder then gets the frames downloaded to system memory.
+ * `fps` only drops or repeats frames, so it runs wherever the frames are.
+ */
+function gpuVideoFilters(o: ResolvedOptions, nvenc: boolean): string[] {
+  const filters = [`scale_cuda=${[...sizeOptions(o), "format=nv12"].join(":")}`];
+  if (!nvenc) filters.push("hwdownload", "format=nv12");
   if (o.fps !== null) filters.push(`fps=${o.fps}`);
   return filters;
 }

@@ -1,4 +1,4 @@
-import type { JobResult, StreamOutcome } from "@converter/shared/jobs";
+import type { JobResult, StreamOutcome, VideoPipeline } from "@converter/shared/jobs";
 import type { MediaInfo } from "@converter/shared/probe";
 import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { AdmittedJob } from "./admit-job.js";
@@ -9,6 +9,7 @@ export async function finishedResult(
   admitted: Pick<AdmittedJob, "data" | "jobLog" | "log">,
   published: {
     encoder: string | null;
+    pipeline?: VideoPipeline | null;
     elapsedMs: number | null;
     info: MediaInfo;
     size: number;
@@ -35,5 +36,11 @@ export async function finishedResult(
     "job completed",
   );
   // An audio-only input through a video preset encoded no video.
-  return { result, encoder: result.video_codec === null ? null : published.encoder, worker: workerName };
+  const encodedVideo = result.video_codec !== null;
+  return {
+    result,
+    encoder: encodedVideo ? published.encoder : null,
+    worker: workerName,
+    pipeline: encodedVideo ? (published.pipeline ?? null) : null,
+  };
 }

@@ -12,7 +12,7 @@ export type EarlyProbe = { verdict: Extract<InputVerdict, { kind: "usable" }>; c
 /**
  * Between admission and the plan, for a job where a stream might be copied:
  * ffmpeg's arguments then depend on what the input holds, so the probe runs
- * first instead of alongside ffmpeg (ADR 0017 amends ADR 0006). A job no copy
+ * first instead of alongside ffmpeg (ADR 0020 amends ADR 0006). A job no copy
  * could serve (trims, stream_copy never, nothing encoded) gets undefined and
  * keeps the probe alongside. An unusable input fails here, before ffmpeg.
  */

@@ -52,7 +52,7 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
       timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
       onSpawn: (pid) => {
         plan.log.info(
-          { pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
+          { pid, encoder: plan.encoder, pipeline: plan.pipeline, input: plan.data.input, output: plan.data.output },
           "ffmpeg started",
         );
         void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -81,7 +81,12 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
 function progressReporter(deps: ProcessorDeps, plan: EncodePlan): (p: ProgressReport) => void {
   return (p) =>
     void plan.job
-      .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
+      .updateProgress({
+        ...p,
+        encoder: plan.encoder,
+        worker: deps.workerName,
+        pipeline: plan.pipeline,
+      } satisfies JobProgress)
       .catch((error) => plan.log.warn({ err: error }, "could not report progress"));
 }
 
@@ -98,7 +103,7 @@ async function judgeInputAlongside(
 ): Promise<InputVerdict> {
   let verdict: InputVerdict;
   try {
-    // Probed before ffmpeg already when a copy was possible (ADR 0017).
+    // Probed before ffmpeg already when a copy was possible (ADR 0020).
     verdict =
       plan.early?.verdict ??
       judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);
@@ -112,7 +117,7 @@ async function judgeInputAlongside(
   }
   tracker.setDuration(expectedDuration(verdict.info.durationSeconds, plan.data.options));
   void plan.jobLog(
-    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; ${describeWork(plan)}`,
+    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; ${describeWork(plan)}${describePipeline(plan)}`,
   );
   return verdict;
 }
@@ -125,4 +130,11 @@ function describeWork(plan: EncodePlan): string {
       s.type === "video" && s.action === "encoded" ? `video encoded with ${plan.encoder}` : `${s.type} ${s.action}`,
     )
     .join(", ");
+}
+
+/** ", decode nvdec, scale scale_cuda" for the job log; empty without a video encode. */
+function describePipeline(plan: EncodePlan): string {
+  const p = plan.pipeline;
+  if (!p) return "";
+  return `, decode ${p.decode}${p.scale ? `, scale ${p.scale}` : ""}${p.note ? ` (${p.note})` : ""}`;
 }

@@ -6,25 +6,19 @@ import { realMediaRoot } from "@converter/shared/media-path";
 import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
-import { OutputFiles } from "./downloads/output-files.js";
 import { JobEventLog } from "./events/job-event-log.js";
-import { FolderListing } from "./files/list-folder.js";
 import { FleetMonitor } from "./fleet/fleet-monitor.js";
 import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
 import { bullJobQueue } from "./queue/bull-job-queue.js";
 import { ConversionQueues } from "./queue/conversion-queues.js";
-import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
-import { ProbeService } from "./services/probe-service.js";
+import { startFiles } from "./start-files.js";
 import { type Db, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
-import { hashThread } from "./uploads/sha256-thread.js";
-import { createTusUploads } from "./uploads/tus-uploads.js";
-import { UploadService } from "./uploads/upload-service.js";
 import { API_VERSION } from "./version.js";
 import { JobViews } from "./views/job-views.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
@@ -126,47 +120,6 @@ async function main(): Promise<void> {
     for (const connection of Object.values(redis)) connection.disconnect();
     db.$client.close();
   });
-}
-
-/**
- * Files over HTTP (docs/adr/0019-files-over-http.md): uploads (single and
- * resumable), downloads, probe, listings, and the retention sweep, which
- * first removes what a crash left half uploaded.
- */
-async function startFiles(config: ApiConfig, log: Logger, db: Db, mediaRoot: string) {
-  const uploads = new UploadService({
-    db,
-    mediaRoot,
-    maxUploadBytes: config.maxUploadBytes,
-    minFreeBytes: config.uploadMinFreeBytes,
-    log: log.child({ component: "uploads" }),
-  });
-  await mkdir(uploads.root, { recursive: true });
-  hashThread();
-  const tus = createTusUploads(uploads, log.child({ component: "tus" }));
-  const retention = new RetentionSweeper({
-    db,
-    mediaRoot,
-    uploads,
-    tus,
-    log: log.child({ component: "retention" }),
-    uploadRetentionMs: config.uploadRetentionMs,
-    jobRetentionMs: config.jobRetentionMs,
-    outputRetentionMs: config.outputRetentionMs,
-  });
-  const abandoned = await retention.removeAbandoned();
-  if (abandoned > 0) log.info({ uploads: abandoned }, "removed uploads a stopped API left half written");
-  retention.start();
-  return {
-    retention,
-    routes: {
-      uploads,
-      tus,
-      outputs: new OutputFiles(db, mediaRoot),
-      folders: new FolderListing(mediaRoot),
-      probe: new ProbeService({ mediaRoot, ffprobePath: config.ffprobePath }),
-    },
-  };
 }
 
 /**

@@ -182,10 +182,8 @@ export function buildTestApp(
     setHealth: (next: Health) => {
       health = next;
     },
-    cleanup: async () => {
+    cleanup: () => {
       db.$client.close();
-      // tus's file store makes its folder with an mkdir nobody awaits: let it land before the folder goes.
-      await new Promise((resolve) => setTimeout(resolve, 20));
       rmSync(mediaRoot, { recursive: true, force: true });
     },
   };

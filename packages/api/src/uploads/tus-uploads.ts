@@ -60,9 +60,18 @@ export function createTusUploads(uploads: UploadService, log: Logger): TusUpload
   };
 }
 
+/**
+ * FileStore makes its folder again with an mkdir nobody awaits, which throws
+ * into the void if the folder is gone by then (a test's temporary media
+ * root). The folder is made synchronously before the store exists, so that
+ * step is skipped (the method is private in FileStore's types).
+ */
+class PreparedFileStore extends FileStore {}
+Object.defineProperty(PreparedFileStore.prototype, "checkOrCreateDirectory", { value: () => undefined });
+
 function createServer(uploads: UploadService, directory: string, log: Logger): Server {
   const server = new Server({
-    datastore: new FileStore({ directory }),
+    datastore: new PreparedFileStore({ directory }),
     path: TUS_PATH,
     relativeLocation: true,
     respectForwardedHeaders: false,

@@ -11,6 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
 import { newJobId } from "@converter/shared/ids";
 import type { ResolvedOptions } from "@converter/shared/jobs";
@@ -471,5 +472,60 @@ describe("job limits (real Redis, real ffmpeg)", () => {
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+});
+
+describe("the worker's log lines (real Redis, real ffmpeg)", () => {
+  /** A logger as main.ts makes it, writing its JSON lines here. */
+  function capturedLog() {
+    const raw: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        raw.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+        done();
+      },
+    });
+    const log = createLogger({ name: "worker", level: "info", destination });
+    const lines = () => raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { log, raw, lines };
+  }
+
+  it("names the request in a failed job's line, and never writes one key twice", async () => {
+    const captured = capturedLog();
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-logs", log: captured.log });
+    const good = payload({ duration: 0.5 }, { input: "in/clip.mkv", output: "out/logged.mp4" });
+    expect((await runToEnd(good)).state).toBe("completed");
+    const bad = payload({}, { input: "in/garbage.mp4", output: "out/logged-garbage.mp4" });
+    expect((await runToEnd(bad)).state).toBe("failed");
+
+    // The worker's own "failed" event may come after the queue's event that ended runToEnd.
+    const failed = await eventually(() => captured.lines().find((line) => line.msg === "job failed"), {
+      what: "the job failed line",
+    });
+    expect(failed).toMatchObject({ level: 40, job_id: bad.job_id, request_id: bad.request_id, code: "invalid_media" });
+    const started = captured.raw.find((line) => line.includes('"msg":"ffmpeg started"'));
+    expect(started).toBeDefined();
+    // JSON.parse keeps the last of two equal keys: count them in the raw line.
+    for (const line of captured.raw) expect(line.match(/"pid":/g) ?? [], line).toHaveLength(1);
+    expect(JSON.parse(started ?? "{}")).toMatchObject({ pid: process.pid, ffmpeg_pid: expect.any(Number) });
+  });
+
+  it("logs a client's cancel at info as a cancel, not as a failed job", async () => {
+    const captured = capturedLog();
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-cancel-log", log: captured.log });
+    const data = payload({}, { input: "in/clip.mkv", output: "out/cancel-logged.mp4" });
+    await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
+    expect((await runToEnd(data)).state).toBe("failed");
+    const ofJob = () => captured.lines().filter((line) => line.job_id === data.job_id);
+    const cancelled = await eventually(() => ofJob().find((line) => line.msg === "job cancelled"), {
+      what: "the job cancelled line",
+    });
+    expect(ofJob().filter((line) => line.msg === "job failed")).toEqual([]);
+    expect(cancelled).toMatchObject({
+      level: 30,
+      request_id: data.request_id,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { JobLimits } from "@converter/shared/config/worker";
-import type { HardwareMode } from "@converter/shared/jobs";
+import { CANCELLED_BY_CLIENT, type HardwareMode } from "@converter/shared/jobs";
 import { type Logger, throttledWarning } from "@converter/shared/logger";
 import type { ConvertJobData, ConvertJobReturn, WorkerHeartbeat } from "@converter/shared/queue";
 import { Worker } from "bullmq";
@@ -136,10 +136,17 @@ function watchWorkerEvents(worker: Worker, log: Logger): void {
   worker.on("error", throttledWarning(log, "worker error (retrying)"));
   worker.on("failed", (job, error) => {
     const failure = failureOf(error);
-    log.warn(
-      { job_id: job?.id, code: failure?.code, reason: failure?.message ?? error.message, attempts: job?.attemptsMade },
-      "job failed",
-    );
+    const requestId: unknown = job?.data?.request_id;
+    const fields = {
+      job_id: job?.id,
+      request_id: typeof requestId === "string" ? requestId : undefined,
+      code: failure?.code,
+      reason: failure?.message ?? error.message,
+      attempts: job?.attemptsMade,
+    };
+    // A client's cancel is the job ending as asked, not a fault to look into.
+    if (failure?.code === CANCELLED_BY_CLIENT.code) log.info(fields, "job cancelled");
+    else log.warn(fields, "job failed");
   });
 }
 

@@ -52,7 +52,8 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
       timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
       onSpawn: (pid) => {
         plan.log.info(
-          { pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
+          // pino's base fields carry the worker's own pid.
+          { ffmpeg_pid: pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
           "ffmpeg started",
         );
         void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);

@@ -3,13 +3,13 @@ import path from "node:path";
 import { type ApiConfig, loadApiConfig, loadConfigOrExit } from "@converter/shared/config/api";
 import { createLogger, type Logger, redactUrl, throttledWarning } from "@converter/shared/logger";
 import { realMediaRoot } from "@converter/shared/media-path";
-import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import { listen } from "./http-server.js";
 import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
-import { type Db, openDatabase } from "./store/db.js";
+import { type Db, databaseProblem, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { JobStateSync } from "./sync/job-state-sync.js";
@@ -19,6 +19,7 @@ import { JobViews } from "./views/job-views.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 import { WebhookStore } from "./webhooks/webhook-store.js";
 import { createWebhookUrlCheck } from "./webhooks/webhook-url-check.js";
+import { withTimeout } from "./with-timeout.js";
 
 /** How long start-up waits for Redis before serving reads from SQLite alone. */
 const STARTUP_SYNC_WAIT_MS = 5000;
@@ -29,20 +30,29 @@ type RedisConnections = { commands: Redis; events: Redis; webhookWorker: Redis }
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
+  // From the first moment: a stop asked for while start-up waits on Redis must not wait with it.
+  const stopping = stopOnSignals(log);
   if (!config.apiKey) log.warn("API_KEY is not set: every route is open to anyone who can reach this port");
   if (config.webhookAllowPrivate) {
     log.warn("WEBHOOK_ALLOW_PRIVATE is true: webhooks may reach private and loopback addresses");
   }
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
-  const db = openDatabase(config.databasePath);
+  const db = openDatabaseOrExit(config.databasePath);
+  stopping.last(() => db.$client.close());
   const redis = await connectRedis(config, log);
+  stopping.last(() => {
+    for (const connection of Object.values(redis)) connection.disconnect();
+  });
   const queue = createConversionQueue(redis.commands, config.queueName);
   const webhooks = createWebhookDispatcher(config, log, db, redis);
+  stopping.bounded(() => webhooks.close());
+  stopping.bounded(() => queue.close());
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
   const sync = await startSync({ config, log, db, redis, queue, webhooks });
+  stopping.bounded(() => sync.stop());
 
   const app = createApp({
     config,
@@ -71,37 +81,72 @@ async function main(): Promise<void> {
     queue,
     webhookQueue: webhooks.queue,
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    const database = path.resolve(config.databasePath);
-    log.info(
-      { port: info.port, host: config.host, media_root: mediaRoot, database, queue: config.queueName },
-      "api listening",
-    );
+  const server = listen(app, {
+    port: config.port,
+    host: config.host,
+    log,
+    onListening: (port) => {
+      const database = path.resolve(config.databasePath);
+      log.info({ port, host: config.host, media_root: mediaRoot, database, queue: config.queueName }, "api listening");
+    },
   });
-
-  stopOnSignals(log, async () => {
-    server.close();
-    await sync.stop();
-    await webhooks.close().catch(() => undefined);
-    await queue.close().catch(() => undefined);
-    for (const connection of Object.values(redis)) connection.disconnect();
-    db.$client.close();
-  });
+  stopping.first(() => server.close());
 }
 
-/** SIGINT and SIGTERM run `stop` once, then the process exits. */
-function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
+/**
+ * How long stopping may take in all. Docker's default stop timeout is 10 s,
+ * after which it sends SIGKILL; past this the API exits by itself with a
+ * line that says so.
+ */
+const STOP_DEADLINE_MS = 8000;
+/** What one closing BullMQ object (its Redis may be gone) gets before the stop moves on without it. */
+const CLOSE_STEP_MS = 3000;
+
+/**
+ * SIGINT and SIGTERM stop the API once, whatever it is waiting on (Redis
+ * down at start, a close that never returns): first what stops new work
+ * (the server), then the BullMQ objects, each bounded by CLOSE_STEP_MS, all
+ * at once, then the connections and the database. Steps are registered as
+ * start-up creates what they close, so a signal during start-up closes what
+ * exists so far.
+ */
+function stopOnSignals(log: Logger) {
+  const steps = { first: [] as (() => void)[], bounded: [] as (() => Promise<void>)[], last: [] as (() => void)[] };
   let stopping = false;
   const onSignal = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "api stopping");
-    await stop();
+    setTimeout(() => {
+      log.error({ deadline_ms: STOP_DEADLINE_MS }, "api did not stop in time; exiting anyway");
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    for (const step of steps.first) step();
+    await Promise.all(steps.bounded.map((step) => withTimeout(step(), CLOSE_STEP_MS, "close").catch(() => undefined)));
+    for (const step of steps.last.reverse()) step();
     log.info("api stopped");
     process.exit(0);
   };
   process.on("SIGINT", () => void onSignal("SIGINT"));
   process.on("SIGTERM", () => void onSignal("SIGTERM"));
+  return {
+    first: (step: () => void) => steps.first.push(step),
+    bounded: (step: () => Promise<void>) => steps.bounded.push(step),
+    last: (step: () => void) => steps.last.push(step),
+  };
+}
+
+/**
+ * The database, or one line naming DATABASE_PATH and exit status 78, like
+ * any other setting the API cannot use (a read-only or impossible path).
+ */
+function openDatabaseOrExit(file: string): Db {
+  try {
+    return openDatabase(file);
+  } catch (error) {
+    console.error(`Invalid configuration: DATABASE_PATH ${databaseProblem(file, error)}`);
+    process.exit(78);
+  }
 }
 
 /**

@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   "job_finished",
   "job_not_retryable",
   "idempotency_mismatch",
+  // answered by the HTTP server itself, before a request reaches a route
+  "bad_request",
+  "header_too_large",
+  "request_timeout",
   // job errors (in a job's `error`)
   "invalid_media",
   "ffmpeg_failed",
@@ -55,6 +59,9 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   queue_full: 429,
   redis_unavailable: 503,
   input_too_large: 422,
+  bad_request: 400,
+  header_too_large: 431,
+  request_timeout: 408,
 };
 
 /** The one error type of the project: a stable code plus a message safe to show. */

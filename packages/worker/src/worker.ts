@@ -104,8 +104,8 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     worker,
     async close() {
       await closeWithGrace(worker, running, deps);
-      await cancels.close();
-      await heartbeat.stop();
+      // Both talk to Redis, which may be gone: neither may hold the stop (the heartbeat key expires by itself).
+      await Promise.all([atMost(cancels.close(), CLOSE_STEP_MS), atMost(heartbeat.stop(), CLOSE_STEP_MS)]);
     },
   };
 }
@@ -169,8 +169,32 @@ async function closeWithGrace(
   }
   const handBack = setTimeout(() => worker.cancelAllJobs("shutdown" satisfies StopReason), deps.shutdownGraceMs);
   try {
-    await closing;
+    // BullMQ's close waits on Redis for good when Redis is gone: past the
+    // grace, ffmpeg's own stop (SIGTERM, SIGKILL 5 s later) and a last step,
+    // the stop goes on without it (a job not handed back is taken over once
+    // its lock expires).
+    await atMost(closing, deps.shutdownGraceMs + HAND_BACK_MS);
   } finally {
     clearTimeout(handBack);
   }
+}
+
+/** After the grace: ffmpeg's 5 s between SIGTERM and SIGKILL, and a moment to hand the job back. */
+const HAND_BACK_MS = 7000;
+
+/** What one closing step that needs Redis gets before the stop moves on without it. */
+const CLOSE_STEP_MS = 2000;
+
+/** Waits for `promise` at most `ms`, never rejecting: a close that cannot finish is left behind. */
+function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -302,6 +303,26 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     });
     // Only the run that finished counts (BullMQ counts a completion as an attempt made).
     expect((await queue.getJob(data.job_id))?.attemptsMade).toBe(1);
+  });
+
+  it.each([
+    ["h264", {}],
+    ["hevc", { preset: "hevc" }],
+    ["av1", { preset: "av1" }],
+  ])("converts an odd-sized source (853x481) to %s at an even size", async (codec, options) => {
+    const source = path.join(mediaRoot, "in", "odd-853x481.mkv");
+    if (!existsSync(source)) {
+      // 4:4:4 can be odd-sized; the 4:2:0 output cannot.
+      execFileSync("ffmpeg", [
+        ...["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=853x481:rate=25:duration=1"],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", source],
+      ]);
+    }
+    const { job, state } = await runToEnd(
+      payload({ ...options, audio_codec: "none" }, { input: "in/odd-853x481.mkv", output: `out/odd-${codec}.mp4` }),
+    );
+    expect(state, job.failedReason).toBe("completed");
+    expect(job.returnvalue.result).toMatchObject({ video_codec: codec, width: 852, height: 480 });
   });
 
   it("heartbeats its measured encoders", async () => {

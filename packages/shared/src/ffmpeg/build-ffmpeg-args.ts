@@ -100,19 +100,33 @@ function qualityArgs(encoder: string, o: ResolvedOptions): string[] {
   }
 }
 
+/**
+ * Every encoded video comes out 8-bit 4:2:0, whose chroma planes are half the
+ * size of the picture: x264, x265 and SVT-AV1 refuse an odd width or height
+ * (an 853x481 source, or an odd `width` asked for). So each branch keeps both
+ * sides even: the box scale with force_divisible_by, a single side rounded
+ * down to even (the other side's -2 is even already), and an unscaled source
+ * cropped by at most its last column and row (no resampling, no black line;
+ * a no-op on even sizes). The source size is not known here (ADR 0006: the
+ * arguments are built before the probe answers), so this holds for any size.
+ */
 function videoFilters(o: ResolvedOptions): string[] {
   const filters: string[] = [];
   if (o.width !== null && o.height !== null) {
-    // Fit inside the box, keep the aspect ratio, keep both sides even for 4:2:0.
     filters.push(`scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`);
   } else if (o.width !== null) {
-    filters.push(`scale=w=${o.width}:h=-2`);
+    filters.push(`scale=w=${even(o.width)}:h=-2`);
   } else if (o.height !== null) {
-    filters.push(`scale=w=-2:h=${o.height}`);
+    filters.push(`scale=w=-2:h=${even(o.height)}`);
+  } else {
+    filters.push(EVEN_CROP);
   }
   if (o.fps !== null) filters.push(`fps=${o.fps}`);
   return filters;
 }
+
+const EVEN_CROP = "crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0";
+const even = (size: number) => size - (size % 2);
 
 function audioArgs(o: ResolvedOptions): string[] {
   if (o.audio_codec === "none") return ["-an"];

@@ -4,6 +4,7 @@ import { createLogger, type Logger, redactUrl, throttledWarning } from "@convert
 import { realMediaRoot } from "@converter/shared/media-path";
 import { Redis } from "ioredis";
 import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { createConversionWorker } from "./worker.js";
@@ -15,6 +16,13 @@ async function main(): Promise<void> {
   const stopping = stopOnSignals(log, config.shutdownGraceMs);
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
+  if (!(await descriptorPathsWork(mediaRoot))) {
+    log.fatal(
+      { media_root: mediaRoot },
+      "the worker opens media files by descriptor through /proc/self/fd (docs/adr/0016-media-files-by-descriptor.md); it needs Linux with /proc mounted",
+    );
+    process.exit(1);
+  }
   const encoders = await measureEncoders(config, log);
   const connection = await connectRedis(config, log);
   stopping.last(() => connection.disconnect());

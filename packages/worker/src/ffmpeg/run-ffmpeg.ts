@@ -19,6 +19,12 @@ export type FfmpegOutcome = {
 export type RunFfmpegOptions = {
   ffmpegPath: string;
   args: readonly string[];
+  /**
+   * Descriptors ffmpeg gets as its fd 3, 4, …: the input and the temporary
+   * output the worker opened itself, named `file:/dev/fd/3` and
+   * `file:/dev/fd/4` in the arguments (docs/adr/0016-media-files-by-descriptor.md).
+   */
+  fds?: readonly number[];
   signal?: AbortSignal;
   onSpawn?: (pid: number | undefined) => void;
   onProgress?: (sample: ProgressSample) => void;
@@ -65,7 +71,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
     const command = dieWithParentCommand(options.ffmpegPath, options.args);
     // setpriv exec()s ffmpeg in place: the group's leader is ffmpeg itself.
     const child = spawn(command.command, command.args, {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", ...(options.fds ?? [])],
       shell: false,
       detached: true,
     });
@@ -80,8 +86,8 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
     const lines = new LineSplitter((line) => stderr.add(line));
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
 
     let aborted = false;
     let timedOut = false;

@@ -1,9 +1,10 @@
 import type { Stats } from "node:fs";
-import { stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import { WaitingError } from "bullmq";
+import { fdPath } from "../media-files/descriptor-paths.js";
 import { permanent, transient } from "./job-failure.js";
-import type { EncodePlan } from "./plan-encode.js";
+import type { EncodePlan, RunningEncode } from "./plan-encode.js";
 import type { EncodeOutcome } from "./run-encode.js";
 import { shownPaths } from "./shown-paths.js";
 import { STOP_REASONS, type StopReason } from "./stop-reason.js";
@@ -13,7 +14,7 @@ import { STOP_REASONS, type StopReason } from "./stop-reason.js";
  * end other than a clean exit with a file becomes the failure the client
  * sees; what is left is the temporary file to verify and publish.
  */
-export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
+export async function settleRun(plan: RunningEncode, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
   const { run, verdict } = outcome;
   const shown = (text: string) => shownPaths(plan, text);
   if (verdict.kind === "broken") throw transient("worker_error", verdict.reason);
@@ -26,7 +27,7 @@ export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallT
     );
   }
   if (run.aborted) await stopped(plan, outcome.stopReason, stallTimeoutMs);
-  const tempFile = await stat(plan.tempPath).catch(() => undefined);
+  const tempFile = await stillOurs(plan);
   // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
   if ((tempFile?.size ?? 0) >= plan.limits.maxOutputBytes) {
     throw permanent(
@@ -81,4 +82,17 @@ async function handedBack(plan: EncodePlan, token: string): Promise<boolean> {
     // Could not hand it back (Redis away): a plain failure retries it instead.
     return false;
   }
+}
+
+/**
+ * This run's temporary file as its folder names it now, or undefined when
+ * the name is gone or names another file: only what is still there under
+ * its own name can be published.
+ */
+async function stillOurs(plan: RunningEncode): Promise<Stats | undefined> {
+  const [named, held] = await Promise.all([
+    lstat(fdPath(plan.files.outputDir.fd, plan.tempName)).catch(() => undefined),
+    plan.temp.stat(),
+  ]);
+  return named?.isFile() && named.ino === held.ino && named.dev === held.dev ? named : undefined;
 }

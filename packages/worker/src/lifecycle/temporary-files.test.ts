@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { jobIdOfTemporaryName, temporaryOutputPath } from "./temporary-files.js";
+import { jobIdOfTemporaryName, temporaryName } from "./temporary-files.js";
 
 describe("temporary output names", () => {
-  it("puts the temporary file beside the target, hidden and tagged with the job", () => {
-    expect(temporaryOutputPath("/m/converted/x.mp4", "job-1", "run-a")).toBe("/m/converted/.x.mp4.job-1.run-a.partial");
+  it("hides the temporary file beside the target and tags it with the job and the run", () => {
+    expect(temporaryName("x.mp4", "job-1", "run-a")).toBe(".x.mp4.job-1.run-a.partial");
   });
 
   it("recognises its own names, and only those", () => {

@@ -1,7 +1,7 @@
 import type { MediaInfo } from "../ffmpeg/probe.js";
 import { probeMedia } from "../ffmpeg/probe.js";
 import { permanent } from "./job-failure.js";
-import type { EncodePlan } from "./plan-encode.js";
+import type { RunningEncode } from "./plan-encode.js";
 import { shownPaths } from "./shown-paths.js";
 
 /**
@@ -9,8 +9,8 @@ import { shownPaths } from "./shown-paths.js";
  * before anyone can see it. A file ffprobe cannot read, or one without a
  * single audio or video stream, is never published.
  */
-export async function verifyOutput(ffprobePath: string, plan: EncodePlan): Promise<MediaInfo> {
-  const written = await probeMedia(ffprobePath, plan.tempPath);
+export async function verifyOutput(ffprobePath: string, plan: RunningEncode): Promise<MediaInfo> {
+  const written = await probeMedia(ffprobePath, { fd: plan.temp.fd });
   if (!written.ok) {
     throw permanent(
       "ffmpeg_failed",

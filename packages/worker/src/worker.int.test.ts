@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -224,6 +225,25 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     const { job, state } = await runToEnd(payload({}, { input: "../../etc/passwd", output: "out/x.mp4" }));
     expect(state).toBe("failed");
     expect(failureOf(job)).toEqual({ code: "invalid_path", message: expect.any(String) });
+  });
+
+  it.each([
+    ["the same path", "in/self.mkv"],
+    ["a hard link to the input", "in/self-link.mkv"],
+  ])("refuses a queued output that is the input (%s), whatever the API let through", async (_name, output) => {
+    const input = path.join(mediaRoot, "in", "self.mkv");
+    if (!existsSync(input)) {
+      copyFileSync(path.join(mediaRoot, "in", "clip.mkv"), input);
+      linkSync(input, path.join(mediaRoot, "in", "self-link.mkv"));
+    }
+    const before = statSync(input);
+    const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/self.mkv", output }, true));
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(failureOf(job)).toEqual({ code: "invalid_path", message: expect.stringMatching(/is the input/) });
+    const after = statSync(input);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect(leftovers(path.join(mediaRoot, "in"))).toEqual([]);
   });
 
   it("trims with start and duration", async () => {

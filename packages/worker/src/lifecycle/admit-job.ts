@@ -10,7 +10,7 @@ import { fdPath } from "../media-files/descriptor-paths.js";
 import { openFileIn } from "../media-files/open-beneath.js";
 import { inputSizeBreach } from "./input-limits.js";
 import { permanent } from "./job-failure.js";
-import { type JobFiles, openJobFiles, targetExists } from "./job-files.js";
+import { type JobFiles, openJobFiles, outputIsInput, targetStat } from "./job-files.js";
 import { finishedResult } from "./job-result.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { removeTemporaryFiles } from "./temporary-files.js";
@@ -63,8 +63,15 @@ export async function admitJob(deps: ProcessorDeps, job: Job): Promise<Admission
     // Files of earlier runs of this job (a crashed or stalled worker) are garbage now.
     await removeTemporaryFiles(files.outputDir, files.targetName, data.job_id);
 
+    const target = await targetStat(files);
+    if (await outputIsInput(files, target)) {
+      throw permanent(
+        "invalid_path",
+        `${data.output} is the input file (${data.input}); a file cannot be converted onto itself`,
+      );
+    }
     const admitted: AdmittedJob = { data, log, jobLog, inputPath: real.input, targetPath: real.target, files, limits };
-    if ((await targetExists(files)) && !data.overwrite) {
+    if (target && !data.overwrite) {
       const result = await resultOfEarlierRun(deps, admitted);
       await files.close();
       return { kind: "already_published", result };

@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { lstat } from "node:fs/promises";
 import path from "node:path";
@@ -54,9 +55,20 @@ export async function openJobFiles(
   }
 }
 
-/** Whether the output's folder holds anything (a file, a folder, a symlink) under the output's name. */
-export async function targetExists(files: JobFiles): Promise<boolean> {
-  return (await lstat(fdPath(files.outputDir.fd, files.targetName)).catch(() => undefined)) !== undefined;
+/** What the output's folder holds under the output's name (a file, a folder, a symlink), or undefined. */
+export async function targetStat(files: JobFiles): Promise<Stats | undefined> {
+  return lstat(fdPath(files.outputDir.fd, files.targetName)).catch(() => undefined);
+}
+
+/**
+ * The output names the very file the job reads (the same path, or a hard
+ * link to it): converting onto it would replace the input with a file made
+ * from it. The API refuses the same path at submit; the queue is not trusted.
+ */
+export async function outputIsInput(files: JobFiles, target: Stats | undefined): Promise<boolean> {
+  if (!target) return false;
+  const input = await files.input.stat();
+  return target.ino === input.ino && target.dev === input.dev;
 }
 
 /** The errors that mean the path changed under the job since it was checked; anything else is not ours to judge. */

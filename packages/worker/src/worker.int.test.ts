@@ -246,6 +246,17 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     expect(leftovers(path.join(mediaRoot, "in"))).toEqual([]);
   });
 
+  it("converts to an output whose name is as long as a name may be (255 bytes)", async () => {
+    // 83 CJK characters and ".mp4": the longest name the API allows, at which the temporary name must still fit.
+    const output = `out/${"動".repeat(83)}.mp4`;
+    expect(Buffer.byteLength(path.basename(output))).toBe(253);
+    const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/clip.mkv", output }));
+    expect(state, job.failedReason).toBe("completed");
+    expect(job.attemptsMade).toBe(1);
+    expect(existsSync(path.join(mediaRoot, output))).toBe(true);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
   it("trims with start and duration", async () => {
     const { job, state } = await runToEnd(
       payload({ start: 0.5, duration: 1 }, { input: "in/clip.mkv", output: "out/trimmed.mp4" }),

@@ -11,12 +11,35 @@ export const TEMP_SUFFIX = ".partial";
  * share it, and a cleanup can recognise every run's file.
  */
 export function temporaryName(targetName: string, jobId: string, runId: string): string {
-  return `${temporaryPrefix(targetName, jobId)}${runId}${TEMP_SUFFIX}`;
+  return `${temporaryPrefix(targetName, jobId)}${runId.slice(0, MAX_RUN_ID_BYTES)}${TEMP_SUFFIX}`;
 }
 
-/** What every temporary file of this job and target starts with, in the target's folder. */
+/**
+ * What every temporary file of this job and target starts with, in the
+ * target's folder. The tags take 55 bytes (".", ".", the job id, ".", a run
+ * id of up to 8, ".partial"), and a name may have 255 (NAME_MAX): a target
+ * name over 200 bytes is cut to fit, on a character boundary. The job id
+ * keeps two jobs' names apart, so the cut part is never needed to tell them.
+ */
 export function temporaryPrefix(targetName: string, jobId: string): string {
-  return `.${targetName}.${jobId}.`;
+  return `.${cutToBytes(targetName, NAME_MAX - TAGS_BYTES)}.${jobId}.`;
+}
+
+const NAME_MAX = 255;
+const MAX_RUN_ID_BYTES = 8;
+const TAGS_BYTES = ".".length * 3 + 36 + MAX_RUN_ID_BYTES + TEMP_SUFFIX.length;
+
+/** The longest start of text that fits in maxBytes of UTF-8, never splitting a character. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let cut = "";
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    cut += char;
+  }
+  return cut;
 }
 
 const TEMPORARY_NAME =

@@ -257,6 +257,27 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
   });
 
+  it.runIf(process.getuid?.() === 0).each([
+    ["a folder to create on a read-only filesystem", "ro/new-folder/x.mp4"],
+    ["a file to create in a read-only folder", "ro/x.mp4"],
+  ])("fails %s once, as invalid_path, without this node's paths", async (_name, output) => {
+    const readOnly = path.join(mediaRoot, "ro");
+    mkdirSync(readOnly, { recursive: true });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly]);
+    try {
+      const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/clip.mkv", output }));
+      expect(state).toBe("failed");
+      expect(job.attemptsMade).toBe(1);
+      const failure = failureOf(job);
+      expect(failure).toEqual({ code: "invalid_path", message: expect.stringMatching(/read-only/) });
+      expect(failure.message).toContain(output);
+      expect(failure.message).not.toContain(mediaRoot);
+      expect(failure.message).not.toMatch(/\/proc\/|\/dev\/fd/);
+    } finally {
+      execFileSync("umount", [readOnly]);
+    }
+  });
+
   it("trims with start and duration", async () => {
     const { job, state } = await runToEnd(
       payload({ start: 0.5, duration: 1 }, { input: "in/clip.mkv", output: "out/trimmed.mp4" }),

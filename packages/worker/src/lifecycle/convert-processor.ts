@@ -3,6 +3,7 @@ import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { createFileIn } from "../media-files/open-beneath.js";
 import { type AdmittedJob, admitJob } from "./admit-job.js";
+import { fileFailure, withoutNodePaths } from "./file-failure.js";
 import { isDecidedOutcome, transient } from "./job-failure.js";
 import { finishedResult } from "./job-result.js";
 import { planEncode } from "./plan-encode.js";
@@ -26,7 +27,12 @@ export type { ProcessorDeps } from "./processor-deps.js";
  */
 export function createConvertProcessor(deps: ProcessorDeps) {
   return async function convert(job: Job, token?: string, signal?: AbortSignal): Promise<ConvertJobReturn> {
-    const admission = await admitJob(deps, job);
+    let admission: Awaited<ReturnType<typeof admitJob>>;
+    try {
+      admission = await admitJob(deps, job);
+    } catch (error) {
+      throw asJobFailure(error, deps, job);
+    }
     if (admission.kind === "already_published") return admission.result;
     try {
       return await encode(deps, admission.job, { job, token, signal });
@@ -34,6 +40,22 @@ export function createConvertProcessor(deps: ProcessorDeps) {
       await admission.job.files.close();
     }
   };
+}
+
+/**
+ * Any error as the failure the client sees: decided outcomes as they are, a
+ * filesystem refusal about the output as its permanent failure, anything
+ * else (our bug, the machine's trouble) logged whole here and retried as a
+ * worker_error without this node's paths.
+ */
+function asJobFailure(error: unknown, deps: ProcessorDeps, job: Job, shown?: (text: string) => string): unknown {
+  if (isDecidedOutcome(error)) return error;
+  const output: unknown = job.data?.output;
+  const known = typeof output === "string" ? fileFailure(error, output) : undefined;
+  if (known) return known;
+  deps.log.error({ err: error, job_id: job.id }, "unexpected error while converting");
+  const message = error instanceof Error ? error.message : String(error);
+  return transient("worker_error", withoutNodePaths(shown ? shown(message) : message, deps.mediaRoot));
 }
 
 async function encode(
@@ -59,11 +81,7 @@ async function encode(
   } catch (error) {
     // A failed run leaves neither the target nor its temporary file.
     await removeIn(admitted.files.outputDir, plan.tempName).catch(() => undefined);
-    if (isDecidedOutcome(error)) throw error;
-    // Our bug or the machine's trouble: full detail in the worker's log, a
-    // retryable failure without this node's paths for the client.
-    plan.log.error({ err: error }, "unexpected error while converting");
-    throw transient("worker_error", shownPaths(plan, error instanceof Error ? error.message : String(error)));
+    throw asJobFailure(error, deps, run.job, (text) => shownPaths(plan, text));
   } finally {
     await temp?.close();
   }

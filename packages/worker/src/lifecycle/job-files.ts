@@ -4,6 +4,7 @@ import { lstat } from "node:fs/promises";
 import path from "node:path";
 import { fdPath } from "../media-files/descriptor-paths.js";
 import { openDirectoryBeneath, openFileBeneath } from "../media-files/open-beneath.js";
+import { fileFailure } from "./file-failure.js";
 import { permanent } from "./job-failure.js";
 
 /**
@@ -84,5 +85,5 @@ function swapped(error: unknown, field: "input" | "output", shown: string): unkn
   if (code === "ENOENT" && field === "input") {
     return permanent("input_not_found", `${shown} no longer exists under the media root`);
   }
-  return error;
+  return fileFailure(error, shown) ?? error;
 }

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "cancelled",
   "worker_error",
   "ffmpeg_stalled",
+  // the disk the output is written to is full (transient: retried, and retriable by a client)
+  "disk_full",
   // hostile-input limits (docs/adr/0007-hostile-input.md): each message names the limit's variable
   "input_too_large",
   "input_limit_exceeded",

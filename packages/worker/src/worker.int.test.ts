@@ -181,13 +181,28 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     );
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
+    // The cause, not ffmpeg's closing "Conversion failed!" or "Last message repeated".
     expect(failureOf(job)).toEqual({
       code: "ffmpeg_failed",
-      message: expect.stringMatching(/^ffmpeg exited with status/),
+      message: expect.stringMatching(/^ffmpeg exited with status 1: the mp4 container cannot hold the pcm_s16le codec/),
     });
     expect(logs.join("\n")).toMatch(/pcm_s16le/);
     expect(existsSync(path.join(mediaRoot, "out/pcm.mp4"))).toBe(false);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it("says why a copy into a container that cannot hold the codec failed", async () => {
+    const { job, state } = await runToEnd(
+      payload(
+        { preset: "remux-mp4", container: "webm", audio_codec: "none" },
+        { input: "in/clip.mkv", output: "out/h264.webm" },
+      ),
+    );
+    expect(state).toBe("failed");
+    expect(failureOf(job)).toEqual({
+      code: "ffmpeg_failed",
+      message: expect.stringMatching(/^ffmpeg exited with status 1: the webm container cannot hold .*WebM takes only/),
+    });
   });
 
   it("fails a GPU-only job with gpu_unavailable when NVENC did not pass its test", async () => {

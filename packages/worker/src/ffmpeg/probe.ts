@@ -24,8 +24,8 @@ export type MediaInfo = {
   formatName: string | null;
   durationSeconds: number | null;
   sizeBytes: number | null;
-  video: { codec: string | null; width: number | null; height: number | null } | null;
-  audio: { codec: string | null } | null;
+  video: { codec: string | null; width: number | null; height: number | null; durationSeconds: number | null } | null;
+  audio: { codec: string | null; durationSeconds: number | null } | null;
   streamCount: number;
   /** Sizes of every video stream, cover art included: the limits apply to what any decoder might be asked to open. */
   frameSizes: { width: number; height: number }[];
@@ -105,8 +105,15 @@ function toMediaInfo(probe: z.infer<typeof ProbeJson>): MediaInfo {
     formatName: probe.format?.format_name ?? null,
     durationSeconds: positive(probe.format?.duration) ?? (streamDurations.length ? Math.max(...streamDurations) : null),
     sizeBytes: positive(probe.format?.size),
-    video: video ? { codec: video.codec_name ?? null, width: video.width ?? null, height: video.height ?? null } : null,
-    audio: audio ? { codec: audio.codec_name ?? null } : null,
+    video: video
+      ? {
+          codec: video.codec_name ?? null,
+          width: video.width ?? null,
+          height: video.height ?? null,
+          durationSeconds: positive(video.duration),
+        }
+      : null,
+    audio: audio ? { codec: audio.codec_name ?? null, durationSeconds: positive(audio.duration) } : null,
     streamCount: probe.streams.length,
     frameSizes: probe.streams
       .filter((s) => s.codec_type === "video")

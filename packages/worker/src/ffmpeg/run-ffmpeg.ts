@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isWriteError } from "./failure-cause.js";
 import { ProgressParser, type ProgressSample } from "./progress-parser.js";
 import { dieWithParentCommand, setprivExecError } from "./spawn-command.js";
 
@@ -13,6 +14,12 @@ export type FfmpegOutcome = {
   stderrTail: string[];
   /** Lines past the live limit that onStderrLine never saw: a "… omitted …" marker, then the tail. */
   unloggedTail: string[];
+  /**
+   * The first lines (at most 5) anywhere in stderr that report a failed
+   * write of the output: ffmpeg 5.1 exits 0 when only its trailer could not
+   * be written (a full disk), so the exit status alone does not tell.
+   */
+  writeErrors: string[];
   elapsedMs: number;
 };
 
@@ -64,6 +71,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
         timedOut: false,
         stderrTail: [],
         unloggedTail: [],
+        writeErrors: [],
         elapsedMs: 0,
       });
       return;
@@ -84,7 +92,11 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       }
     };
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
-    const lines = new LineSplitter((line) => stderr.add(line));
+    const writeErrors: string[] = [];
+    const lines = new LineSplitter((line) => {
+      stderr.add(line);
+      if (writeErrors.length < 5 && isWriteError(line)) writeErrors.push(line);
+    });
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
@@ -133,6 +145,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
         timedOut,
         stderrTail: stderr.tail(),
         unloggedTail: stderr.unlogged(),
+        writeErrors,
         elapsedMs: performance.now() - started,
       });
     });

@@ -3,6 +3,7 @@ import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { createFileIn } from "../media-files/open-beneath.js";
 import { type AdmittedJob, admitJob } from "./admit-job.js";
+import { refuseWhenPlainlyFull } from "./disk-space.js";
 import { fileFailure, withoutNodePaths } from "./file-failure.js";
 import { isDecidedOutcome, transient } from "./job-failure.js";
 import { finishedResult } from "./job-result.js";
@@ -66,11 +67,16 @@ async function encode(
   const plan = planEncode(deps, admitted, run);
   let temp: FileHandle | undefined;
   try {
+    // The file first: a folder the worker cannot write at all is the job's failure, not a full disk.
     temp = await createFileIn(admitted.files.outputDir, plan.tempName);
+    await refuseWhenPlainlyFull(admitted.files, admitted.data.options, admitted.data.output);
     const running = { ...plan, temp };
     const outcome = await runEncode(deps, running);
     const tempFile = await settleRun(running, outcome, deps.stallTimeoutMs);
-    const info = await verifyOutput(deps.ffprobePath, running);
+    // settleRun let only a usable input's run through.
+    const input = outcome.verdict.kind === "usable" ? outcome.verdict.info : undefined;
+    if (!input) throw new Error("settled a run whose input was not usable");
+    const info = await verifyOutput(deps.ffprobePath, running, input);
     await publishOutput(running, tempFile, deps.isCancelRequested);
     return await finishedResult(deps.workerName, plan, {
       encoder: plan.encoder,

@@ -1,3 +1,4 @@
+import { diskFull } from "./disk-space.js";
 import { type PermanentFailure, permanent, type TransientFailure } from "./job-failure.js";
 
 /**
@@ -19,6 +20,7 @@ const PERMANENT_ERRNOS: Record<string, string> = {
 /** The job's failure for a filesystem error about `shown` (the client's path), or undefined when it is not one of these. */
 export function fileFailure(error: unknown, shown: string): PermanentFailure | TransientFailure | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT") return diskFull(shown, "the worker could not write there");
   const reason = code ? PERMANENT_ERRNOS[code] : undefined;
   return reason ? permanent("invalid_path", `${shown} ${reason}`) : undefined;
 }

@@ -79,6 +79,9 @@ export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promi
   }
   const verdict = await judging;
   for (const line of run.unloggedTail) await plan.jobLog(line);
+  await plan.jobLog(
+    `ffmpeg exited with ${run.signal ? `signal ${run.signal}` : `status ${run.exitCode}`} after ${(run.elapsedMs / 1000).toFixed(2)} s`,
+  );
   return { run, verdict, stopReason: run.aborted ? stopReasonOf(stop.signal.reason) : undefined };
 }
 

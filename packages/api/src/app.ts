@@ -9,8 +9,11 @@ import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
 import { DASHBOARD_PATH } from "./http-paths.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
+import { dashboardGuard } from "./middleware/dashboard-guard.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
+import { requestOrigin } from "./middleware/request-origin.js";
+import { securityHeaders } from "./middleware/security-headers.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -41,6 +44,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use("*", requestContext(deps.log));
+  app.use("*", securityHeaders());
+  app.use("*", requestOrigin(deps.config));
   if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
   app.use(
     "/convert",
@@ -69,7 +74,9 @@ export function createApp(deps: AppDeps) {
       version: deps.version,
       description:
         "Self-hosted video conversion: submit a job, poll its status. When the server sets API_KEY, send it " +
-        "as X-API-Key on every route except /, /health, /docs and /openapi.json.",
+        "as X-API-Key on every route except /, /health, /docs and /openapi.json. Writes a browser sends from another " +
+        "origin answer 403 cross_origin_refused; while API_KEY is unset, a Host other than a loopback name, an IP " +
+        "address, HOST or a name in ALLOWED_HOSTS answers 403 host_not_allowed.",
     },
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
   });
@@ -79,7 +86,10 @@ export function createApp(deps: AppDeps) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
     const queues = [deps.queue, ...(deps.webhookQueue ? [deps.webhookQueue] : [])];
-    createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter: dashboard });
+    // Retry buttons hidden; the guard refuses the actions that bypass the API whatever the page sends.
+    const adapters = queues.map((queue) => new BullMQAdapter(queue, { allowRetries: false }));
+    createBullBoard({ queues: adapters, serverAdapter: dashboard });
+    app.use(`${DASHBOARD_PATH}/*`, dashboardGuard());
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());

@@ -7,7 +7,7 @@ import type { JobService } from "./services/job-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
-  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes">;
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes" | "host" | "allowedHosts">;
   version: string;
   log: Logger;
   jobs: JobService;

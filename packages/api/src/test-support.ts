@@ -94,6 +94,8 @@ export function buildTestApp(
     checkWebhookUrl?: WebhookUrlCheck;
     webhooks?: WebhookNotifier;
     maxInputBytes?: number;
+    host?: string;
+    allowedHosts?: string[] | "*";
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -104,7 +106,12 @@ export function buildTestApp(
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
   const deps: AppDeps = {
-    config: { apiKey: options.apiKey, maxBodyBytes: options.maxBodyBytes ?? 64 * 1024 },
+    config: {
+      apiKey: options.apiKey,
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      host: options.host ?? "127.0.0.1",
+      allowedHosts: options.allowedHosts ?? [],
+    },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
     jobs: new JobService({

@@ -23,6 +23,10 @@ export const ERROR_CODES = [
   "job_finished",
   "job_not_retryable",
   "idempotency_mismatch",
+  // requests refused for where they come from (docs/adr/0015-origin-and-host-policy.md), and dashboard actions the API owns
+  "cross_origin_refused",
+  "host_not_allowed",
+  "dashboard_action_disabled",
   // answered by the HTTP server itself, before a request reaches a route
   "bad_request",
   "header_too_large",
@@ -61,6 +65,9 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   queue_full: 429,
   redis_unavailable: 503,
   input_too_large: 422,
+  cross_origin_refused: 403,
+  host_not_allowed: 403,
+  dashboard_action_disabled: 403,
   bad_request: 400,
   header_too_large: 431,
   request_timeout: 408,

@@ -19,6 +19,23 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (names) =>
+        names.every(
+          (name) => name === "*" || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name),
+        ),
+      "must be host names separated by commas (no ports, no schemes), or *",
+    )
+    .transform((names): string[] | "*" => (names.includes("*") ? "*" : names))
+    .optional(),
 });
 
 export type ApiConfig = {
@@ -51,6 +68,12 @@ export type ApiConfig = {
   reconcileIntervalMs: number;
   /** Inputs larger than this are refused at submit (input_too_large). */
   maxInputBytes: number;
+  /**
+   * Host names the API answers to besides loopback names, IP addresses and
+   * HOST, while API_KEY is unset ("*": any); an Origin with one of these
+   * names may change things too (docs/adr/0015-origin-and-host-policy.md).
+   */
+  allowedHosts: string[] | "*";
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -75,5 +98,6 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     cancelWaitMs: e.CANCEL_WAIT_SECONDS * 1000,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
   };
 }

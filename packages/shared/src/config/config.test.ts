@@ -25,7 +25,21 @@ describe("loadApiConfig", () => {
       cancelWaitMs: 10_000,
       reconcileIntervalMs: 60_000,
       maxInputBytes: 20 * 1024 ** 3,
+      allowedHosts: [],
     });
+  });
+
+  it.each([
+    ["api", ["api"]],
+    [" API , media-box.lan ", ["api", "media-box.lan"]],
+    ["*", "*"],
+    ["api,*", "*"],
+  ])("reads ALLOWED_HOSTS=%j", (value, expected) => {
+    expect(loadApiConfig({ ALLOWED_HOSTS: value }).allowedHosts).toEqual(expected);
+  });
+
+  it.each(["http://api", "api:8000", "a b", "-api"])("refuses ALLOWED_HOSTS=%j, naming the variable", (value) => {
+    expect(() => loadApiConfig({ ALLOWED_HOSTS: value })).toThrow(/ALLOWED_HOSTS/);
   });
 
   it.each([

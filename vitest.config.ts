@@ -1,9 +1,10 @@
 import { defineConfig } from "vitest/config";
 
-// Three projects, one per kind of test (docs/conventions.md), run as groups
+// Four projects, one per kind of test (docs/conventions.md), run as groups
 // in this order: unit tests are fast and offline, integration tests use the
 // real Redis and ffmpeg, end-to-end tests start the real api and worker
-// processes from dist/ (scripts/test builds first).
+// processes from dist/ (scripts/test builds first), and the docker tests build
+// and run the images.
 const resolve = { conditions: ["source"] };
 
 export default defineConfig({
@@ -39,6 +40,18 @@ export default defineConfig({
           // Each file starts its own api + worker processes and runs ffmpeg; on
           // a 2-core machine one file at a time keeps encode times predictable.
           poolOptions: { forks: { singleFork: true } },
+        },
+      },
+      {
+        resolve,
+        test: {
+          // The containers: base images, docker build, compose up/down/scale
+          // (tests/docker/). Minutes when nothing is cached, so it runs last.
+          name: "docker",
+          include: ["tests/docker/**/*.docker.test.ts"],
+          testTimeout: 30 * 60_000,
+          hookTimeout: 10 * 60_000,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -163,3 +163,45 @@ stop_private_redis() {
   [ -f "$ROOT/data/redis/redis.pid" ] && kill "$(cat "$ROOT/data/redis/redis.pid")" 2>/dev/null
   return 0
 }
+
+# The Docker test (tests/docker/) builds the images and runs compose.yaml: it
+# needs an engine, Compose (v2 plugin or Debian's docker-compose v1) and, to
+# make its base images without a registry, debootstrap. Installs what is
+# missing (Debian's docker.io, docker-compose, debootstrap) and starts a
+# dockerd when none answers (tests/docker/engine.sh). DOCKER_TESTS=0 skips it.
+ensure_docker() {
+  [ "${DOCKER_TESTS:-1}" = 0 ] && { say "DOCKER_TESTS=0: skipping the Docker test"; return; }
+  local missing=() docker="${DOCKER:-docker}"
+  if ! "$docker" info >/dev/null 2>&1; then
+    command -v dockerd >/dev/null || missing+=(docker.io)
+  fi
+  command -v "$docker" >/dev/null || missing+=(docker.io)
+  if ! "$docker" compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+    missing+=(docker-compose)
+  fi
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "the Docker test needs ${missing[*]}: installing with apt-get"
+    # shellcheck disable=SC2046 # word splitting of the de-duplicated list is wanted
+    apt_install $(printf '%s\n' "${missing[@]}" | sort -u) ||
+      die "the Docker test needs Docker (engine and Compose) and debootstrap: install them (Debian: sudo apt-get install docker.io docker-compose debootstrap), or set DOCKER_TESTS=0 to skip it"
+  fi
+  local pid
+  pid="$("$ROOT/tests/docker/engine.sh")" || die "no Docker engine answers and none could be started (see above)"
+  if [ -n "$pid" ]; then
+    PRIVATE_DOCKERD_PID="$pid"
+    say "started dockerd (pid $pid, --iptables=false --bridge=none, data in ${DOCKER_DATA_ROOT:-/var/lib/docker-ffc})"
+  fi
+}
+
+# Stops the dockerd ensure_docker started, if it started one. Its images stay
+# in its data root: the next run's build cache.
+stop_private_dockerd() {
+  [ -n "${PRIVATE_DOCKERD_PID:-}" ] || return 0
+  kill -TERM "$PRIVATE_DOCKERD_PID" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do
+    kill -0 "$PRIVATE_DOCKERD_PID" 2>/dev/null || return 0
+    sleep 0.5
+  done
+  return 0
+}

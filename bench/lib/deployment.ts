@@ -66,6 +66,13 @@ export class Deployment {
     this.workerConfig = loadWorkerConfig(this.env);
   }
 
+  /** The API process's pid, for its memory (bench/lib/process-memory.ts). */
+  get apiPid(): number {
+    const pid = this.services.find((service) => service.name === "api")?.child.pid;
+    if (pid === undefined) throw new Error("the API is not running");
+    return pid;
+  }
+
   /** Starts the API and the worker and waits until GET /health lists the worker. */
   static async start(settings: DeploymentSettings, log: (line: string) => void): Promise<Deployment> {
     for (const kind of ["api", "worker"]) {

@@ -7,6 +7,10 @@ export type BenchOptions = {
   runs: number;
   /** Tiny jobs (dispatch-latency); 0 skips it. */
   tinyJobs: number;
+  /** Idle GET /events clients (idle-event-streams). */
+  eventClients: number;
+  /** Seconds of each HTTP load run (wrk). */
+  loadSeconds: number;
   json: boolean;
   /** The measurements to run, by name; null runs all of them. */
   only: string[] | null;
@@ -22,6 +26,8 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   --duration S    length of the generated 1080p clip in seconds (default 20)
   --runs N        service/direct pairs for the throughput test (default 3)
   --tiny-jobs N   tiny jobs for the dispatch latency test (default 50; 0 skips it)
+  --event-clients N  idle GET /events clients (default 1000)
+  --load-seconds S   length of each HTTP load run with wrk (default 10)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help
@@ -30,7 +36,8 @@ measurements:
 ${measurements.map((m) => `  ${m.name.padEnd(width)}  ${m.summary}`).join("\n")}
 
 Needs: packages/*/dist built (pnpm exec turbo run build), ffmpeg and ffprobe on PATH
-(or FFMPEG_PATH / FFPROBE_PATH), Redis at REDIS_URL (default redis://127.0.0.1:6379).`;
+(or FFMPEG_PATH / FFPROBE_PATH), Redis at REDIS_URL (default redis://127.0.0.1:6379), and
+wrk for the HTTP load measurements (apt-get install wrk).`;
 }
 
 /** Parses the command line; throws UsageError for a bad one. */
@@ -51,6 +58,8 @@ export function parseOptions(argv: readonly string[], known: readonly string[]):
     duration: number("--duration", values.duration, 20, { min: 1, integer: false }),
     runs: number("--runs", values.runs, 3, { min: 1, integer: true }),
     tinyJobs: number("--tiny-jobs", values["tiny-jobs"], 50, { min: 0, integer: true }),
+    eventClients: number("--event-clients", values["event-clients"], 1000, { min: 1, integer: true }),
+    loadSeconds: number("--load-seconds", values["load-seconds"], 10, { min: 1, integer: true }),
     json: values.json ?? false,
     only,
     help: values.help ?? false,
@@ -66,6 +75,8 @@ function parse(argv: readonly string[]) {
       duration: { type: "string" },
       runs: { type: "string" },
       "tiny-jobs": { type: "string" },
+      "event-clients": { type: "string" },
+      "load-seconds": { type: "string" },
       only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

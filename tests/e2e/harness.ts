@@ -28,7 +28,10 @@ export class Deployment {
   readonly mediaRoot = path.join(this.dir, "media");
   readonly queueName = `e2e-${process.pid}-${Date.now()}`;
   api: ServiceProcess | undefined;
+  /** The worker started last. */
   worker: ServiceProcess | undefined;
+  /** Every worker started, for a fleet of several. */
+  readonly workers: ServiceProcess[] = [];
   port = 0;
 
   constructor(readonly env: Record<string, string> = {}) {
@@ -56,11 +59,13 @@ export class Deployment {
 
   async startWorker(extra: Record<string, string> = {}): Promise<ServiceProcess> {
     this.worker = await ServiceProcess.start("worker", { ...this.commonEnv(), WORKER_NAME: "e2e-worker", ...extra });
+    this.workers.push(this.worker);
     return this.worker;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.worker?.stop(), this.api?.stop()]);
+    const workers = [...new Set([this.worker, ...this.workers])];
+    await Promise.all([...workers.map((worker) => worker?.stop()), this.api?.stop()]);
   }
 
   async destroy(): Promise<void> {

@@ -66,7 +66,7 @@ describe("submit, convert on the worker, poll (real processes over HTTP)", () =>
     expect(readdirSync(path.dirname(file)).filter((f) => f.startsWith("."))).toEqual([]);
 
     // The log starts with the exact command line (the files are the descriptors the worker
-    // opened, ADR 0016), says which file each descriptor is, then ffmpeg's own output.
+    // opened, ADR 0020), says which file each descriptor is, then ffmpeg's own output.
     const logs = (await (await deployment.request(`/jobs/${job.job_id}/logs`)).json()) as { logs: string[] };
     expect(logs.logs[0]).toMatch(
       /^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats -protocol_whitelist file -format_whitelist \S+ -max_pixels \d+ -i file:\/dev\/fd\/3 .*scale=w=-2:h=720.* file:\/dev\/fd\/4$/,

@@ -16,6 +16,8 @@ export type ClipSpec = {
   audioCodec?: string;
   /** The ffmpeg binary that makes it; ffmpeg on PATH when left out. */
   ffmpegPath?: string;
+  /** Pixel format of the H.264 video, e.g. "yuv422p10le" for High 4:2:2 10-bit; yuv420p when left out. */
+  pixFmt?: string;
 };
 
 /**
@@ -28,7 +30,7 @@ export async function makeClip(file: string, spec: ClipSpec = {}): Promise<strin
   const args = ["-hide_banner", "-loglevel", "error", "-y"];
   if (video) args.push("-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=${rate}:duration=${seconds}`);
   if (audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
-  if (video) args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p");
+  if (video) args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", spec.pixFmt ?? "yuv420p");
   if (audio) args.push("-c:a", spec.audioCodec ?? "aac");
   args.push(file);
   await run(spec.ffmpegPath ?? "ffmpeg", args);

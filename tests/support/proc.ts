@@ -43,7 +43,7 @@ export function openFilesOf(pid: number): string[] {
 
 /**
  * ffmpeg processes converting the given job. ffmpeg gets its files as
- * descriptors (/dev/fd/3 and 4, ADR 0016), so its command line names no
+ * descriptors (/dev/fd/3 and 4, ADR 0020), so its command line names no
  * path; the temporary output it holds open carries the job id.
  */
 export function ffmpegPidsOfJob(jobId: string): number[] {

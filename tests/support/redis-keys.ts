@@ -1,13 +1,14 @@
-import { webhookQueueName } from "@converter/shared/queue";
+import { JOB_ROUTES, routeQueueName, webhookQueueName } from "@converter/shared/queue";
 import { Redis } from "ioredis";
 
 /**
  * Every Redis key a deployment on `queueName` leaves behind: BullMQ's keys
- * of the conversion queue and of its webhook queue, and the converter's own
- * (worker heartbeats, cancel markers).
+ * of each job route's queue (ADR 0016) and of its webhook queue, and the
+ * converter's own (worker heartbeats, cancel markers).
  */
 export function queueKeyPatterns(queueName: string): string[] {
-  return [`bull:${queueName}:*`, `bull:${webhookQueueName(queueName)}:*`, `converter:${queueName}:*`];
+  const routes = JOB_ROUTES.map((route) => `bull:${routeQueueName(queueName, route)}:*`);
+  return [...routes, `bull:${webhookQueueName(queueName)}:*`, `converter:${queueName}:*`];
 }
 
 /**

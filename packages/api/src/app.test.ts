@@ -230,12 +230,23 @@ describe("meta routes", () => {
       "/jobs/{job_id}/logs",
       "/jobs/{job_id}/retry",
       "/presets",
+      "/workers",
+      "/metrics",
     ]) {
       expect(Object.keys(doc.paths)).toContain(route);
     }
     expect(Object.keys(doc.paths["/jobs/{job_id}"] as object).sort()).toEqual(["delete", "get"]);
     const components = doc.components.schemas;
-    for (const name of ["ConvertRequest", "Job", "JobList", "JobLogs", "Error", "WebhookDelivery"])
+    for (const name of [
+      "ConvertRequest",
+      "Job",
+      "JobList",
+      "JobLogs",
+      "Error",
+      "WebhookDelivery",
+      "Worker",
+      "VideoPipeline",
+    ])
       expect(components).toHaveProperty(name);
     expect((await ctx.app.request("/docs")).headers.get("content-type")).toMatch(/text\/html/);
   });

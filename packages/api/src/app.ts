@@ -7,7 +7,8 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
-import { DASHBOARD_PATH } from "./http-paths.js";
+import { DASHBOARD_PATH, METRICS_PATH } from "./http-paths.js";
+import { httpMetrics } from "./metrics/http-metrics.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { dashboardGuard } from "./middleware/dashboard-guard.js";
 import { handleError } from "./middleware/error-handler.js";
@@ -16,6 +17,8 @@ import { requestOrigin } from "./middleware/request-origin.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
+import { eventRoutes } from "./routes/events.js";
+import { fleetRoutes } from "./routes/fleet.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { metaRoutes } from "./routes/meta.js";
 import { presetRoutes } from "./routes/presets.js";
@@ -45,8 +48,11 @@ export function createApp(deps: AppDeps) {
 
   app.use("*", requestContext(deps.log));
   app.use("*", securityHeaders());
+  if (deps.metrics) app.use("*", httpMetrics(deps.metrics.http));
   app.use("*", requestOrigin(deps.config));
-  if (deps.config.apiKey) app.use("*", apiKeyAuth(deps.config.apiKey));
+  if (deps.config.apiKey) {
+    app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : []));
+  }
   app.use(
     "/convert",
     bodyLimit({
@@ -60,7 +66,9 @@ export function createApp(deps: AppDeps) {
   app.route("/", metaRoutes(deps));
   app.route("/", convertRoutes(deps));
   app.route("/", jobRoutes(deps));
+  app.route("/", eventRoutes(deps));
   app.route("/", presetRoutes());
+  app.route("/", fleetRoutes(deps));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "ApiKey", {
     type: "apiKey",
@@ -82,13 +90,14 @@ export function createApp(deps: AppDeps) {
   });
   app.route("/", docsRoutes());
 
-  if (deps.queue) {
+  if (deps.dashboardQueues) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
-    const queues = [deps.queue, ...(deps.webhookQueue ? [deps.webhookQueue] : [])];
     // Retry buttons hidden; the guard refuses the actions that bypass the API whatever the page sends.
-    const adapters = queues.map((queue) => new BullMQAdapter(queue, { allowRetries: false }));
-    createBullBoard({ queues: adapters, serverAdapter: dashboard });
+    createBullBoard({
+      queues: deps.dashboardQueues.map((queue) => new BullMQAdapter(queue, { allowRetries: false })),
+      serverAdapter: dashboard,
+    });
     app.use(`${DASHBOARD_PATH}/*`, dashboardGuard());
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);

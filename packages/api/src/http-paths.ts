@@ -6,3 +6,5 @@ export const DASHBOARD_PATH = "/admin/queues";
 export const DOCS_ASSETS_PATH = "/docs/assets";
 /** Routes anyone may read, even with API_KEY set (docs/design.md §3.1). */
 export const PUBLIC_GET_PATHS: ReadonlySet<string> = new Set(["/", "/health", "/docs", "/openapi.json"]);
+/** Prometheus metrics: behind the API key unless METRICS_PUBLIC=true. */
+export const METRICS_PATH = "/metrics";

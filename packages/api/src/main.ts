@@ -5,21 +5,25 @@ import { createLogger, type Logger, redactUrl, throttledWarning } from "@convert
 import { realMediaRoot } from "@converter/shared/media-path";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import { JobEventLog } from "./events/job-event-log.js";
+import { FleetMonitor } from "./fleet/fleet-monitor.js";
 import { listen } from "./http-server.js";
-import { bullJobQueue, type ConversionQueue, createConversionQueue } from "./queue/conversion-queue.js";
+import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
+import { bullJobQueue } from "./queue/bull-job-queue.js";
+import { ConversionQueues } from "./queue/conversion-queues.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
+import { stopOnSignals } from "./stop-on-signals.js";
 import { type Db, databaseProblem, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
-import { JobStateSync } from "./sync/job-state-sync.js";
+import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
 import { API_VERSION } from "./version.js";
 import { JobViews } from "./views/job-views.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
 import { WebhookStore } from "./webhooks/webhook-store.js";
 import { createWebhookUrlCheck } from "./webhooks/webhook-url-check.js";
-import { withTimeout } from "./with-timeout.js";
 
 /** How long start-up waits for Redis before serving reads from SQLite alone. */
 const STARTUP_SYNC_WAIT_MS = 5000;
@@ -27,6 +31,11 @@ const STARTUP_SYNC_WAIT_MS = 5000;
 /** The API's three Redis connections; see connectRedis. */
 type RedisConnections = { commands: Redis; events: Redis; webhookWorker: Redis };
 
+/**
+ * The composition root, long on purpose: every part is built here once and
+ * handed what it depends on, in the order they depend on each other, so the
+ * wiring of the whole process reads top to bottom in one place.
+ */
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
@@ -44,14 +53,26 @@ async function main(): Promise<void> {
   stopping.last(() => {
     for (const connection of Object.values(redis)) connection.disconnect();
   });
-  const queue = createConversionQueue(redis.commands, config.queueName);
-  const webhooks = createWebhookDispatcher(config, log, db, redis);
+  const queues = ConversionQueues.open(redis.commands, config.queueName);
+  const { fleet, routing, views, metrics } = observeFleet(config, log, db, redis, queues);
+  stopping.first(() => fleet.stop());
+  const webhooks = createWebhookDispatcher(config, log, db, redis, views, metrics);
   stopping.bounded(() => webhooks.close());
-  stopping.bounded(() => queue.close());
+  stopping.bounded(() => queues.close());
+  // Everything told when a job ends: its webhook, and the duration and speed histograms.
+  const jobEnded: JobEndListener = {
+    async jobFinished(jobId) {
+      await webhooks.jobFinished(jobId);
+      await metrics.jobs.jobFinished(jobId);
+    },
+  };
   if (!(await readFfmpegVersion(config.ffmpegPath))) {
     log.warn({ ffmpeg: config.ffmpegPath }, "ffmpeg cannot be run on the API node: /health will answer 503");
   }
-  const sync = await startSync({ config, log, db, redis, queue, webhooks });
+  fleet.start();
+  // Every change of a job, whoever writes it, becomes a live event for GET /events.
+  const events = new JobEventLog((jobId) => views.get(jobId));
+  const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded, events });
   stopping.bounded(() => sync.stop());
 
   const app = createApp({
@@ -60,26 +81,31 @@ async function main(): Promise<void> {
     log,
     jobs: new JobService({
       db,
-      queue: bullJobQueue(queue, redis.commands),
+      queue: bullJobQueue(queues, redis.commands),
       mediaRoot,
       maxQueuedJobs: config.maxQueuedJobs,
       cancelWaitMs: config.cancelWaitMs,
-      webhooks,
+      webhooks: jobEnded,
       checkWebhookUrl: createWebhookUrlCheck({
         secret: config.webhookSecret,
         allowPrivate: config.webhookAllowPrivate,
       }),
       maxInputBytes: config.maxInputBytes,
+      routing,
+      changes: events,
     }),
     health: new HealthService({
       redis: redis.commands,
-      queue,
+      queues,
+      fleet,
       ffmpegPath: config.ffmpegPath,
       version: API_VERSION,
       log,
     }),
-    queue,
-    webhookQueue: webhooks.queue,
+    dashboardQueues: [...queues.all(), webhooks.queue],
+    fleet,
+    metrics,
+    events,
   });
   const server = listen(app, {
     port: config.port,
@@ -94,49 +120,6 @@ async function main(): Promise<void> {
 }
 
 /**
- * How long stopping may take in all. Docker's default stop timeout is 10 s,
- * after which it sends SIGKILL; past this the API exits by itself with a
- * line that says so.
- */
-const STOP_DEADLINE_MS = 8000;
-/** What one closing BullMQ object (its Redis may be gone) gets before the stop moves on without it. */
-const CLOSE_STEP_MS = 3000;
-
-/**
- * SIGINT and SIGTERM stop the API once, whatever it is waiting on (Redis
- * down at start, a close that never returns): first what stops new work
- * (the server), then the BullMQ objects, each bounded by CLOSE_STEP_MS, all
- * at once, then the connections and the database. Steps are registered as
- * start-up creates what they close, so a signal during start-up closes what
- * exists so far.
- */
-function stopOnSignals(log: Logger) {
-  const steps = { first: [] as (() => void)[], bounded: [] as (() => Promise<void>)[], last: [] as (() => void)[] };
-  let stopping = false;
-  const onSignal = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "api stopping");
-    setTimeout(() => {
-      log.error({ deadline_ms: STOP_DEADLINE_MS }, "api did not stop in time; exiting anyway");
-      process.exit(1);
-    }, STOP_DEADLINE_MS);
-    for (const step of steps.first) step();
-    await Promise.all(steps.bounded.map((step) => withTimeout(step(), CLOSE_STEP_MS, "close").catch(() => undefined)));
-    for (const step of steps.last.reverse()) step();
-    log.info("api stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void onSignal("SIGINT"));
-  process.on("SIGTERM", () => void onSignal("SIGTERM"));
-  return {
-    first: (step: () => void) => steps.first.push(step),
-    bounded: (step: () => Promise<void>) => steps.bounded.push(step),
-    last: (step: () => void) => steps.last.push(step),
-  };
-}
-
-/**
  * The database, or one line naming DATABASE_PATH and exit status 78, like
  * any other setting the API cannot use (a read-only or impossible path).
  */
@@ -147,6 +130,19 @@ function openDatabaseOrExit(file: string): Db {
     console.error(`Invalid configuration: DATABASE_PATH ${databaseProblem(file, error)}`);
     process.exit(78);
   }
+}
+
+/**
+ * What the API knows of the fleet (ADR 0016, ADR 0018): the live workers'
+ * heartbeats, read every few seconds, which the job views use to say why a
+ * job waits, and the metrics, which count jobs, queues and workers.
+ */
+function observeFleet(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections, queues: ConversionQueues) {
+  const fleet = new FleetMonitor({ redis: redis.commands, queueName: config.queueName, log });
+  const routing = { queueName: config.queueName, waitingReason: fleet.waitingReason.bind(fleet) };
+  const views = new JobViews(db, routing);
+  const metrics = createApiMetrics({ db, queues, workers: () => fleet.cached(), readJob: (id) => views.get(id) });
+  return { fleet, routing, views, metrics };
 }
 
 /**
@@ -177,13 +173,20 @@ async function connectRedis(config: ApiConfig, log: Logger): Promise<RedisConnec
 }
 
 /** Webhook deliveries run here, beside SQLite, on a queue of their own. */
-function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: RedisConnections) {
+function createWebhookDispatcher(
+  config: ApiConfig,
+  log: Logger,
+  db: Db,
+  redis: RedisConnections,
+  views: JobViews,
+  metrics: ApiMetrics,
+) {
   return new WebhookDispatcher({
     connection: redis.commands,
     workerConnection: redis.webhookWorker,
     queueName: config.queueName,
     store: new WebhookStore(db),
-    jobs: new JobViews(db),
+    jobs: views,
     log: log.child({ component: "webhooks" }),
     secret: config.webhookSecret,
     allowPrivate: config.webhookAllowPrivate,
@@ -191,6 +194,7 @@ function createWebhookDispatcher(config: ApiConfig, log: Logger, db: Db, redis: 
     maxAttempts: config.webhookMaxAttempts,
     backoffMs: config.webhookBackoffMs,
     userAgent: `ffmpeg-converter/${API_VERSION}`,
+    onFailedAttempt: (final) => metrics.webhookFailed(final),
   });
 }
 
@@ -207,22 +211,36 @@ async function startSync(deps: {
   log: Logger;
   db: Db;
   redis: RedisConnections;
-  queue: ConversionQueue;
+  queues: ConversionQueues;
   webhooks: WebhookDispatcher;
+  jobEnded: JobEndListener;
+  events: JobEventLog;
 }): Promise<{ stop(): Promise<void> }> {
-  const { config, log, db, redis, queue, webhooks } = deps;
-  const store = new JobStore(db);
-  const sync = new JobStateSync(queue, store, log, webhooks);
+  const { config, log, db, redis, queues, webhooks } = deps;
+  const store = new JobStore(db, deps.events);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
-  const consumer = new JobEventsConsumer({ connection: redis.events, queue, store, sync, log, onError: warnRedis });
-  const jobQueue = bullJobQueue(queue, redis.commands);
+  // One sync and one events consumer per route queue (ADR 0016): each job's events are in one stream.
+  const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
+  const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
+  const consumers = queues.all().map(
+    (queue) =>
+      new JobEventsConsumer({
+        connection: redis.events,
+        queue,
+        store,
+        sync: syncFor(queue),
+        log,
+        onError: warnRedis,
+      }),
+  );
+  const jobQueue = bullJobQueue(queues, redis.commands);
   const reconciler = new Reconciler(
-    () => reconcileLiveJobs({ store, queue, jobQueue, sync, log, webhooks }),
+    () => reconcileLiveJobs({ store, queues, jobQueue, syncFor, log, webhooks }),
     log,
     config.reconcileIntervalMs,
   );
   const caughtUp = (async () => {
-    await consumer.start();
+    await Promise.all(consumers.map((consumer) => consumer.start()));
     await webhooks.start();
     // The command connection reconnects on its own schedule; reconciling
     // before it is ready would fail at once (it does not queue commands).
@@ -237,7 +255,7 @@ async function startSync(deps: {
   return {
     async stop() {
       await reconciler.stop();
-      await consumer.close().catch(() => undefined);
+      await Promise.all(consumers.map((consumer) => consumer.close().catch(() => undefined)));
     },
   };
 }

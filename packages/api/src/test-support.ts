@@ -3,10 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
 import { createLogger } from "@converter/shared/logger";
-import type { ConvertJobData, ConvertJobReturn } from "@converter/shared/queue";
+import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
+import { JobEventLog } from "./events/job-event-log.js";
+import { waitingReasonFor } from "./fleet/waiting-reason.js";
+import { createApiMetrics } from "./metrics/api-metrics.js";
 import type { JobQueue, RemoveOutcome } from "./queue/conversion-queue.js";
 import type { Health } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
@@ -78,6 +81,7 @@ export const healthyReport: Health = {
   redis: "ok",
   database: "ok",
   queue: { waiting: 0, active: 0 },
+  queues: [],
   workers: [],
   problems: [],
   warnings: [],
@@ -96,21 +100,35 @@ export function buildTestApp(
     maxInputBytes?: number;
     host?: string;
     allowedHosts?: string[] | "*";
+    /** The live workers GET /workers, /metrics and the job view's waiting_reason see. */
+    workers?: WorkerHeartbeat[];
+    metricsPublic?: boolean;
+    sseHeartbeatMs?: number;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
   mkdirSync(path.join(mediaRoot, "incoming"));
   writeFileSync(path.join(mediaRoot, "incoming", "clip.mkv"), "not really a video; the API does not decode");
   const db = openDatabase(":memory:");
-  const store = new JobStore(db);
+  const workers = options.workers;
+  const routing = {
+    queueName: "conversions",
+    ...(workers ? { waitingReason: (route: JobRoute) => waitingReasonFor(route, workers) } : {}),
+  };
+  const views = new JobViews(db, routing);
+  const events = new JobEventLog((id) => views.get(id));
+  const store = new JobStore(db, events);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
+  const metrics = createApiMetrics({ db, workers: () => workers, readJob: (id) => views.get(id) });
   const deps: AppDeps = {
     config: {
       apiKey: options.apiKey,
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
       host: options.host ?? "127.0.0.1",
       allowedHosts: options.allowedHosts ?? [],
+      metricsPublic: options.metricsPublic ?? false,
+      ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
     },
     version: "test",
     log: createLogger({ name: "test", level: "silent" }),
@@ -124,15 +142,22 @@ export function buildTestApp(
       checkWebhookUrl: options.checkWebhookUrl,
       ...(options.webhooks ? { webhooks: options.webhooks } : {}),
       maxInputBytes: options.maxInputBytes,
+      routing,
+      changes: events,
     }),
     health: { check: async () => health },
+    ...(workers ? { fleet: { read: async () => workers } } : {}),
+    metrics,
+    events,
   };
   return {
     app: createApp(deps),
     /** Writes, as the events consumer would make them. */
     store,
     /** Reads, as a client sees jobs. */
-    views: new JobViews(db),
+    views,
+    metrics,
+    events,
     queue,
     mediaRoot,
     setHealth: (next: Health) => {

@@ -23,7 +23,7 @@ export const ERROR_CODES = [
   "job_finished",
   "job_not_retryable",
   "idempotency_mismatch",
-  // requests refused for where they come from (docs/adr/0015-origin-and-host-policy.md), and dashboard actions the API owns
+  // requests refused for where they come from (docs/adr/0019-origin-and-host-policy.md), and dashboard actions the API owns
   "cross_origin_refused",
   "host_not_allowed",
   "dashboard_action_disabled",

@@ -87,7 +87,7 @@ beforeEach(async () => {
     shutdownGraceMs: 0,
     log: createLogger({ name: "disk-full", level: "silent" }),
   });
-  await worker.worker.waitUntilReady();
+  await worker.waitUntilReady();
 });
 afterEach(async () => {
   await worker.close();

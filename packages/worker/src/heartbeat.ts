@@ -3,9 +3,10 @@ import { type WorkerHeartbeat, workerHeartbeatKey } from "@converter/shared/queu
 import type { Redis } from "ioredis";
 
 /**
- * Every intervalMs, writes what this worker is (its measured encoders, its
- * load) under a key that expires after three missed beats, so the API lists
- * only live workers. stop() removes the key at once.
+ * Every intervalMs, writes what this worker is (its measured capabilities,
+ * its load) under a key that expires after three missed beats, so the API
+ * lists only live workers. beatNow() writes at once (a job started or
+ * ended: other workers route by free slots). stop() removes the key.
  */
 export function startHeartbeat(options: {
   connection: Redis;
@@ -14,19 +15,26 @@ export function startHeartbeat(options: {
   intervalMs: number;
   describe: () => WorkerHeartbeat;
   log: Logger;
-}): { stop(): Promise<void> } {
+}): { beatNow(): void; stop(): Promise<void> } {
   const key = workerHeartbeatKey(options.queueName, options.workerName);
   let inFlight: Promise<unknown> = Promise.resolve();
+  let stopped = false;
   const beat = () => {
-    inFlight = options.connection
-      .set(key, JSON.stringify(options.describe()), "PX", options.intervalMs * 3)
-      .catch((error: Error) => options.log.warn({ err: error.message }, "heartbeat failed"));
+    if (stopped) return;
+    // One write at a time, in order: a slow earlier beat must not overwrite a later one.
+    inFlight = inFlight.then(() =>
+      options.connection
+        .set(key, JSON.stringify(options.describe()), "PX", options.intervalMs * 3)
+        .catch((error: Error) => options.log.warn({ err: error.message }, "heartbeat failed")),
+    );
   };
   beat();
   const timer = setInterval(beat, options.intervalMs);
   timer.unref();
   return {
+    beatNow: beat,
     async stop() {
+      stopped = true;
       clearInterval(timer);
       // A beat still on its way would bring the key back after the delete.
       await inFlight;

@@ -2,11 +2,18 @@ import { mkdir } from "node:fs/promises";
 import { loadConfigOrExit, loadWorkerConfig, type WorkerConfig } from "@converter/shared/config/worker";
 import { createLogger, type Logger, redactUrl, throttledWarning } from "@converter/shared/logger";
 import { realMediaRoot } from "@converter/shared/media-path";
+import { isNvencRoute, JOB_ROUTES, routeQueueName } from "@converter/shared/queue";
 import { Redis } from "ioredis";
-import { canRun, detectEncoders } from "./capabilities/detect-encoders.js";
+import {
+  CapabilityError,
+  type MeasuredCapabilities,
+  measureCapabilities,
+} from "./capabilities/measure-capabilities.js";
+import { startWorkerHealthFile } from "./health/health-file.js";
 import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
+import { WORKER_VERSION } from "./version.js";
 import { createConversionWorker } from "./worker.js";
 
 async function main(): Promise<void> {
@@ -19,15 +26,15 @@ async function main(): Promise<void> {
   if (!(await descriptorPathsWork(mediaRoot))) {
     log.fatal(
       { media_root: mediaRoot },
-      "the worker opens media files by descriptor through /proc/self/fd (docs/adr/0016-media-files-by-descriptor.md); it needs Linux with /proc mounted",
+      "the worker opens media files by descriptor through /proc/self/fd (docs/adr/0020-media-files-by-descriptor.md); it needs Linux with /proc mounted",
     );
     process.exit(1);
   }
-  const encoders = await measureEncoders(config, log);
+  const capabilities = await measureOrExit(config, log);
   const connection = await connectRedis(config, log);
   stopping.last(() => connection.disconnect());
 
-  const { worker, close } = createConversionWorker({
+  const { waitUntilReady, routes, close } = createConversionWorker({
     connection,
     queueName: config.queueName,
     workerName: config.workerName,
@@ -36,7 +43,9 @@ async function main(): Promise<void> {
     hardware: config.hardware,
     ffmpegPath: config.ffmpegPath,
     ffprobePath: config.ffprobePath,
-    encoders,
+    ...capabilities,
+    nvencMaxSessions: config.nvencMaxSessions,
+    version: WORKER_VERSION,
     maxStalledCount: config.maxStalledCount,
     lockDurationMs: config.lockDurationMs,
     stalledIntervalMs: config.stalledIntervalMs,
@@ -46,10 +55,12 @@ async function main(): Promise<void> {
     limits: config.limits,
   });
   stopping.first(close);
-  await worker.waitUntilReady();
+  await waitUntilReady();
+  startWorkerHealthFile(config, connection, log);
   log.info(
     {
       queue: config.queueName,
+      routes,
       concurrency: config.concurrency,
       media_root: mediaRoot,
       redis: redactUrl(config.redisUrl),
@@ -60,7 +71,11 @@ async function main(): Promise<void> {
   // In the background: a large media library must not delay taking jobs.
   void sweepTemporaryFiles({
     mediaRoot,
-    isJobRunning: async (jobId) => (await connection.exists(bullLockKey(config.queueName, jobId))) === 1,
+    // A job holds its lock in the queue of its route (ADR 0016): any of them.
+    isJobRunning: async (jobId) =>
+      (await connection.exists(
+        ...JOB_ROUTES.map((route) => bullLockKey(routeQueueName(config.queueName, route), jobId)),
+      )) > 0,
     minIdleMs: config.stallTimeoutMs + config.lockDurationMs,
     log,
   }).catch((error: Error) =>
@@ -108,27 +123,29 @@ function stopOnSignals(log: Logger, shutdownGraceMs: number) {
   };
 }
 
-/** The start-up test encodes (ADR 0004); a worker whose ffmpeg or ffprobe cannot run stops here. */
-async function measureEncoders(config: WorkerConfig, log: Logger): Promise<Record<string, boolean>> {
-  let capabilities: Awaited<ReturnType<typeof detectEncoders>>;
+/**
+ * The start-up tests (ADR 0004, ADR 0017). A worker whose ffmpeg or ffprobe
+ * cannot run stops here (exit 1); one told HARDWARE=gpu whose NVENC passed
+ * no test would take no job at all (ADR 0016), so it stops too (exit 78).
+ */
+async function measureOrExit(config: WorkerConfig, log: Logger): Promise<MeasuredCapabilities> {
+  let capabilities: MeasuredCapabilities;
   try {
-    capabilities = await detectEncoders(config.ffmpegPath, config.hardware);
+    capabilities = await measureCapabilities(config, log);
   } catch (error) {
+    if (!(error instanceof CapabilityError)) throw error;
+    log.fatal({ ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }, error.message);
+    process.exit(1);
+  }
+  const nvenc = Object.entries(capabilities.encoders).filter(([name, ok]) => ok && isNvencRoute(name));
+  if (config.hardware === "gpu" && nvenc.length === 0) {
     log.fatal(
-      { err: (error as Error).message, ffmpeg: config.ffmpegPath },
-      "ffmpeg cannot be run; install it or set FFMPEG_PATH",
+      { encoders: capabilities.encoders },
+      "HARDWARE=gpu but no NVENC encoder passed its test encode: this worker could take no job",
     );
-    process.exit(1);
+    process.exit(78);
   }
-  log.info(
-    { hardware: config.hardware, encoders: capabilities.encoders, nvenc: capabilities.notes },
-    "encoders measured",
-  );
-  if (!(await canRun(config.ffprobePath))) {
-    log.fatal({ ffprobe: config.ffprobePath }, "ffprobe cannot be run; install it or set FFPROBE_PATH");
-    process.exit(1);
-  }
-  return capabilities.encoders;
+  return capabilities;
 }
 
 /**

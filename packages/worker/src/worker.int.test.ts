@@ -77,7 +77,7 @@ beforeEach(async () => {
   events = new QueueEvents(queueName, { connection: connection.duplicate() });
   await events.waitUntilReady();
   worker = startWorker({ heartbeatIntervalMs: 200 });
-  await worker.worker.waitUntilReady();
+  await worker.waitUntilReady();
 });
 
 function startWorker(overrides: Partial<Parameters<typeof createConversionWorker>[0]> = {}): ConversionWorker {
@@ -524,7 +524,7 @@ describe("job limits (real Redis, real ffmpeg)", () => {
   async function withLimits(limits: Partial<JobLimits>) {
     await worker.close();
     worker = startWorker({ workerName: "int-worker-limits", limits: { ...DEFAULT_JOB_LIMITS, ...limits } });
-    await worker.worker.waitUntilReady();
+    await worker.waitUntilReady();
   }
 
   it.each([

@@ -1,14 +1,18 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import { CANCELLED_BY_CLIENT, type HardwareMode } from "@converter/shared/jobs";
 import { type Logger, throttledWarning } from "@converter/shared/logger";
-import type { ConvertJobData, ConvertJobReturn, WorkerHeartbeat } from "@converter/shared/queue";
-import { Worker } from "bullmq";
+import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerCounters, WorkerGpu } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 import { watchCancelRequests } from "./cancel-watcher.js";
+import { NvencSessions } from "./capabilities/nvenc-sessions.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createConvertProcessor } from "./lifecycle/convert-processor.js";
 import { failureOf } from "./lifecycle/job-failure.js";
 import type { StopReason } from "./lifecycle/stop-reason.js";
+import type { GatedWorker } from "./routing/gated-worker.js";
+import { createRouteConsumers } from "./routing/route-consumers.js";
+import { servedRoutes } from "./routing/served-routes.js";
+import { describeWorker } from "./worker-description.js";
 
 export type ConversionWorkerDeps = {
   connection: Redis;
@@ -20,6 +24,14 @@ export type ConversionWorkerDeps = {
   ffmpegPath: string;
   ffprobePath: string;
   encoders: Record<string, boolean>;
+  /** `<codec>_nvdec` → proven at start (ADR 0017). */
+  decoders?: Record<string, boolean>;
+  /** NVDEC in front of a CPU encoder: measured faster at start, or forced by GPU_DECODE=on. */
+  gpuDecodeWithCpuEncode?: boolean;
+  gpu?: WorkerGpu | null;
+  /** NVENC_MAX_SESSIONS; 0 or absent: no cap until the driver refuses a session. */
+  nvencMaxSessions?: number;
+  version?: string;
   maxStalledCount: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -30,10 +42,15 @@ export type ConversionWorkerDeps = {
   limits?: JobLimits;
   heartbeatIntervalMs?: number;
   cancelPollIntervalMs?: number;
+  /** How often a worker without NVENC re-reads whether a GPU worker is idle (ADR 0016). */
+  preferenceIntervalMs?: number;
 };
 
 export type ConversionWorker = {
-  worker: Worker<ConvertJobData, ConvertJobReturn>;
+  /** One BullMQ worker per route this worker consumes (ADR 0016). */
+  workers: GatedWorker<ConvertJobData, ConvertJobReturn>[];
+  routes: JobRoute[];
+  waitUntilReady(): Promise<void>;
   /**
    * Stops taking jobs, lets running ones finish for the grace period, then
    * stops their ffmpeg and hands them back to the queue (no attempt spent).
@@ -42,88 +59,95 @@ export type ConversionWorker = {
 };
 
 /**
- * The BullMQ worker with what surrounds each job: the cancel watcher, the
- * heartbeat (its measured encoders under a key with a TTL, so the API's
- * /health lists live workers and what each can really do), and a close
- * that lets running jobs finish for the grace period.
+ * The BullMQ workers of every route this worker proved it can serve, sharing
+ * MAX_CONCURRENT_JOBS, with what surrounds each job: the cancel watcher, the
+ * heartbeat (its measured capabilities under a key with a TTL, so the API
+ * lists live workers and what each can really do, and routes waiting jobs
+ * by it), and a close that lets running jobs finish for the grace period.
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
   const running = new Set<string>();
+  const counters = zeroCounters();
+  const nvenc = new NvencSessions(deps.nvencMaxSessions ?? 0);
+  const routes = servedRoutes(deps.hardware, deps.encoders);
   const cancels = watchCancelRequests({
     subscriber: deps.connection.duplicate(),
     connection: deps.connection,
     queueName: deps.queueName,
     running,
-    // Only called for a job in `running`, so after the worker below exists.
-    cancel: (jobId) => worker.cancelJob(jobId, "cancelled" satisfies StopReason),
+    // Only the worker holding the job stops it; for the others this is a no-op.
+    cancel: (jobId) => {
+      for (const worker of consumers.workers) worker.cancelJob(jobId, "cancelled" satisfies StopReason);
+    },
     log: deps.log,
     ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
   });
   const convert = createConvertProcessor({
-    workerName: deps.workerName,
-    mediaRoot: deps.mediaRoot,
-    ffmpegPath: deps.ffmpegPath,
-    ffprobePath: deps.ffprobePath,
-    hardware: deps.hardware,
-    encoders: deps.encoders,
-    log: deps.log,
-    stallTimeoutMs: deps.stallTimeoutMs,
+    ...deps,
+    nvenc,
+    counters,
     isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
-    limits: deps.limits,
   });
-  const worker = new Worker<ConvertJobData, ConvertJobReturn>(
-    deps.queueName,
-    async (job, token, signal) => {
-      const id = job.id as string;
-      running.add(id);
-      try {
-        return await convert(job, token, signal);
-      } finally {
-        running.delete(id);
-      }
-    },
-    {
-      connection: deps.connection,
-      concurrency: deps.concurrency,
-      name: deps.workerName,
-      maxStalledCount: deps.maxStalledCount,
-      lockDuration: deps.lockDurationMs,
-      stalledInterval: deps.stalledIntervalMs,
-    },
-  );
-  watchWorkerEvents(worker, deps.log);
   const heartbeat = startHeartbeat({
     connection: deps.connection,
     queueName: deps.queueName,
     workerName: deps.workerName,
     intervalMs: deps.heartbeatIntervalMs ?? 10_000,
     log: deps.log,
-    describe: describeWorker(deps, running),
+    describe: describeWorker({ ...deps, routes, running, nvenc, counters }),
   });
+  const consumers = createRouteConsumers(deps, routes, nvenc, async (job, token, signal) => {
+    const id = job.id as string;
+    running.add(id);
+    counters.jobs_started += 1;
+    // The fleet sees this worker's slot taken at once, not at the next beat.
+    heartbeat.beatNow();
+    try {
+      return await convert(job, token, signal);
+    } finally {
+      running.delete(id);
+      heartbeat.beatNow();
+    }
+  });
+  const { workers } = consumers;
+  for (const worker of workers) watchWorkerEvents(worker, deps.log, counters);
+  const started = consumers.start();
+  if (routes.length === 0) deps.log.error("this worker serves no job route: it takes no jobs");
   return {
-    worker,
+    workers,
+    routes,
+    async waitUntilReady() {
+      await started;
+      await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+    },
     async close() {
-      await closeWithGrace(worker, running, deps);
-      // Both talk to Redis, which may be gone: neither may hold the stop (the heartbeat key expires by itself).
-      await Promise.all([atMost(cancels.close(), CLOSE_STEP_MS), atMost(heartbeat.stop(), CLOSE_STEP_MS)]);
+      await closeWithGrace(workers, running, deps);
+      // These talk to Redis, which may be gone: none may hold the stop (the heartbeat key expires by itself).
+      await Promise.all([
+        atMost(consumers.stop(), CLOSE_STEP_MS),
+        atMost(cancels.close(), CLOSE_STEP_MS),
+        atMost(heartbeat.stop(), CLOSE_STEP_MS),
+      ]);
     },
   };
 }
 
-/** What the heartbeat says of this worker, read at every beat. */
-function describeWorker(deps: ConversionWorkerDeps, running: ReadonlySet<string>): () => WorkerHeartbeat {
-  const startedAt = new Date().toISOString();
-  return () => ({
-    name: deps.workerName,
-    hardware: deps.hardware,
-    concurrency: deps.concurrency,
-    encoders: deps.encoders,
-    active_jobs: running.size,
-    started_at: startedAt,
-  });
+function zeroCounters(): WorkerCounters {
+  return {
+    jobs_started: 0,
+    jobs_completed: 0,
+    jobs_failed: 0,
+    gpu_decode_fallbacks: 0,
+    nvenc_session_refusals: 0,
+    ffmpeg_seconds: 0,
+  };
 }
 
-function watchWorkerEvents(worker: Worker, log: Logger): void {
+function watchWorkerEvents(
+  worker: GatedWorker<ConvertJobData, ConvertJobReturn>,
+  log: Logger,
+  counters: WorkerCounters,
+): void {
   // A worker that could not renew a job's lock (paused, cut off from Redis)
   // must stop its ffmpeg: BullMQ will hand the job to another worker.
   worker.on("lockRenewalFailed", (jobIds) => {
@@ -134,7 +158,11 @@ function watchWorkerEvents(worker: Worker, log: Logger): void {
   });
   // Connection errors repeat on every reconnect attempt while Redis is down.
   worker.on("error", throttledWarning(log, "worker error (retrying)"));
+  worker.on("completed", () => {
+    counters.jobs_completed += 1;
+  });
   worker.on("failed", (job, error) => {
+    counters.jobs_failed += 1;
     const failure = failureOf(error);
     const requestId: unknown = job?.data?.request_id;
     const fields = {
@@ -156,18 +184,20 @@ function watchWorkerEvents(worker: Worker, log: Logger): void {
  * attempt spent).
  */
 async function closeWithGrace(
-  worker: Worker,
+  workers: GatedWorker<ConvertJobData, ConvertJobReturn>[],
   running: ReadonlySet<string>,
   deps: Pick<ConversionWorkerDeps, "log" | "shutdownGraceMs">,
 ): Promise<void> {
-  const closing = worker.close();
+  const closing = Promise.all(workers.map((worker) => worker.close()));
   if (running.size > 0) {
     deps.log.info(
       { jobs: [...running], grace_ms: deps.shutdownGraceMs },
       "waiting for running jobs before handing them back",
     );
   }
-  const handBack = setTimeout(() => worker.cancelAllJobs("shutdown" satisfies StopReason), deps.shutdownGraceMs);
+  const handBack = setTimeout(() => {
+    for (const worker of workers) worker.cancelAllJobs("shutdown" satisfies StopReason);
+  }, deps.shutdownGraceMs);
   try {
     // BullMQ's close waits on Redis for good when Redis is gone: past the
     // grace, ffmpeg's own stop (SIGTERM, SIGKILL 5 s later) and a last step,

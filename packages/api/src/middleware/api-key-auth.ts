@@ -22,12 +22,17 @@ function basicAuthPassword(header: string | undefined): string | undefined {
   return colon >= 0 ? decoded.slice(colon + 1) : undefined;
 }
 
-/** X-API-Key on the API; HTTP Basic (any user, the key as password) on the dashboard. */
-export function apiKeyAuth(apiKey: string) {
+/**
+ * X-API-Key on the API; HTTP Basic (any user, the key as password) on the
+ * dashboard. `alsoPublic` are further paths anyone may read (/metrics with
+ * METRICS_PUBLIC=true).
+ */
+export function apiKeyAuth(apiKey: string, alsoPublic: readonly string[] = []) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const path = c.req.path;
     const isRead = c.req.method === "GET" || c.req.method === "HEAD";
-    if (isRead && (PUBLIC_GET_PATHS.has(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`))) return next();
+    const isPublic = PUBLIC_GET_PATHS.has(path) || alsoPublic.includes(path) || path.startsWith(`${DOCS_ASSETS_PATH}/`);
+    if (isRead && isPublic) return next();
     if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
       const password = basicAuthPassword(c.req.header("authorization"));
       if (password !== undefined && secretsEqual(password, apiKey)) return next();

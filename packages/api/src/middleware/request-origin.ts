@@ -9,7 +9,7 @@ type OriginConfig = Pick<ApiConfig, "apiKey" | "host" | "allowedHosts">;
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * Where a request comes from (docs/adr/0015-origin-and-host-policy.md).
+ * Where a request comes from (docs/adr/0019-origin-and-host-policy.md).
  *
  * Host: with API_KEY unset nothing else stops a page on a rebinding host name
  * (attacker.example, re-pointed at 127.0.0.1 after it loaded) from using the

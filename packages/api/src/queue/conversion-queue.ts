@@ -1,14 +1,6 @@
-import {
-  type ConvertJobData,
-  type ConvertJobReturn,
-  cancelChannel,
-  cancelMarkerKey,
-  FAILED_JOB_RETENTION_SECONDS,
-} from "@converter/shared/queue";
+import { type ConvertJobData, type ConvertJobReturn, FAILED_JOB_RETENTION_SECONDS } from "@converter/shared/queue";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { withTimeout } from "../with-timeout.js";
-import { addPromptly, ensureReady, QUEUE_OP_TIMEOUT_MS } from "./add-promptly.js";
 
 export type ConversionQueue = Queue<ConvertJobData, ConvertJobReturn>;
 
@@ -60,63 +52,4 @@ export function createConversionQueue(connection: Redis, name: string): Conversi
 /** API priority 1–10 (10 most urgent) → BullMQ priority (1 most urgent). */
 export function toBullPriority(priority: number): number {
   return 11 - priority;
-}
-
-export function bullJobQueue(queue: ConversionQueue, connection: Redis): JobQueue {
-  const clearCancel = (jobId: string) =>
-    withTimeout(connection.del(cancelMarkerKey(queue.name, jobId)), QUEUE_OP_TIMEOUT_MS, "cancel clear");
-  const jobQueue: JobQueue = {
-    async requeue(data, priority) {
-      ensureReady(connection);
-      const job = await withTimeout(queue.getJob(data.job_id), QUEUE_OP_TIMEOUT_MS, "read");
-      if (!job) {
-        await clearCancel(data.job_id);
-        await jobQueue.enqueue(data, priority);
-        return "queued";
-      }
-      const state = await withTimeout(job.getState(), QUEUE_OP_TIMEOUT_MS, "read");
-      // The marker must outlive a run that is still stopping: it is what ends that run.
-      if (state === "active") return "active";
-      await clearCancel(data.job_id);
-      if (state === "failed" || state === "completed") {
-        // Retried in place, not removed and added: a removal would read as an operator's cancel.
-        await withTimeout(
-          job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true }),
-          QUEUE_OP_TIMEOUT_MS,
-          "retry",
-        );
-      }
-      return "queued";
-    },
-    async requestCancel(jobId) {
-      ensureReady(connection);
-      await withTimeout(
-        connection
-          .multi()
-          .set(cancelMarkerKey(queue.name, jobId), new Date().toISOString(), "EX", FAILED_JOB_RETENTION_SECONDS)
-          .publish(cancelChannel(queue.name), jobId)
-          .exec(),
-        QUEUE_OP_TIMEOUT_MS,
-        "cancel request",
-      );
-    },
-    async removeUnlessActive(jobId) {
-      ensureReady(connection);
-      const job = await withTimeout(queue.getJob(jobId), QUEUE_OP_TIMEOUT_MS, "read");
-      if (!job) return "missing";
-      const state = await withTimeout(job.getState(), QUEUE_OP_TIMEOUT_MS, "read");
-      // remove() would delete a finished job's record too, before the API recorded how it ended.
-      if (state === "completed" || state === "failed") return "finished";
-      if (state === "active") return "active";
-      // remove() refuses a locked job: one a worker took since the state was read.
-      const removed = await withTimeout(queue.remove(jobId), QUEUE_OP_TIMEOUT_MS, "remove");
-      return removed === 1 ? "removed" : "active";
-    },
-    async enqueue(data, priority) {
-      await addPromptly(queue, connection, data.job_id, () =>
-        queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) }),
-      );
-    },
-  };
-  return jobQueue;
 }

@@ -1,15 +1,9 @@
 import { JOB_STATUSES, JobList, JobLogs, JobView } from "@converter/shared/jobs";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
+import { JobIdParam } from "./job-params.js";
 import { authErrors, errorResponse, jsonContent } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
-
-const JobIdParam = z.object({
-  job_id: z
-    .string()
-    .min(1)
-    .openapi({ param: { name: "job_id", in: "path" }, example: "0192f3c4-…" }),
-});
 
 const notFound = { 404: errorResponse("No job with this id (`job_not_found`)") };
 

@@ -11,6 +11,16 @@ const Health = z.object({
   redis: z.enum(["ok", "unavailable"]),
   database: z.literal("ok"),
   queue: z.object({ waiting: z.number(), active: z.number() }).nullable(),
+  queues: z.array(
+    z.object({
+      name: z.string(),
+      routes: z.array(z.string()),
+      waiting: z.number(),
+      active: z.number(),
+      workers: z.number(),
+      waiting_reason: z.string().nullable(),
+    }),
+  ),
   workers: z.array(WorkerHeartbeat),
   problems: z.array(z.string()),
   warnings: z.array(z.string()),

@@ -14,7 +14,7 @@ export const jsonContent = <T>(schema: T, description: string) => ({
 export const authErrors = {
   401: errorResponse("API_KEY is set and X-API-Key is missing or wrong (`unauthorized`)"),
   403: errorResponse(
-    "Refused for where it comes from (docs/adr/0015-origin-and-host-policy.md): a write a browser sent from another " +
+    "Refused for where it comes from (docs/adr/0019-origin-and-host-policy.md): a write a browser sent from another " +
       "origin (`cross_origin_refused`), or, while API_KEY is unset, a Host the API does not answer to (`host_not_allowed`)",
   ),
 };

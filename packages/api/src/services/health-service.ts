@@ -1,12 +1,25 @@
 import { execFile } from "node:child_process";
 import type { Logger } from "@converter/shared/logger";
-import { parseWorkerHeartbeat, type WorkerHeartbeat, workerHeartbeatPattern } from "@converter/shared/queue";
+import type { JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
-import type { ConversionQueue } from "../queue/conversion-queue.js";
+import type { FleetMonitor } from "../fleet/fleet-monitor.js";
+import { servesRoute, waitingReasonFor } from "../fleet/waiting-reason.js";
+import type { ConversionQueues } from "../queue/conversion-queues.js";
 import { withTimeout } from "../with-timeout.js";
 
 const REDIS_TIMEOUT_MS = 1000;
 const FFMPEG_CACHE_MS = 60_000;
+
+/** One queue of a route (ADR 0016): what waits there, and how many live workers take its jobs. */
+export type QueueHealth = {
+  name: string;
+  routes: JobRoute[];
+  waiting: number;
+  active: number;
+  workers: number;
+  /** Why its waiting jobs do not start, when something stops them (e.g. no live worker can run them). */
+  waiting_reason: string | null;
+};
 
 export type Health = {
   status: "ok" | "unavailable";
@@ -14,7 +27,10 @@ export type Health = {
   ffmpeg: { version: string | null };
   redis: "ok" | "unavailable";
   database: "ok";
+  /** Every queue together. */
   queue: { waiting: number; active: number } | null;
+  /** Each queue of a route; empty while Redis is unreachable. */
+  queues: QueueHealth[];
   workers: WorkerHeartbeat[];
   /** What breaks this node's readiness (503). */
   problems: string[];
@@ -33,9 +49,10 @@ export function readFfmpegVersion(ffmpegPath: string): Promise<string | null> {
 }
 
 /**
- * What `GET /health` reports: Redis reachable, ffmpeg runnable, and the
- * workers whose heartbeats are fresh. The API itself needs ffmpeg only to
- * say whether this node can run it; workers measure their own encoders.
+ * What `GET /health` reports: Redis reachable, ffmpeg runnable, the workers
+ * whose heartbeats are fresh, and each route's queue with the reason its
+ * jobs wait when no live worker can run them. The API itself needs ffmpeg
+ * only to say whether this node can run it; workers measure their own.
  */
 export class HealthService {
   private ffmpeg: { version: string | null; at: number } | undefined;
@@ -43,7 +60,8 @@ export class HealthService {
   constructor(
     private readonly deps: {
       redis: Redis;
-      queue: ConversionQueue;
+      queues: ConversionQueues;
+      fleet: Pick<FleetMonitor, "read">;
       ffmpegPath: string;
       version: string;
       log: Logger;
@@ -56,28 +74,16 @@ export class HealthService {
     if (!ffmpegVersion) problems.push("ffmpeg cannot be run");
 
     let redis: Health["redis"] = "ok";
-    let queue: Health["queue"] = null;
+    let queues: QueueHealth[] = [];
     let workers: WorkerHeartbeat[] = [];
     try {
       await withTimeout(this.deps.redis.ping(), REDIS_TIMEOUT_MS, "redis ping");
-      const counts = await withTimeout(
-        this.deps.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
-        REDIS_TIMEOUT_MS,
-        "queue counts",
-      );
-      queue = {
-        waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
-        active: counts.active ?? 0,
-      };
-      workers = await withTimeout(this.workers(), REDIS_TIMEOUT_MS, "worker heartbeats");
+      workers = await this.deps.fleet.read();
+      queues = await withTimeout(this.queueHealth(workers), REDIS_TIMEOUT_MS, "queue counts");
     } catch (error) {
       this.deps.log.warn({ err: error }, "health: redis unavailable");
       redis = "unavailable";
       problems.push("redis is unreachable");
-    }
-    const warnings: string[] = [];
-    if (redis === "ok" && workers.length === 0) {
-      warnings.push("no worker has sent a heartbeat recently: submitted jobs wait until one starts");
     }
     return {
       status: problems.length === 0 ? "ok" : "unavailable",
@@ -85,11 +91,38 @@ export class HealthService {
       ffmpeg: { version: ffmpegVersion },
       redis,
       database: "ok",
-      queue,
+      queue:
+        redis === "ok"
+          ? {
+              waiting: queues.reduce((sum, q) => sum + q.waiting, 0),
+              active: queues.reduce((sum, q) => sum + q.active, 0),
+            }
+          : null,
+      queues,
       workers,
       problems,
-      warnings,
+      warnings: redis === "ok" ? warningsOf(workers, queues) : [],
     };
+  }
+
+  private async queueHealth(workers: WorkerHeartbeat[]): Promise<QueueHealth[]> {
+    const { queues } = this.deps;
+    return Promise.all(
+      queues.all().map(async (queue) => {
+        const counts = await queue.getJobCounts("waiting", "prioritized", "delayed", "active");
+        const routes = queues.routesOf(queue);
+        const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+        const reason = routes.map((route) => waitingReasonFor(route, workers)).find((r) => r !== null) ?? null;
+        return {
+          name: queue.name,
+          routes,
+          waiting,
+          active: counts.active ?? 0,
+          workers: workers.filter((w) => routes.some((route) => servesRoute(w, route))).length,
+          waiting_reason: waiting > 0 ? reason : null,
+        };
+      }),
+    );
   }
 
   private async ffmpegVersion(): Promise<string | null> {
@@ -99,26 +132,17 @@ export class HealthService {
     this.ffmpeg = { version, at: Date.now() };
     return version;
   }
+}
 
-  private async workers(): Promise<WorkerHeartbeat[]> {
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await this.deps.redis.scan(
-        cursor,
-        "MATCH",
-        workerHeartbeatPattern(this.deps.queue.name),
-        "COUNT",
-        100,
-      );
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
-    if (keys.length === 0) return [];
-    const values = await this.deps.redis.mget(...keys);
-    return values
-      .map(parseWorkerHeartbeat)
-      .filter((beat): beat is WorkerHeartbeat => beat !== undefined)
-      .sort((a, b) => a.name.localeCompare(b.name));
+function warningsOf(workers: WorkerHeartbeat[], queues: QueueHealth[]): string[] {
+  const warnings: string[] = [];
+  if (workers.length === 0) {
+    warnings.push("no worker has sent a heartbeat recently: submitted jobs wait until one starts");
   }
+  for (const queue of queues) {
+    if (queue.waiting > 0 && queue.workers === 0 && workers.length > 0) {
+      warnings.push(`${queue.waiting} job(s) wait in ${queue.name}: ${queue.waiting_reason}`);
+    }
+  }
+  return warnings;
 }

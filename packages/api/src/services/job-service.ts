@@ -23,8 +23,8 @@ export class JobService {
   private readonly retries: Retries;
 
   constructor(private readonly deps: JobServiceDeps) {
-    this.store = new JobStore(deps.db);
-    this.views = new JobViews(deps.db);
+    this.store = new JobStore(deps.db, deps.changes);
+    this.views = new JobViews(deps.db, deps.routing);
     const read = (jobId: string) => this.get(jobId);
     const idempotencyKeys = new IdempotencyStore(deps.db);
     this.submissions = new Submissions(deps, this.store, idempotencyKeys, read);
@@ -40,10 +40,6 @@ export class JobService {
   /** Submits, honouring an Idempotency-Key when there is one. */
   submitOnce(request: ConvertRequest, requestId: string, idempotencyKey?: string): Promise<SubmitOutcome> {
     return this.idempotent.submitOnce(request, requestId, idempotencyKey);
-  }
-
-  submit(request: ConvertRequest, requestId: string): Promise<JobView> {
-    return this.submissions.submit(request, requestId);
   }
 
   cancel(jobId: string): Promise<JobView> {
@@ -62,6 +58,11 @@ export class JobService {
 
   list(query: { status?: JobStatus; limit: number; cursor?: string }): JobList {
     return this.views.list(query);
+  }
+
+  /** Jobs whose state may have changed since `since` (live or ended since), for event streams that lost track. */
+  changedSince(since: Date, jobId?: string): JobView[] {
+    return this.views.changedSince(since, jobId);
   }
 
   logs(jobId: string): string[] {

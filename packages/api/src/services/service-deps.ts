@@ -1,5 +1,7 @@
 import type { JobQueue } from "../queue/conversion-queue.js";
 import type { Db } from "../store/db.js";
+import type { JobChangeListener } from "../store/job-store.js";
+import type { JobRouting } from "../views/job-view.js";
 import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
 
@@ -17,6 +19,10 @@ export type JobServiceDeps = {
   /** MAX_INPUT_BYTES: larger inputs are refused at submit, before they take a queue slot. */
   maxInputBytes?: number;
   now?: () => Date;
+  /** The base QUEUE_NAME and the fleet's reason a queued job waits (ADR 0016), for the job view. */
+  routing?: JobRouting;
+  /** Told of every change of a job this service makes (the live event log). */
+  changes?: JobChangeListener;
   /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
   checkWebhookUrl?: WebhookUrlCheck;
 };

@@ -73,6 +73,7 @@ export class Submissions {
       });
       throw queueUnreachableError("the job was not accepted", cause);
     }
+    this.store.announce(jobId);
     return this.read(jobId);
   }
 

@@ -15,6 +15,9 @@ export type RetryOutcome =
   | { ok: false; reason: "missing" | "not_retryable"; status?: JobStatus }
   | { ok: false; reason: "output_busy"; conflictingJobId: string };
 
+/** Told after every write that changes what a client sees of a job's state (its status or progress). */
+export type JobChangeListener = { jobChanged(jobId: string): void };
+
 /**
  * The only writer of the `jobs` table, with the reads its callers need to
  * decide a write. What clients read goes through views/ instead.
@@ -22,7 +25,16 @@ export type RetryOutcome =
  * the event loop: a check-then-insert cannot interleave with another request.
  */
 export class JobStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The live event log (events/); absent where nothing listens (tests of the store alone). */
+    private readonly changes?: JobChangeListener,
+  ) {}
+
+  /** Tells the listener when a statement changed the job's row. */
+  private changed(jobId: string, result: { changes: number }): void {
+    if (result.changes > 0) this.changes?.jobChanged(jobId);
+  }
 
   /** Inserts a queued job unless a live job already writes the same output. */
   insertIfOutputFree(row: NewJobRow): { ok: true } | { ok: false; conflictingJobId: string } {
@@ -32,6 +44,11 @@ export class JobStore {
       this.db.insert(jobs).values(row).run();
       return { ok: true as const };
     });
+  }
+
+  /** Announces a job whose submission is complete (on the queue), not before: a taken-back one never existed. */
+  announce(id: string): void {
+    this.changes?.jobChanged(id);
   }
 
   /** Takes back a submission that never reached the queue. */
@@ -90,12 +107,14 @@ export class JobStore {
           finishedAt: null,
           error: null,
           result: null,
+          pipeline: null,
           cancelRequestedAt: null,
           attemptsBase: row.attempts,
           retries: row.retries + 1,
         })
         .where(eq(jobs.id, id))
         .run();
+      this.changes?.jobChanged(id);
       return { ok: true };
     });
   }
@@ -122,7 +141,7 @@ export class JobStore {
    * before the latest retry), else one more than recorded.
    */
   markActive(id: string, at: string, attempts: number | undefined): void {
-    this.db
+    const result = this.db
       .update(jobs)
       .set({
         status: "in_progress",
@@ -131,20 +150,22 @@ export class JobStore {
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+    this.changed(id, result);
   }
 
   /** Back to queued: a retry after a transient failure, or a job handed back by a stopping worker. */
   markQueued(id: string): void {
-    this.db
+    const result = this.db
       .update(jobs)
       .set({ status: "queued", fps: null, speed: null, etaSeconds: null })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+    this.changed(id, result);
   }
 
   /** Under the shared progress rules: it only rises, and only a completed job shows 100. */
   updateProgress(id: string, p: JobProgress): void {
-    this.db
+    const result = this.db
       .update(jobs)
       .set({
         status: "in_progress",
@@ -154,13 +175,16 @@ export class JobStore {
         etaSeconds: p.eta_seconds,
         encoder: p.encoder,
         worker: p.worker,
+        // A worker older than the GPU pipeline (ADR 0017) sends none: what is known is kept.
+        ...(p.pipeline !== undefined ? { pipeline: p.pipeline } : {}),
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+    this.changed(id, result);
   }
 
   markCompleted(id: string, ret: ConvertJobReturn, finishedAt: string, logs: string[] | undefined): void {
-    this.db
+    const result = this.db
       .update(jobs)
       .set({
         status: "completed",
@@ -168,6 +192,7 @@ export class JobStore {
         result: ret.result,
         encoder: ret.encoder,
         worker: ret.worker,
+        ...(ret.pipeline !== undefined ? { pipeline: ret.pipeline } : {}),
         etaSeconds: 0,
         finishedAt,
         error: null,
@@ -175,10 +200,11 @@ export class JobStore {
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+    this.changed(id, result);
   }
 
   markFailed(id: string, error: JobError, finishedAt: string, logs: string[] | undefined): void {
-    this.db
+    const result = this.db
       .update(jobs)
       .set({
         status: error.code === "cancelled" ? "cancelled" : "failed",
@@ -189,6 +215,7 @@ export class JobStore {
       })
       .where(and(eq(jobs.id, id), isLive))
       .run();
+    this.changed(id, result);
   }
 
   setLogs(id: string, logs: string[]): void {

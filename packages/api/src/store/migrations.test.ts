@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { findPreset } from "@converter/shared/presets";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
@@ -33,20 +34,7 @@ VALUES
 `;
 
 function options() {
-  return {
-    container: "mp4",
-    video_codec: "h264",
-    crf: 23,
-    video_bitrate: null,
-    width: null,
-    height: null,
-    fps: null,
-    audio_codec: "aac",
-    audio_bitrate: "128k",
-    start: null,
-    duration: null,
-    hardware: "auto",
-  };
+  return findPreset("h264")?.options;
 }
 
 /** A database file as an API of an earlier version left it: the migrations up to `lastTag` applied. */

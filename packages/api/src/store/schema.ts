@@ -37,6 +37,8 @@ export const jobs = sqliteTable(
     finishedAt: text("finished_at"),
     error: text("error", { mode: "json" }),
     result: text("result", { mode: "json" }),
+    /** Where the video was decoded, scaled and encoded (a VideoPipeline; ADR 0017). */
+    pipeline: text("pipeline", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
   },
   (table) => [

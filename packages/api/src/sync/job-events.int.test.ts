@@ -9,7 +9,9 @@ import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
-import { bullJobQueue, type ConversionQueue, createConversionQueue } from "../queue/conversion-queue.js";
+import { bullJobQueue } from "../queue/bull-job-queue.js";
+import { type ConversionQueue, createConversionQueue } from "../queue/conversion-queue.js";
+import { ConversionQueues } from "../queue/conversion-queues.js";
 import { JobService } from "../services/job-service.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
@@ -112,9 +114,9 @@ function startWorker(processor: (job: Job) => Promise<ConvertJobReturn>) {
 const reconcilePastGrace = () =>
   reconcileLiveJobs({
     store,
-    queue,
+    queues: ConversionQueues.single(queue),
     jobQueue: bullJobQueue(queue, redis),
-    sync,
+    syncFor: () => sync,
     log,
     now: () => Date.now() + MISSING_JOB_GRACE_MS + 1000,
   });
@@ -223,7 +225,13 @@ describe("reconciliation at start (real Redis)", () => {
     await eventually(async () => ((await queue.getJobCounts("failed")).failed === 1 ? true : undefined));
     expect(views.get(done)?.status).toBe("queued"); // no consumer ran: SQLite is stale
 
-    const report = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    const report = await reconcileLiveJobs({
+      store,
+      queues: ConversionQueues.single(queue),
+      jobQueue: bullJobQueue(queue, redis),
+      syncFor: () => sync,
+      log,
+    });
     expect(report).toMatchObject({ checked: 2, reEnqueued: 0, updated: { completed: 1, failed: 1 } });
     expect(views.get(done)).toMatchObject({ status: "completed", result: sampleReturn.result });
     expect(views.get(broken)).toMatchObject({ status: "failed", error: { code: "ffmpeg_failed" } });
@@ -232,7 +240,13 @@ describe("reconciliation at start (real Redis)", () => {
   it("enqueues again a job Redis lost, so it is not left queued forever", async () => {
     const id = await submit();
     await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)
-    const young = await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    const young = await reconcileLiveJobs({
+      store,
+      queues: ConversionQueues.single(queue),
+      jobQueue: bullJobQueue(queue, redis),
+      syncFor: () => sync,
+      log,
+    });
     expect(young.reEnqueued).toBe(0); // it may still be on its way in: never enqueue twice
     const report = await reconcilePastGrace();
     expect(report.reEnqueued).toBe(1);
@@ -282,7 +296,13 @@ describe("cancel and retry through the real queue", () => {
     });
     await expect(jobs.cancel(id)).rejects.toMatchObject({ code: "job_finished" });
     expect(await (await queue.getJob(id))?.getState()).toBe("completed");
-    await reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log });
+    await reconcileLiveJobs({
+      store,
+      queues: ConversionQueues.single(queue),
+      jobQueue: bullJobQueue(queue, redis),
+      syncFor: () => sync,
+      log,
+    });
     expect(views.get(id)).toMatchObject({ status: "completed", result: sampleReturn.result });
   });
 

@@ -1,6 +1,7 @@
-import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import { CANCELLED_BY_CLIENT, ResolvedOptions } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
 import type { ConversionQueue, JobQueue } from "../queue/conversion-queue.js";
+import type { ConversionQueues } from "../queue/conversion-queues.js";
 import { jobDataFromRow } from "../queue/job-data.js";
 import type { JobStore } from "../store/job-store.js";
 import type { JobStateSync } from "./job-state-sync.js";
@@ -29,9 +30,11 @@ export const MISSING_JOB_GRACE_MS = 30_000;
  */
 export async function reconcileLiveJobs(deps: {
   store: JobStore;
-  queue: ConversionQueue;
+  /** The queues of every route (ADR 0016): each job is looked for in its own. */
+  queues: ConversionQueues;
   jobQueue: JobQueue;
-  sync: JobStateSync;
+  /** The sync of the queue that holds a job. */
+  syncFor: (queue: ConversionQueue) => JobStateSync;
   log: Logger;
   now?: () => number;
   webhooks?: { enqueueMissing(): Promise<number> };
@@ -40,10 +43,11 @@ export async function reconcileLiveJobs(deps: {
   const now = deps.now?.() ?? Date.now();
   for (const id of deps.store.liveIds()) {
     report.checked += 1;
-    const job = await deps.queue.getJob(id);
-    if (!job) {
-      const row = deps.store.getRow(id);
-      if (!row || now - Date.parse(row.createdAt) < MISSING_JOB_GRACE_MS) continue;
+    const row = deps.store.getRow(id);
+    if (!row) continue;
+    const found = await deps.queues.locate(id, ResolvedOptions.parse(row.options));
+    if (!found) {
+      if (now - Date.parse(row.createdAt) < MISSING_JOB_GRACE_MS) continue;
       if (row.cancelRequestedAt) {
         // A cancel the API did not get to record (it stopped midway): finish it, never run the job again.
         deps.store.markFailed(id, CANCELLED_BY_CLIENT, new Date(now).toISOString(), undefined);
@@ -56,7 +60,7 @@ export async function reconcileLiveJobs(deps: {
       deps.log.warn({ job_id: id }, "job missing from redis: enqueued again");
       continue;
     }
-    const state = await deps.sync.syncFromBull(job);
+    const state = await deps.syncFor(found.queue).syncFromBull(found.job);
     report.updated[state] = (report.updated[state] ?? 0) + 1;
   }
   // After the live jobs: those that turned out finished have just queued theirs.

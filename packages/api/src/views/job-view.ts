@@ -1,12 +1,40 @@
-import { type JobError, type JobResult, type JobView, ResolvedOptions, shownPercent } from "@converter/shared/jobs";
+import {
+  type JobError,
+  type JobResult,
+  type JobView,
+  ResolvedOptions,
+  shownPercent,
+  VideoPipeline,
+} from "@converter/shared/jobs";
+import { DEFAULT_QUEUE_NAME, type JobRoute, routeOf, routeQueueName } from "@converter/shared/queue";
 import type { JobRow, WebhookDeliveryRow } from "../store/schema.js";
+
+/**
+ * How the views name a job's queue and say why it waits (ADR 0016): the
+ * base QUEUE_NAME, and the fleet's answer for a route (null: nothing to
+ * say, e.g. a live worker serves it). Reads the API's cached view of the
+ * fleet, never Redis, so reads keep working while Redis is down.
+ */
+export type JobRouting = {
+  queueName: string;
+  waitingReason?: (route: JobRoute) => string | null;
+};
+
+const DEFAULT_ROUTING: JobRouting = { queueName: DEFAULT_QUEUE_NAME };
 
 /**
  * A job as clients see it (docs/design.md §3.4), from its row and the
  * delivery of its current run's webhook. JSON columns are parsed again on
  * the way out, so a row never shows a shape the contract does not allow.
  */
-export function toJobView(row: JobRow, delivery: WebhookDeliveryRow | null | undefined): JobView {
+export function toJobView(
+  row: JobRow,
+  delivery: WebhookDeliveryRow | null | undefined,
+  routing: JobRouting = DEFAULT_ROUTING,
+): JobView {
+  const options = ResolvedOptions.parse(row.options);
+  const route = routeOf(options);
+  const pipeline = VideoPipeline.safeParse(row.pipeline);
   return {
     job_id: row.id,
     status: row.status,
@@ -14,7 +42,7 @@ export function toJobView(row: JobRow, delivery: WebhookDeliveryRow | null | und
     input: row.input,
     output: row.output,
     preset: row.preset,
-    options: ResolvedOptions.parse(row.options),
+    options,
     overwrite: row.overwrite,
     priority: row.priority,
     encoder: row.encoder,
@@ -39,5 +67,8 @@ export function toJobView(row: JobRow, delivery: WebhookDeliveryRow | null | und
           last_attempt_at: delivery.lastAttemptAt,
         }
       : null,
+    queue: routeQueueName(routing.queueName, route),
+    waiting_reason: row.status === "queued" ? (routing.waitingReason?.(route) ?? null) : null,
+    pipeline: pipeline.success ? pipeline.data : null,
   };
 }

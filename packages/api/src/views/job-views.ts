@@ -1,9 +1,9 @@
-import type { JobList, JobStatus, JobView } from "@converter/shared/jobs";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { type JobList, type JobStatus, type JobView, LIVE_STATUSES } from "@converter/shared/jobs";
+import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { jobs, webhookDeliveries } from "../store/schema.js";
 import { cursorNotIssued, decodeCursor, encodeCursor } from "./cursor.js";
-import { toJobView } from "./job-view.js";
+import { type JobRouting, toJobView } from "./job-view.js";
 
 /** The delivery of a job's current run: the round is the job's `retries`. */
 const currentDelivery = and(eq(webhookDeliveries.jobId, jobs.id), eq(webhookDeliveries.round, jobs.retries));
@@ -13,11 +13,15 @@ const currentDelivery = and(eq(webhookDeliveries.jobId, jobs.id), eq(webhookDeli
  * only; the writes belong to the stores.
  */
 export class JobViews {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The job's queue and why it waits (ADR 0016); the default queue name and no reason when left out. */
+    private readonly routing?: JobRouting,
+  ) {}
 
   get(id: string): JobView | undefined {
     const found = this.rows(eq(jobs.id, id)).get();
-    return found ? toJobView(found.job, found.delivery) : undefined;
+    return found ? toJobView(found.job, found.delivery, this.routing) : undefined;
   }
 
   /** Newest first, `limit` at a time; `cursor` is the previous page's `next_cursor`. */
@@ -48,7 +52,20 @@ export class JobViews {
     const page = found.slice(0, query.limit);
     const last = page.at(-1)?.job;
     const next = found.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-    return { jobs: page.map(({ job, delivery }) => toJobView(job, delivery)), next_cursor: next };
+    return { jobs: page.map(({ job, delivery }) => toJobView(job, delivery, this.routing)), next_cursor: next };
+  }
+
+  /**
+   * Every job whose state may have changed since `since`: the live ones and
+   * those that ended since; oldest first. A client that missed events gets
+   * these instead.
+   */
+  changedSince(since: Date, jobId?: string): JobView[] {
+    const changed = or(inArray(jobs.status, [...LIVE_STATUSES]), gte(jobs.finishedAt, since.toISOString()));
+    return this.rows(and(changed, jobId === undefined ? undefined : eq(jobs.id, jobId)))
+      .orderBy(jobs.createdAt, jobs.id)
+      .all()
+      .map(({ job, delivery }) => toJobView(job, delivery));
   }
 
   logs(id: string): string[] | undefined {

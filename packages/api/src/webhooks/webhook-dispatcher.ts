@@ -66,6 +66,8 @@ export type WebhookDispatcherOptions = {
   userAgent: string;
   resolve?: Resolver;
   concurrency?: number;
+  /** Told of every failed attempt, final when no attempt is left (for /metrics). */
+  onFailedAttempt?: (final: boolean) => void;
 };
 
 /**
@@ -230,6 +232,7 @@ export class WebhookDispatcher implements WebhookNotifier {
     }
     const final = outcome.permanent || isLast;
     record(final ? "failed" : "pending", outcome.statusCode, outcome.error);
+    this.options.onFailedAttempt?.(final);
     jobLog.warn(
       { status_code: outcome.statusCode, reason: outcome.error, final },
       final ? "webhook delivery failed for good" : "webhook delivery failed; retrying",

@@ -8,7 +8,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
 import { freePort } from "../../../../tests/support/processes.js";
 import { answer, WebhookReceiver } from "../../../../tests/support/webhook-receiver.js";
-import { bullJobQueue, createConversionQueue } from "../queue/conversion-queue.js";
+import { bullJobQueue } from "../queue/bull-job-queue.js";
+import { createConversionQueue } from "../queue/conversion-queue.js";
+import { ConversionQueues } from "../queue/conversion-queues.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
 import { JobStateSync } from "../sync/job-state-sync.js";
@@ -312,7 +314,14 @@ describe("webhook delivery (real Redis, real HTTP over loopback)", () => {
     });
     const sync = new JobStateSync(queue, store, log, dispatcher);
     const reconcile = () =>
-      reconcileLiveJobs({ store, queue, jobQueue: bullJobQueue(queue, redis), sync, log, webhooks: dispatcher });
+      reconcileLiveJobs({
+        store,
+        queues: ConversionQueues.single(queue),
+        jobQueue: bullJobQueue(queue, redis),
+        syncFor: () => sync,
+        log,
+        webhooks: dispatcher,
+      });
     await expect(reconcile()).rejects.toThrow(/redis connection is/);
     expect(views.get(id)?.webhook).toBeNull();
 

@@ -36,6 +36,8 @@ const ApiEnv = z.object({
     )
     .transform((names): string[] | "*" => (names.includes("*") ? "*" : names))
     .optional(),
+  METRICS_PUBLIC: boolVar.default(false),
+  SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
 
 export type ApiConfig = {
@@ -71,9 +73,13 @@ export type ApiConfig = {
   /**
    * Host names the API answers to besides loopback names, IP addresses and
    * HOST, while API_KEY is unset ("*": any); an Origin with one of these
-   * names may change things too (docs/adr/0015-origin-and-host-policy.md).
+   * names may change things too (docs/adr/0019-origin-and-host-policy.md).
    */
   allowedHosts: string[] | "*";
+  /** GET /metrics without the API key (a scraper on a private network). */
+  metricsPublic: boolean;
+  /** How often an idle event stream gets a comment line, so proxies keep it open. */
+  sseHeartbeatMs: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -99,5 +105,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     reconcileIntervalMs: e.RECONCILE_INTERVAL_SECONDS * 1000,
     maxInputBytes: e.MAX_INPUT_BYTES,
     allowedHosts: e.ALLOWED_HOSTS ?? [],
+    metricsPublic: e.METRICS_PUBLIC,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };
 }

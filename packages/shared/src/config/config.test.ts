@@ -26,6 +26,8 @@ describe("loadApiConfig", () => {
       reconcileIntervalMs: 60_000,
       maxInputBytes: 20 * 1024 ** 3,
       allowedHosts: [],
+      metricsPublic: false,
+      sseHeartbeatMs: 15_000,
     });
   });
 
@@ -84,6 +86,14 @@ describe("loadApiConfig", () => {
 });
 
 describe("loadWorkerConfig", () => {
+  it.each([
+    [{ GPU_DECODE: "sometimes" }, "GPU_DECODE"],
+    [{ NVENC_MAX_SESSIONS: "65" }, "NVENC_MAX_SESSIONS"],
+    [{ NVENC_MAX_SESSIONS: "-1" }, "NVENC_MAX_SESSIONS"],
+  ])("stops on the GPU setting %j naming %s", (env, variable) => {
+    expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
+  });
+
   it("has the documented defaults", () => {
     const config = loadWorkerConfig({});
     expect(config).toMatchObject({
@@ -95,6 +105,8 @@ describe("loadWorkerConfig", () => {
       stalledIntervalMs: 10_000,
       stallTimeoutMs: 120_000,
       shutdownGraceMs: 30_000,
+      gpuDecode: "auto",
+      nvencMaxSessions: 0,
     });
     expect(config.workerName).toMatch(/.+-\d+$/);
     expect(config.limits).toEqual({

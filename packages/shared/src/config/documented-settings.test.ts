@@ -31,3 +31,15 @@ describe("documented settings", () => {
     expect(read("README.md")).toContain(`\`${name}\``);
   });
 });
+
+describe("compose.yaml", () => {
+  /** Set by the image or left to its default on purpose in containers. */
+  const NOT_IN_COMPOSE: Record<string, string> = {
+    WORKER_NAME: "each container's own hostname-based default keeps names unique under --scale",
+    WORKER_HEALTH_FILE: "set by the worker image, where its HEALTHCHECK reads it",
+  };
+
+  it.each(variablesInSchemas().filter((name) => !(name in NOT_IN_COMPOSE)))("passes %s through", (name) => {
+    expect(read("compose.yaml")).toMatch(new RegExp(`^\\s+${name}:`, "m"));
+  });
+});

@@ -33,6 +33,10 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
   jobTimeoutSeconds: 6 * 3600,
 };
 
+/** When NVDEC decodes a job's video (docs/adr/0017-gpu-pipeline.md). */
+export const GPU_DECODE_MODES = ["auto", "on", "off"] as const;
+export type GpuDecodeMode = (typeof GPU_DECODE_MODES)[number];
+
 const WorkerEnv = z.object({
   ...SHARED_ENV,
   MAX_CONCURRENT_JOBS: intVar(1, 64).default(1),
@@ -42,6 +46,8 @@ const WorkerEnv = z.object({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1-64 letters, digits, '.', '-' or '_'")
     .optional(),
   FFPROBE_PATH: z.string().default("ffprobe"),
+  /** Set in the worker image: the file its HEALTHCHECK reads (packages/worker/src/health/). */
+  WORKER_HEALTH_FILE: z.string().optional(),
   STALLED_JOB_RETRIES: intVar(0, 100).default(2),
   JOB_LOCK_SECONDS: intVar(2, 3600).default(20),
   STALLED_CHECK_SECONDS: intVar(1, 3600).default(10),
@@ -54,6 +60,8 @@ const WorkerEnv = z.object({
   MAX_INPUT_STREAMS: intVar(1, 10_000).default(DEFAULT_JOB_LIMITS.maxInputStreams),
   MAX_OUTPUT_BYTES: intVar(1024, Number.MAX_SAFE_INTEGER).default(DEFAULT_JOB_LIMITS.maxOutputBytes),
   JOB_TIMEOUT_SECONDS: intVar(1, 86_400 * 7).default(DEFAULT_JOB_LIMITS.jobTimeoutSeconds),
+  GPU_DECODE: z.enum(GPU_DECODE_MODES).default("auto"),
+  NVENC_MAX_SESSIONS: intVar(0, 64).default(0),
 });
 
 export type WorkerConfig = {
@@ -65,6 +73,8 @@ export type WorkerConfig = {
   workerName: string;
   ffmpegPath: string;
   ffprobePath: string;
+  /** Rewritten while this worker's heartbeat is live in Redis; unset: no file. */
+  healthFile: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   /** How often BullMQ may hand a stalled job (its worker died) to another worker. */
   maxStalledCount: number;
@@ -80,6 +90,14 @@ export type WorkerConfig = {
   /** On SIGTERM, how long running jobs may finish before they are handed back to the queue. */
   shutdownGraceMs: number;
   limits: JobLimits;
+  /**
+   * auto: NVDEC + scale_cuda where the start-up test proved them, with a CPU
+   * encoder only where that measured faster than the CPU alone; on: wherever
+   * proved; off: never.
+   */
+  gpuDecode: GpuDecodeMode;
+  /** Concurrent NVENC encodes on this worker; 0: no cap until the driver refuses one. */
+  nvencMaxSessions: number;
 };
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -93,6 +111,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     workerName: e.WORKER_NAME ?? `${hostname()}-${process.pid}`,
     ffmpegPath: e.FFMPEG_PATH,
     ffprobePath: e.FFPROBE_PATH,
+    healthFile: e.WORKER_HEALTH_FILE,
     logLevel: e.LOG_LEVEL,
     maxStalledCount: e.STALLED_JOB_RETRIES,
     lockDurationMs: e.JOB_LOCK_SECONDS * 1000,
@@ -109,5 +128,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
       maxOutputBytes: e.MAX_OUTPUT_BYTES,
       jobTimeoutSeconds: e.JOB_TIMEOUT_SECONDS,
     },
+    gpuDecode: e.GPU_DECODE,
+    nvencMaxSessions: e.NVENC_MAX_SESSIONS,
   };
 }

@@ -16,7 +16,17 @@ export type FfmpegPlan = {
   maxInputPixels?: number;
   /** ffmpeg stops writing past this size (MAX_OUTPUT_BYTES, `-fs`). */
   maxOutputBytes?: number;
+  /**
+   * Decode on NVDEC and scale with `scale_cuda`: frames stay in GPU memory
+   * up to an NVENC encoder, or are downloaded as 8-bit 4:2:0 for a CPU one
+   * (docs/adr/0017-gpu-pipeline.md). Only where the worker's start-up test
+   * proved it, and only for an input NVDEC accepts.
+   */
+  gpuDecode?: boolean;
 };
+
+/** Input options of the GPU path: NVDEC decodes and keeps the frames in GPU memory. */
+export const GPU_DECODE_ARGS = ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"] as const;
 
 /**
  * The one place ffmpeg arguments are made (docs/conventions.md, rule 8).
@@ -33,6 +43,7 @@ export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   if (o.start !== null && o.start > 0) args.push("-ss", formatSeconds(o.start));
   args.push(...inputSafetyArgs());
   if (plan.maxInputPixels !== undefined) args.push("-max_pixels", String(plan.maxInputPixels));
+  if (decodesOnGpu(plan)) args.push(...GPU_DECODE_ARGS);
   args.push("-i", `file:${plan.inputPath}`);
 
   // First real video stream (capital V skips cover art) and first audio stream;
@@ -60,10 +71,13 @@ function videoArgs(plan: FfmpegPlan): string[] {
   if (!videoEncoder) throw new Error(`no encoder chosen for video_codec ${o.video_codec}`);
 
   const args = ["-c:v", videoEncoder, ...qualityArgs(videoEncoder, o)];
-  const filters = videoFilters(o);
+  const gpuFrames = decodesOnGpu(plan);
+  const filters = gpuFrames ? gpuVideoFilters(o, isNvencEncoder(videoEncoder)) : videoFilters(o);
   if (filters.length > 0) args.push("-vf", filters.join(","));
-  // 8-bit 4:2:0 is what every hardware decoder and browser plays.
-  args.push("-pix_fmt", "yuv420p");
+  // 8-bit 4:2:0 is what every hardware decoder and browser plays. Frames that
+  // stay in GPU memory for NVENC got that format from scale_cuda already: a
+  // -pix_fmt there would make ffmpeg try to convert CUDA frames on the CPU.
+  if (!gpuFrames || !isNvencEncoder(videoEncoder)) args.push("-pix_fmt", "yuv420p");
   if (o.video_codec === "hevc" && (o.container === "mp4" || o.container === "mov")) {
     // Apple players only accept HEVC in MP4 tagged hvc1.
     args.push("-tag:v", "hvc1");
@@ -100,33 +114,56 @@ function qualityArgs(encoder: string, o: ResolvedOptions): string[] {
   }
 }
 
+function decodesOnGpu(plan: FfmpegPlan): boolean {
+  const codec = plan.options.video_codec;
+  return plan.gpuDecode === true && plan.videoEncoder !== null && codec !== "copy" && codec !== "none";
+}
+
 /**
- * Every encoded video comes out 8-bit 4:2:0, whose chroma planes are half the
- * size of the picture: x264, x265 and SVT-AV1 refuse an odd width or height
- * (an 853x481 source, or an odd `width` asked for). So each branch keeps both
- * sides even: the box scale with force_divisible_by, a single side rounded
- * down to even (the other side's -2 is even already), and an unscaled source
- * cropped by at most its last column and row (no resampling, no black line;
- * a no-op on even sizes). The source size is not known here (ADR 0006: the
- * arguments are built before the probe answers), so this holds for any size.
+ * The size options of `scale` and `scale_cuda` alike; empty when the job
+ * keeps the input's size. Every encoded video comes out 8-bit 4:2:0, whose
+ * chroma planes are half the picture: x264, x265 and SVT-AV1 refuse an odd
+ * width or height. So the box keeps both sides even (force_divisible_by),
+ * and a single side is rounded down to even (the other side's -2 is even).
+ */
+function sizeOptions(o: ResolvedOptions): string[] {
+  if (o.width !== null && o.height !== null) {
+    return [`w=${o.width}`, `h=${o.height}`, "force_original_aspect_ratio=decrease", "force_divisible_by=2"];
+  }
+  if (o.width !== null) return [`w=${even(o.width)}`, "h=-2"];
+  if (o.height !== null) return ["w=-2", `h=${even(o.height)}`];
+  return [];
+}
+
+/**
+ * On the CPU, a source kept at its size is cropped by at most its last
+ * column and row (no resampling, no black line; a no-op on even sizes): an
+ * 853x481 source encodes at 852x480. The source size is not known here
+ * (ADR 0006: the arguments are built before the probe answers), so this
+ * holds for any size.
  */
 function videoFilters(o: ResolvedOptions): string[] {
-  const filters: string[] = [];
-  if (o.width !== null && o.height !== null) {
-    filters.push(`scale=w=${o.width}:h=${o.height}:force_original_aspect_ratio=decrease:force_divisible_by=2`);
-  } else if (o.width !== null) {
-    filters.push(`scale=w=${even(o.width)}:h=-2`);
-  } else if (o.height !== null) {
-    filters.push(`scale=w=-2:h=${even(o.height)}`);
-  } else {
-    filters.push(EVEN_CROP);
-  }
+  const size = sizeOptions(o);
+  const filters = [size.length > 0 ? `scale=${size.join(":")}` : EVEN_CROP];
   if (o.fps !== null) filters.push(`fps=${o.fps}`);
   return filters;
 }
 
 const EVEN_CROP = "crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0";
 const even = (size: number) => size - (size % 2);
+
+/**
+ * The GPU path: scale_cuda resizes (when asked) and always converts to
+ * 8-bit 4:2:0 (nv12), so a 10-bit input still gives the output every player
+ * takes; a CPU encoder then gets the frames downloaded to system memory.
+ * `fps` only drops or repeats frames, so it runs wherever the frames are.
+ */
+function gpuVideoFilters(o: ResolvedOptions, nvenc: boolean): string[] {
+  const filters = [`scale_cuda=${[...sizeOptions(o), "format=nv12"].join(":")}`];
+  if (!nvenc) filters.push("hwdownload", "format=nv12");
+  if (o.fps !== null) filters.push(`fps=${o.fps}`);
+  return filters;
+}
 
 function audioArgs(o: ResolvedOptions): string[] {
   if (o.audio_codec === "none") return ["-an"];

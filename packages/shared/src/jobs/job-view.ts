@@ -2,6 +2,7 @@ import { z } from "zod";
 import { JobError, JobResult } from "./job-outcome.js";
 import { JOB_STATUSES } from "./job-status.js";
 import { ResolvedOptions } from "./resolved-options.js";
+import { VideoPipeline } from "./video-pipeline.js";
 
 export const WEBHOOK_DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
 export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
@@ -44,6 +45,12 @@ export const JobView = z
     result: JobResult.nullable(),
     webhook_url: z.string().nullable(),
     webhook: WebhookDelivery.nullable(),
+    /** The BullMQ queue the job runs from, chosen by what it needs of a worker (ADR 0016). */
+    queue: z.string(),
+    /** Why a queued job is not running yet, e.g. no live worker can run it; null otherwise. */
+    waiting_reason: z.string().nullable(),
+    /** Where the video was decoded, scaled and encoded (ADR 0017); null before start and without a video encode. */
+    pipeline: VideoPipeline.nullable(),
   })
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;

@@ -5,5 +5,6 @@
  */
 export * from "./job-failure.js";
 export * from "./job-payload.js";
+export * from "./job-routes.js";
 export * from "./queue-keys.js";
 export * from "./worker-heartbeat.js";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { JobResult } from "../jobs/job-outcome.js";
 import { ResolvedOptions } from "../jobs/resolved-options.js";
+import { VideoPipeline } from "../jobs/video-pipeline.js";
 
 /** What the API puts on the queue. The worker parses it again and trusts nothing else. */
 export const ConvertJobData = z.object({
@@ -24,6 +25,8 @@ export const JobProgress = z.object({
   eta_seconds: z.number().nullable(),
   encoder: z.string().nullable(),
   worker: z.string(),
+  /** Where the video is decoded, scaled and encoded (added with ADR 0017; absent from older workers). */
+  pipeline: VideoPipeline.nullable().optional(),
 });
 export type JobProgress = z.infer<typeof JobProgress>;
 
@@ -32,5 +35,6 @@ export const ConvertJobReturn = z.object({
   result: JobResult,
   encoder: z.string().nullable(),
   worker: z.string(),
+  pipeline: VideoPipeline.nullable().optional(),
 });
 export type ConvertJobReturn = z.infer<typeof ConvertJobReturn>;

@@ -32,6 +32,7 @@ describe("chooseVideoEncoder", () => {
 
   it("runs VP9 on the CPU even on a GPU-only node, since no NVENC VP9 exists", () => {
     expect(chooseVideoEncoder("vp9", "gpu", "gpu", withNvenc)).toEqual({ ok: true, encoder: "libvpx-vp9" });
+    expect(chooseVideoEncoder("vp9", "gpu", "cpu", cpuOnly)).toEqual({ ok: true, encoder: "libvpx-vp9" });
   });
 
   it("needs no encoder to copy or drop video", () => {

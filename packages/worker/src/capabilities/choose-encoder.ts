@@ -19,12 +19,12 @@ export function chooseVideoEncoder(
 ): EncoderChoice {
   if (codec === "copy" || codec === "none") return { ok: true, encoder: null };
   const { gpu, cpu } = VIDEO_ENCODERS[codec];
+  // No NVENC encoder exists for it (VP9): a GPU requirement cannot apply, so any worker runs it (ADR 0016).
+  if (gpu === null) return available(cpu, encoders);
   const wantsGpu = jobHardware === "gpu" || nodeHardware === "gpu";
   const forbidsGpu = jobHardware === "cpu" || nodeHardware === "cpu";
 
   if (wantsGpu && !forbidsGpu) {
-    // VP9 has no NVENC encoder: a GPU-only request for it can still run on the CPU.
-    if (gpu === null) return available(cpu, encoders);
     if (encoders[gpu]) return { ok: true, encoder: gpu };
     return {
       ok: false,
@@ -39,7 +39,7 @@ export function chooseVideoEncoder(
       message: "the job requires the GPU but this worker runs with HARDWARE=cpu",
     };
   }
-  if (!forbidsGpu && gpu !== null && encoders[gpu]) return { ok: true, encoder: gpu };
+  if (!forbidsGpu && encoders[gpu]) return { ok: true, encoder: gpu };
   return available(cpu, encoders);
 }
 

@@ -1,6 +1,6 @@
-import { execFile } from "node:child_process";
 import { AUDIO_ENCODERS, NVENC_ENCODERS, VIDEO_ENCODERS } from "@converter/shared/ffmpeg";
 import type { HardwareMode } from "@converter/shared/jobs";
+import { runBriefly as run, whyFailed } from "./run-briefly.js";
 
 export type EncoderCapabilities = {
   /** Encoder name → usable on this node. NVENC entries are true only after a real test encode passed. */
@@ -8,18 +8,6 @@ export type EncoderCapabilities = {
   /** Why each NVENC encoder is not used, for the start-up log. */
   notes: Record<string, string>;
 };
-
-function run(
-  binary: string,
-  args: string[],
-  timeoutMs: number,
-): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(binary, args, { timeout: timeoutMs, maxBuffer: 8 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ ok: !error, stdout, stderr });
-    });
-  });
-}
 
 /** Whether a binary (ffprobe, say) starts and answers `-version`. */
 export async function canRun(binary: string): Promise<boolean> {
@@ -44,7 +32,13 @@ export async function listedEncoders(ffmpegPath: string): Promise<Set<string>> {
  * capability, or a driver too old for this ffmpeg all fail here.
  */
 export async function testEncode(ffmpegPath: string, encoder: string): Promise<{ ok: boolean; why: string }> {
-  const args = [
+  const result = await run(ffmpegPath, testEncodeArgs(encoder), 20_000);
+  return { ok: result.ok, why: result.ok ? "test encode passed" : whyFailed(result, "test encode failed") };
+}
+
+/** The test encode's arguments: 3 black 256x256 frames through the encoder, nothing written. */
+export function testEncodeArgs(encoder: string): string[] {
+  return [
     "-hide_banner",
     "-nostdin",
     "-loglevel",
@@ -61,9 +55,6 @@ export async function testEncode(ffmpegPath: string, encoder: string): Promise<{
     "null",
     "-",
   ];
-  const result = await run(ffmpegPath, args, 20_000);
-  const why = result.stderr.trim().split("\n").slice(-2).join(" ") || "test encode failed";
-  return { ok: result.ok, why: result.ok ? "test encode passed" : why };
 }
 
 export async function detectEncoders(ffmpegPath: string, hardware: HardwareMode): Promise<EncoderCapabilities> {

@@ -109,7 +109,14 @@ describe("probeMedia (real ffprobe)", () => {
     expect(probe.ok).toBe(true);
     if (!probe.ok) return;
     // Matroska keeps no per-stream duration: the streams' own durations are unknown there.
-    expect(probe.info.video).toEqual({ codec: "h264", width: 320, height: 240, durationSeconds: null });
+    expect(probe.info.video).toEqual({
+      codec: "h264",
+      width: 320,
+      height: 240,
+      pixFmt: "yuv420p",
+      profile: "Constrained Baseline",
+      durationSeconds: null,
+    });
     expect(probe.info.audio).toEqual({ codec: "aac", durationSeconds: null });
     expect(probe.info.durationSeconds).toBeCloseTo(1, 0);
     expect(probe.info.streamCount).toBe(2);

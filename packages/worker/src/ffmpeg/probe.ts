@@ -11,6 +11,8 @@ const ProbeJson = z.object({
         width: z.number().optional(),
         height: z.number().optional(),
         duration: z.string().optional(),
+        pix_fmt: z.string().optional(),
+        profile: z.string().optional(),
         disposition: z.looseObject({ attached_pic: z.number().optional() }).optional(),
       }),
     )
@@ -24,7 +26,16 @@ export type MediaInfo = {
   formatName: string | null;
   durationSeconds: number | null;
   sizeBytes: number | null;
-  video: { codec: string | null; width: number | null; height: number | null; durationSeconds: number | null } | null;
+  video: {
+    codec: string | null;
+    width: number | null;
+    height: number | null;
+    /** Pixel format and profile, which decide whether NVDEC can decode it (e.g. yuv422p10le, "High 4:2:2"). */
+    pixFmt?: string | null;
+    profile?: string | null;
+    /** The stream's own length where the container keeps one (MP4 does, Matroska does not). */
+    durationSeconds: number | null;
+  } | null;
   audio: { codec: string | null; durationSeconds: number | null } | null;
   streamCount: number;
   /** Sizes of every video stream, cover art included: the limits apply to what any decoder might be asked to open. */
@@ -44,7 +55,7 @@ export type ProbeSource = string | { fd: number };
  * is an expected outcome (bad media), not an exception. Like ffmpeg, it may
  * open only a local file in an allowed container (inputSafetyArgs), and a
  * media file is handed over as a descriptor, never by a path someone could
- * swap (docs/adr/0016-media-files-by-descriptor.md).
+ * swap (docs/adr/0020-media-files-by-descriptor.md).
  */
 export async function probeMedia(ffprobePath: string, source: ProbeSource): Promise<ProbeOutcome> {
   const file = typeof source === "string" ? source : "/dev/fd/3";
@@ -110,6 +121,8 @@ function toMediaInfo(probe: z.infer<typeof ProbeJson>): MediaInfo {
           codec: video.codec_name ?? null,
           width: video.width ?? null,
           height: video.height ?? null,
+          pixFmt: video.pix_fmt ?? null,
+          profile: video.profile ?? null,
           durationSeconds: positive(video.duration),
         }
       : null,

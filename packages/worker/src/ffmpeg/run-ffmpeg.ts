@@ -29,7 +29,7 @@ export type RunFfmpegOptions = {
   /**
    * Descriptors ffmpeg gets as its fd 3, 4, …: the input and the temporary
    * output the worker opened itself, named `file:/dev/fd/3` and
-   * `file:/dev/fd/4` in the arguments (docs/adr/0016-media-files-by-descriptor.md).
+   * `file:/dev/fd/4` in the arguments (docs/adr/0020-media-files-by-descriptor.md).
    */
   fds?: readonly number[];
   signal?: AbortSignal;

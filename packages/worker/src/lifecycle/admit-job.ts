@@ -34,7 +34,7 @@ export type Admission = { kind: "encode"; job: AdmittedJob } | { kind: "already_
  * Step 1 of a run: decide whether there is anything to encode. The worker
  * never trusts the queue: the payload is parsed again, the paths are
  * resolved again on this node, and the files are opened by descriptor below
- * the media root (docs/adr/0016-media-files-by-descriptor.md). A job
+ * the media root (docs/adr/0020-media-files-by-descriptor.md). A job
  * cancelled while it waited ends here; a job whose earlier run published its
  * output and died before BullMQ heard of it completes with that output.
  */

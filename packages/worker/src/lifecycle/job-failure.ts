@@ -1,7 +1,7 @@
 import type { ErrorCode } from "@converter/shared/errors";
 import type { JobError } from "@converter/shared/jobs";
 import { encodeFailure } from "@converter/shared/queue";
-import { UnrecoverableError, WaitingError } from "bullmq";
+import { DelayedError, UnrecoverableError, WaitingError } from "bullmq";
 
 /**
  * A failure no other attempt can fix (bad media, a path outside the media
@@ -30,7 +30,12 @@ export const transient = (code: ErrorCode, message: string) => new TransientFail
  * retryable worker_error without this node's details).
  */
 export function isDecidedOutcome(error: unknown): boolean {
-  return error instanceof PermanentFailure || error instanceof TransientFailure || error instanceof WaitingError;
+  return (
+    error instanceof PermanentFailure ||
+    error instanceof TransientFailure ||
+    error instanceof WaitingError ||
+    error instanceof DelayedError
+  );
 }
 
 /** The JobError a failure carries, for the worker's own log line. */

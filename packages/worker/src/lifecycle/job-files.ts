@@ -9,7 +9,7 @@ import { permanent } from "./job-failure.js";
 
 /**
  * The files of one job, opened by the worker itself below the media root
- * (docs/adr/0016-media-files-by-descriptor.md): the input, and the folder the
+ * (docs/adr/0020-media-files-by-descriptor.md): the input, and the folder the
  * output goes into. ffmpeg and ffprobe get descriptors, and every later step
  * names the output's files relative to the folder's descriptor, so no name
  * anyone renames or swaps afterwards can lead them outside the root.

@@ -1,4 +1,4 @@
-import type { JobResult } from "@converter/shared/jobs";
+import type { JobResult, VideoPipeline } from "@converter/shared/jobs";
 import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { MediaInfo } from "../ffmpeg/probe.js";
 import type { AdmittedJob } from "./admit-job.js";
@@ -7,7 +7,13 @@ import type { AdmittedJob } from "./admit-job.js";
 export async function finishedResult(
   workerName: string,
   admitted: Pick<AdmittedJob, "data" | "jobLog" | "log">,
-  published: { encoder: string | null; elapsedMs: number | null; info: MediaInfo; size: number },
+  published: {
+    encoder: string | null;
+    pipeline?: VideoPipeline | null;
+    elapsedMs: number | null;
+    info: MediaInfo;
+    size: number;
+  },
 ): Promise<ConvertJobReturn> {
   const { data } = admitted;
   const { info, size, elapsedMs } = published;
@@ -27,5 +33,11 @@ export async function finishedResult(
     "job completed",
   );
   // An audio-only input through a video preset encoded no video.
-  return { result, encoder: result.video_codec === null ? null : published.encoder, worker: workerName };
+  const encodedVideo = result.video_codec !== null;
+  return {
+    result,
+    encoder: encodedVideo ? published.encoder : null,
+    worker: workerName,
+    pipeline: encodedVideo ? (published.pipeline ?? null) : null,
+  };
 }

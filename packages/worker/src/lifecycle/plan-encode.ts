@@ -2,17 +2,17 @@ import { randomUUID } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { buildFfmpegArgs } from "@converter/shared/ffmpeg";
+import type { VideoPipeline } from "@converter/shared/jobs";
 import type { Job } from "bullmq";
-import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import type { AdmittedJob } from "./admit-job.js";
-import { permanent } from "./job-failure.js";
+import { pipelineOf, planVideoPath } from "./plan-video-path.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { temporaryName } from "./temporary-files.js";
 
 /**
  * The descriptors ffmpeg (and ffprobe, for the input) gets: its fd 3 is the
  * input, its fd 4 the temporary output, both opened by the worker
- * (docs/adr/0016-media-files-by-descriptor.md). `/dev/fd/N` reopens the very
+ * (docs/adr/0020-media-files-by-descriptor.md). `/dev/fd/N` reopens the very
  * file behind the descriptor, so the input stays seekable and MP4's
  * faststart pass can read its output back.
  */
@@ -31,6 +31,11 @@ export type EncodePlan = AdmittedJob & {
   /** Where that is on this node, for messages and logs only. */
   tempPath: string;
   encoder: string | null;
+  /** NVDEC decodes and scale_cuda scales (ADR 0017). */
+  gpuDecode: boolean;
+  pipeline: VideoPipeline | null;
+  /** Gives back the NVENC session the plan holds; called once the run is over. */
+  releaseNvenc: () => void;
   args: string[];
 };
 
@@ -38,30 +43,42 @@ export type EncodePlan = AdmittedJob & {
 export type RunningEncode = EncodePlan & { temp: FileHandle };
 
 /**
- * Step 2 of a run: choose the encoder this node can really run for the job
- * and build ffmpeg's arguments with the shared builder. ffmpeg writes to a
- * temporary file of this run beside the target.
+ * Step 2 of a run: choose the encoder this node can really run for the job,
+ * and whether NVDEC and scale_cuda go in front of it, and build ffmpeg's
+ * arguments with the shared builder. ffmpeg writes to a temporary file of
+ * this run beside the target.
  */
-export function planEncode(
-  deps: Pick<ProcessorDeps, "hardware" | "encoders">,
+export async function planEncode(
+  deps: Pick<ProcessorDeps, "hardware" | "encoders" | "decoders" | "gpuDecodeWithCpuEncode" | "nvenc" | "ffprobePath">,
   admitted: AdmittedJob,
   run: { job: Job; token: string | undefined; signal: AbortSignal | undefined },
-): EncodePlan {
-  const o = admitted.data.options;
-  const choice = chooseVideoEncoder(o.video_codec, o.hardware, deps.hardware, deps.encoders);
-  if (!choice.ok) throw permanent(choice.code, choice.message);
+): Promise<EncodePlan> {
+  const videoPath = await planVideoPath(deps, admitted, run);
   const runId = run.token?.slice(0, 8) ?? randomUUID().slice(0, 8);
   const tempName = temporaryName(admitted.files.targetName, admitted.data.job_id, runId);
-  // The arguments do not depend on the probe (streams are mapped with '?'), so
-  // ffprobe and ffmpeg start together (ADR 0006).
-  const args = buildFfmpegArgs({
+  const tempPath = path.join(path.dirname(admitted.targetPath), tempName);
+  const plan = { ...admitted, ...run, tempName, tempPath, ...videoPath, args: [] as string[] };
+  return { ...plan, args: argsOf(plan) };
+}
+
+/** The same plan decoding on the CPU: NVDEC refused the input at run time (ADR 0017). */
+export function withCpuDecode<P extends EncodePlan>(plan: P, note: string): P {
+  const pipeline = pipelineOf(plan.data.options, plan.encoder, false, note);
+  const cpu = { ...plan, gpuDecode: false, pipeline };
+  return { ...cpu, args: argsOf(cpu) };
+}
+
+// The arguments do not depend on the probe's verdict (streams are mapped
+// with '?'), so ffprobe and ffmpeg start together (ADR 0006). The files are
+// the descriptors the worker opened.
+function argsOf(plan: Omit<EncodePlan, "args">): string[] {
+  return buildFfmpegArgs({
     inputPath: INPUT_FD_PATH,
     outputPath: OUTPUT_FD_PATH,
-    options: o,
-    videoEncoder: choice.encoder,
-    maxInputPixels: admitted.limits.maxInputPixels,
-    maxOutputBytes: admitted.limits.maxOutputBytes,
+    options: plan.data.options,
+    videoEncoder: plan.encoder,
+    maxInputPixels: plan.limits.maxInputPixels,
+    maxOutputBytes: plan.limits.maxOutputBytes,
+    gpuDecode: plan.gpuDecode,
   });
-  const tempPath = path.join(path.dirname(admitted.targetPath), tempName);
-  return { ...admitted, ...run, tempName, tempPath, encoder: choice.encoder, args };
 }

@@ -1,6 +1,8 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import type { HardwareMode } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
+import type { WorkerCounters } from "@converter/shared/queue";
+import type { NvencSessions } from "../capabilities/nvenc-sessions.js";
 
 /** What the convert processor needs of its worker; each lifecycle step takes what it uses of these. */
 export type ProcessorDeps = {
@@ -11,6 +13,14 @@ export type ProcessorDeps = {
   ffprobePath: string;
   hardware: HardwareMode;
   encoders: Record<string, boolean>;
+  /** `<codec>_nvdec` → proven by the start-up test decode (ADR 0017); none on a CPU worker. */
+  decoders?: Record<string, boolean>;
+  /** NVDEC in front of a CPU encoder: measured faster at start (GPU_DECODE=auto) or forced (on). */
+  gpuDecodeWithCpuEncode?: boolean;
+  /** This worker's NVENC sessions (NVENC_MAX_SESSIONS or the driver's learned limit). */
+  nvenc?: NvencSessions;
+  /** This worker's running totals, sent in its heartbeat (ADR 0018). */
+  counters?: WorkerCounters;
   log: Logger;
   progressIntervalMs?: number;
   /** ffmpeg that makes no progress for this long is killed and its job retried. */

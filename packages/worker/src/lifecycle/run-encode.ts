@@ -6,7 +6,7 @@ import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 import { fdPath } from "../media-files/descriptor-paths.js";
 import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
 import { transient } from "./job-failure.js";
-import type { RunningEncode } from "./plan-encode.js";
+import type { EncodePlan, RunningEncode } from "./plan-encode.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { watchForStall } from "./stall-watchdog.js";
 import { type StopReason, stopReasonOf } from "./stop-reason.js";
@@ -57,7 +57,13 @@ export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promi
       onSpawn: (pid) => {
         plan.log.info(
           // pino's base fields carry the worker's own pid.
-          { ffmpeg_pid: pid, encoder: plan.encoder, input: plan.data.input, output: plan.data.output },
+          {
+            ffmpeg_pid: pid,
+            encoder: plan.encoder,
+            pipeline: plan.pipeline,
+            input: plan.data.input,
+            output: plan.data.output,
+          },
           "ffmpeg started",
         );
         void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -89,7 +95,12 @@ export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promi
 function progressReporter(deps: ProcessorDeps, plan: RunningEncode): (p: ProgressReport) => void {
   return (p) =>
     void plan.job
-      .updateProgress({ ...p, encoder: plan.encoder, worker: deps.workerName } satisfies JobProgress)
+      .updateProgress({
+        ...p,
+        encoder: plan.encoder,
+        worker: deps.workerName,
+        pipeline: plan.pipeline,
+      } satisfies JobProgress)
       .catch((error) => plan.log.warn({ err: error }, "could not report progress"));
 }
 
@@ -121,7 +132,14 @@ async function judgeInputAlongside(
   }
   tracker.setDuration(expectedDuration(verdict.info.durationSeconds, plan.data.options));
   void plan.jobLog(
-    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}`,
+    `worker ${deps.workerName}, attempt ${plan.job.attemptsMade + 1}: input ${describeMedia(verdict.info)}; encoder ${plan.encoder ?? plan.data.options.video_codec}${describePipeline(plan)}`,
   );
   return verdict;
+}
+
+/** ", decode nvdec, scale scale_cuda" for the job log; empty without a video encode. */
+function describePipeline(plan: EncodePlan): string {
+  const p = plan.pipeline;
+  if (!p) return "";
+  return `, decode ${p.decode}${p.scale ? `, scale ${p.scale}` : ""}${p.note ? ` (${p.note})` : ""}`;
 }

@@ -5,7 +5,7 @@ import path from "node:path";
  * `/proc/self/fd/<fd>` (and a name inside it, for a folder's descriptor):
  * a path the kernel resolves through the descriptor itself, not through the
  * names that led to it, so what it names cannot be swapped by renaming or
- * symlinking any folder on the way (docs/adr/0016-media-files-by-descriptor.md).
+ * symlinking any folder on the way (docs/adr/0020-media-files-by-descriptor.md).
  * A child process given the descriptor reopens the very same file through
  * `/dev/fd/<n>`, its own number for it.
  */

@@ -36,11 +36,15 @@ const outsideOut = path.join(base, "outside-out");
  * then, short enough for the open that follows it to meet the other state.
  */
 const SWAPPER = `
-import ctypes, random, sys, time
+import ctypes, os, random, signal, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
+# Dies with the test process, however that ends (a killed vitest must not leave it spinning).
+libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+if os.getppid() == 1:
+    sys.exit(0)
 AT_FDCWD, RENAME_EXCHANGE = -100, 2
 pairs = [(sys.argv[i].encode(), sys.argv[i + 1].encode()) for i in range(1, len(sys.argv), 2)]
-while True:
+while os.path.lexists(sys.argv[1]):
     for a, b in pairs:
         libc.renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE)
     time.sleep(random.random() * 0.02)

@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import type { WorkerConfig } from "@converter/shared/config/worker";
 import { buildFfmpegArgs, formatCommandLine } from "@converter/shared/ffmpeg";
 import type { JobView } from "@converter/shared/jobs";
-import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
-// The worker's own naming of its temporary output, so the comparison with its logged command is exact.
-import { temporaryOutputPath } from "../../packages/worker/src/lifecycle/temporary-files.js";
+import { resolveInputPath } from "@converter/shared/media-path";
+// The descriptors the worker hands ffmpeg its files as, so the comparison with its logged command is exact.
+import { INPUT_FD_PATH, OUTPUT_FD_PATH } from "../../packages/worker/src/lifecycle/plan-encode.js";
 
 /** A finished job's ffmpeg command, writing somewhere else: the direct baseline. */
 export type DirectCommand = {
@@ -15,19 +15,15 @@ export type DirectCommand = {
   workerCommandLine: string;
 };
 
-/** Stands for the run id in the worker's temporary output name (the first 8 characters of BullMQ's lock token). */
-const RUN_ID = "BENCHRUNID";
-const RUN_ID_PATTERN = /^[A-Za-z0-9-]{1,36}$/;
-
 /**
  * The argv the worker ran for a completed job, built the way the worker
- * builds it (packages/worker/src/processors/convert-processor.ts): the shared
- * buildFfmpegArgs over the job's resolved options and encoder, its paths
- * resolved under the media root and the worker's limits, but writing to
- * `outputPath`. Nothing is parsed back from the shell-quoted line: instead
- * that line (the first of the job's log, formatCommandLine of the worker's
- * argv) must equal formatCommandLine of this argv with the worker's
- * temporary output in it, the run id in its name aside. If the worker ran
+ * builds it (packages/worker/src/lifecycle/plan-encode.ts): the shared
+ * buildFfmpegArgs over the job's resolved options and encoder and the
+ * worker's limits, reading the job's input resolved under the media root and
+ * writing to `outputPath`. Nothing is parsed back from the shell-quoted line:
+ * instead that line (the first of the job's log, formatCommandLine of the
+ * worker's argv, which names the files by the descriptors the worker gave
+ * ffmpeg) must equal formatCommandLine of the same argv. If the worker ran
  * anything else this throws rather than time different work.
  */
 export async function directCommandOf(
@@ -38,12 +34,10 @@ export async function directCommandOf(
 ): Promise<DirectCommand> {
   const input = await resolveInputPath(worker.mediaRoot, job.input);
   if (!input.ok) throw new Error(`the job's input ${job.input}: ${input.error.message}`);
-  const target = await resolveOutputPath(worker.mediaRoot, job.output);
-  if (!target.ok) throw new Error(`the job's output ${job.output}: ${target.error.message}`);
-  const argsWritingTo = (output: string) =>
+  const argsFor = (inputPath: string, outputPath: string) =>
     buildFfmpegArgs({
-      inputPath: input.value.absolute,
-      outputPath: output,
+      inputPath,
+      outputPath,
       options: job.options,
       videoEncoder: job.encoder,
       maxInputPixels: worker.limits.maxInputPixels,
@@ -51,18 +45,8 @@ export async function directCommandOf(
     });
 
   const logged = logs[0] ?? "";
-  const expected = formatCommandLine(
-    worker.ffmpegPath,
-    argsWritingTo(temporaryOutputPath(target.value.absolute, job.job_id, RUN_ID)),
-  );
-  const [before = "", after = "", ...more] = expected.split(RUN_ID);
-  const runId = logged.slice(before.length, logged.length - after.length);
-  const same =
-    more.length === 0 &&
-    logged.length > before.length + after.length &&
-    logged.startsWith(before) &&
-    logged.endsWith(after) &&
-    RUN_ID_PATTERN.test(runId);
+  const expected = formatCommandLine(worker.ffmpegPath, argsFor(INPUT_FD_PATH, OUTPUT_FD_PATH));
+  const same = logged === expected;
   if (!same) {
     throw new Error(
       `job ${job.job_id}: the worker ran a different ffmpeg command than buildFfmpegArgs gives for its options, ` +
@@ -70,7 +54,12 @@ export async function directCommandOf(
         `  worker logged: ${logged}\n  bench expects: ${expected}`,
     );
   }
-  return { ffmpegPath: worker.ffmpegPath, args: argsWritingTo(outputPath), outputPath, workerCommandLine: logged };
+  return {
+    ffmpegPath: worker.ffmpegPath,
+    args: argsFor(input.value.absolute, outputPath),
+    outputPath,
+    workerCommandLine: logged,
+  };
 }
 
 /**

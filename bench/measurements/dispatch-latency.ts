@@ -8,7 +8,7 @@ const GOAL_P50_MS = 50;
 const INPUT = "incoming/tiny.mkv";
 /** `duration` trims, so no stream can be copied: ffprobe runs alongside ffmpeg (ADR 0006). */
 const tinyJob = { input: INPUT, preset: "h264", options: { duration: 0.1 } };
-/** Untrimmed, so a copy is possible: ffprobe runs before ffmpeg (ADR 0020); the clip is then copied. */
+/** Untrimmed, so a copy is possible: ffprobe runs before ffmpeg (ADR 0022); the clip is then copied. */
 const probeFirstJob = { input: INPUT, preset: "h264" };
 
 /**
@@ -94,7 +94,7 @@ function withProbeFirst(result: MeasurementResult, latencies: number[]): Measure
         goalMet: null,
       },
     ],
-    notes: [...result.notes, `probing first costs ${(p50 - alongside).toFixed(1)} ms of dispatch at p50 (ADR 0020)`],
+    notes: [...result.notes, `probing first costs ${(p50 - alongside).toFixed(1)} ms of dispatch at p50 (ADR 0022)`],
     data: {
       ...result.data,
       probe_first: { p50_ms: round(p50, 1), p99_ms: round(percentile(latencies, 99), 1), samples_ms: latencies },

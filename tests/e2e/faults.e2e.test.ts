@@ -4,7 +4,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../support/media.js";
-import { commandLinesMentioning, pidsWithCommandLine } from "../support/proc.js";
+import { commandLinesMentioning, ffmpegPidsOfJob, pidsUsing } from "../support/proc.js";
 import type { ServiceProcess } from "../support/processes.js";
 import { RedisServer } from "../support/redis-server.js";
 import { Deployment, errorOf, type Job } from "./harness.js";
@@ -28,7 +28,7 @@ const workers: ServiceProcess[] = [];
 afterEach(async () => {
   await Promise.all(workers.splice(0).map((worker) => worker.stop("SIGKILL")));
   // Whatever a failed run left behind (an orphaned ffmpeg) must not outlive the test.
-  if (deployment) for (const pid of pidsWithCommandLine(deployment.dir)) killQuietly(pid);
+  if (deployment) for (const pid of pidsUsing(deployment.dir)) killQuietly(pid);
   await deployment?.destroy();
   await redis?.destroy();
   deployment = undefined;
@@ -54,7 +54,7 @@ async function decodesCleanly(file: string): Promise<boolean> {
 }
 
 async function submit(d: Deployment, body: Record<string, unknown>): Promise<string> {
-  // These faults strike mid-encode: the generated H.264 input would otherwise be copied in a moment (ADR 0020).
+  // These faults strike mid-encode: the generated H.264 input would otherwise be copied in a moment (ADR 0022).
   const res = await d.convert({ stream_copy: "never", ...body });
   expect(res.status).toBe(202);
   return ((await res.json()) as Job).job_id;
@@ -111,10 +111,10 @@ function runningJob(d: Deployment, ids: string[], worker?: string): Promise<Job>
   );
 }
 
-/** The live ffmpeg processes writing this job's temporary file (its path holds the job id). */
+/** The live ffmpeg processes writing this job's temporary file (its name holds the job id), with their command lines. */
 function ffmpegOf(jobId: string): Map<number, string> {
-  const all = commandLinesMentioning(jobId);
-  for (const [pid, line] of all) if (!line.includes(".partial")) all.delete(pid);
+  const all = commandLinesMentioning("ffmpeg", "-progress");
+  for (const pid of all.keys()) if (!ffmpegPidsOfJob(jobId).includes(pid)) all.delete(pid);
   return all;
 }
 
@@ -157,7 +157,8 @@ describe("faults (real api, worker, Redis and ffmpeg processes)", () => {
     const killedAt = Date.now();
     await victimWorker.stop("SIGKILL");
     // Its ffmpeg must not run on as an orphan (burning CPU, writing a file nobody publishes).
-    const survivors = () => [...ffmpegOf(victim.job_id).values()].filter((line) => [...doomed.values()].includes(line));
+    // By pid: every run of a job has the same command line now that files go by descriptor.
+    const survivors = () => [...ffmpegOf(victim.job_id).keys()].filter((pid) => doomed.has(pid));
     await eventually(() => (survivors().length === 0 ? true : undefined), {
       timeoutMs: 3000,
       what: `the killed worker's ffmpeg to exit (still running: ${survivors().join(" | ")})`,

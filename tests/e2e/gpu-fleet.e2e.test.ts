@@ -16,7 +16,7 @@ const fakeGpu = writeFakeGpu(path.join(deployment.dir, "fake-gpu"));
 const outcome: Record<string, Pick<Job, "worker" | "encoder"> & { pipeline: unknown; queue: unknown }> = {};
 
 const submit = async (body: Record<string, unknown>): Promise<Job> => {
-  // These jobs are about where video is encoded: a generated H.264 input would otherwise be copied (ADR 0020).
+  // These jobs are about where video is encoded: a generated H.264 input would otherwise be copied (ADR 0022).
   const res = await deployment.convert({ stream_copy: "never", ...body });
   expect(res.status).toBe(202);
   return (await res.json()) as Job;

@@ -65,10 +65,14 @@ describe("submit, convert on the worker, poll (real processes over HTTP)", () =>
     expect(job.result?.size_bytes).toBe((await import("node:fs")).statSync(file).size);
     expect(readdirSync(path.dirname(file)).filter((f) => f.startsWith("."))).toEqual([]);
 
-    // The log starts with the exact command line, followed by ffmpeg's own output.
+    // The log starts with the exact command line (the files are the descriptors the worker
+    // opened, ADR 0020), says which file each descriptor is, then ffmpeg's own output.
     const logs = (await (await deployment.request(`/jobs/${job.job_id}/logs`)).json()) as { logs: string[] };
     expect(logs.logs[0]).toMatch(
-      /^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats -protocol_whitelist file -format_whitelist \S+ -max_pixels \d+ -i file:.*movie\.mkv .*scale=w=-2:h=720/,
+      /^ffmpeg -hide_banner -nostdin -y -progress pipe:1 -nostats -protocol_whitelist file -format_whitelist \S+ -max_pixels \d+ -i file:\/dev\/fd\/3 .*scale=w=-2:h=720.* file:\/dev\/fd\/4$/,
+    );
+    expect(logs.logs[1]).toBe(
+      "fd 3 is the input incoming/movie.mkv, fd 4 the temporary output beside converted/movie.mp4",
     );
     expect(logs.logs.some((l) => l.includes("Stream mapping"))).toBe(true);
 

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 /**
  * Command lines (argv joined by spaces) of the live processes, other than
@@ -26,7 +26,38 @@ export function pidsWithCommandLine(...parts: string[]): number[] {
   return [...commandLinesMentioning(...parts).keys()];
 }
 
-/** ffmpeg processes converting the given job (its id is in the temporary output's name). */
+/** What a process holds open: the targets of its /proc/<pid>/fd links (none when it is gone or not ours to read). */
+export function openFilesOf(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * ffmpeg processes converting the given job. ffmpeg gets its files as
+ * descriptors (/dev/fd/3 and 4, ADR 0020), so its command line names no
+ * path; the temporary output it holds open carries the job id.
+ */
 export function ffmpegPidsOfJob(jobId: string): number[] {
-  return pidsWithCommandLine("ffmpeg", "-progress", jobId);
+  return pidsWithCommandLine("ffmpeg", "-progress").filter((pid) =>
+    openFilesOf(pid).some((file) => file.includes(jobId)),
+  );
+}
+
+/** Live processes, other than this one, that name `dir` on their command line or hold a file under it open. */
+export function pidsUsing(dir: string): number[] {
+  const pids = new Set(pidsWithCommandLine(dir));
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    if (openFilesOf(Number(entry)).some((file) => file.startsWith(`${dir}/`))) pids.add(Number(entry));
+  }
+  return [...pids];
 }

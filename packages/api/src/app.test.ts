@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildTestApp, expectError, healthyReport, postConvert } from "./test-support.js";
 
 let ctx: ReturnType<typeof buildTestApp>;
+
+/** A cursor in the shape the API issues (base64url of a JSON pair), made up by a client. */
+const forgedCursor = (pair: unknown) => Buffer.from(JSON.stringify(pair)).toString("base64url");
 afterEach(() => ctx?.cleanup());
 
 const post = (body: unknown, headers: Record<string, string> = {}) => postConvert(ctx.app, body, headers);
@@ -154,9 +157,27 @@ describe("reading jobs", () => {
     ["/jobs?status=done", "validation_failed"],
     ["/jobs?cursor=%%%", "validation_failed"],
     ["/jobs?cursor=bm90IGpzb24", "validation_failed"],
+    // Well-formed but forged: the shape of a cursor, a position the API never issued.
+    [`/jobs?cursor=${forgedCursor(["x", "y"])}`, "validation_failed"],
+    [
+      `/jobs?cursor=${forgedCursor(["2026-01-01T00:00:00.000Z", "0192f3c4-1b2c-7d3e-8f40-123456789abc"])}`,
+      "validation_failed",
+    ],
+    [`/jobs?cursor=${forgedCursor(["2026-01-01", "0192f3c4-1b2c-7d3e-8f40-123456789abc"])}`, "validation_failed"],
   ])("refuses %s with 422", async (url, code) => {
     ctx = buildTestApp();
+    await post({ input: "incoming/clip.mkv", output: "o/one.mp4" });
     await expectError(await ctx.app.request(url), 422, code);
+  });
+
+  it("refuses a cursor that names a real job under another creation time", async () => {
+    ctx = buildTestApp();
+    const job = (await (await post({ input: "incoming/clip.mkv", output: "o/one.mp4" })).json()) as { job_id: string };
+    await expectError(
+      await ctx.app.request(`/jobs?cursor=${forgedCursor(["2099-01-01T00:00:00.000Z", job.job_id])}`),
+      422,
+      "validation_failed",
+    );
   });
 
   it("lists the presets with their fields", async () => {

@@ -10,8 +10,11 @@ import type { AppDeps, AppEnv } from "./deps.js";
 import { DASHBOARD_PATH, METRICS_PATH } from "./http-paths.js";
 import { httpMetrics } from "./metrics/http-metrics.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
+import { dashboardGuard } from "./middleware/dashboard-guard.js";
 import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
+import { requestOrigin } from "./middleware/request-origin.js";
+import { securityHeaders } from "./middleware/security-headers.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes } from "./routes/docs.js";
 import { eventRoutes } from "./routes/events.js";
@@ -49,7 +52,9 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use("*", requestContext(deps.log));
+  app.use("*", securityHeaders());
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics.http));
+  app.use("*", requestOrigin(deps.config));
   if (deps.config.apiKey) {
     app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : []));
   }
@@ -85,9 +90,11 @@ export function createApp(deps: AppDeps) {
       title: "FFmpeg Converter",
       version: deps.version,
       description:
-        "Self-hosted video conversion: upload a file, submit a job, poll its status, download the result. " +
-        "When the server sets API_KEY, send it " +
-        "as X-API-Key on every route except /, /health, /docs and /openapi.json.",
+        "Self-hosted video conversion: upload a file, submit a job, poll its status, download the result. When " +
+        "the server sets API_KEY, send it " +
+        "as X-API-Key on every route except /, /health, /docs and /openapi.json. Writes a browser sends from another " +
+        "origin answer 403 cross_origin_refused; while API_KEY is unset, a Host other than a loopback name, an IP " +
+        "address, HOST or a name in ALLOWED_HOSTS answers 403 host_not_allowed.",
     },
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
   });
@@ -96,10 +103,12 @@ export function createApp(deps: AppDeps) {
   if (deps.dashboardQueues) {
     const dashboard = new HonoAdapter(serveStatic);
     dashboard.setBasePath(DASHBOARD_PATH);
+    // Retry buttons hidden; the guard refuses the actions that bypass the API whatever the page sends.
     createBullBoard({
-      queues: deps.dashboardQueues.map((queue) => new BullMQAdapter(queue)),
+      queues: deps.dashboardQueues.map((queue) => new BullMQAdapter(queue, { allowRetries: false })),
       serverAdapter: dashboard,
     });
+    app.use(`${DASHBOARD_PATH}/*`, dashboardGuard());
     app.use(`${DASHBOARD_PATH}/*`, withoutThirdPartyFonts);
     app.use(DASHBOARD_PATH, withoutThirdPartyFonts);
     app.route(DASHBOARD_PATH, dashboard.registerPlugin());

@@ -15,12 +15,13 @@ import type { UploadService } from "./uploads/upload-service.js";
 
 /** Everything the HTTP layer needs; main.ts builds it, tests build their own. */
 export type AppDeps = {
-  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes"> & Partial<Pick<ApiConfig, "metricsPublic" | "sseHeartbeatMs">>;
+  config: Pick<ApiConfig, "apiKey" | "maxBodyBytes" | "host" | "allowedHosts"> &
+    Partial<Pick<ApiConfig, "metricsPublic" | "sseHeartbeatMs">>;
   version: string;
   log: Logger;
   jobs: JobService;
   health: Pick<HealthService, "check">;
-  /** Files over HTTP (docs/adr/0019-files-over-http.md). */
+  /** Files over HTTP (docs/adr/0021-files-over-http.md). */
   uploads: UploadService;
   /** Resumable uploads; omitted in tests that do not mount them. */
   tus?: TusUploads;

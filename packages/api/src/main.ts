@@ -3,18 +3,19 @@ import path from "node:path";
 import { type ApiConfig, loadApiConfig, loadConfigOrExit } from "@converter/shared/config/api";
 import { createLogger, type Logger, redactUrl, throttledWarning } from "@converter/shared/logger";
 import { realMediaRoot } from "@converter/shared/media-path";
-import { serve } from "@hono/node-server";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
 import { JobEventLog } from "./events/job-event-log.js";
 import { FleetMonitor } from "./fleet/fleet-monitor.js";
+import { listen } from "./http-server.js";
 import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
 import { bullJobQueue } from "./queue/bull-job-queue.js";
 import { ConversionQueues } from "./queue/conversion-queues.js";
 import { HealthService, readFfmpegVersion } from "./services/health-service.js";
 import { JobService } from "./services/job-service.js";
 import { startFiles } from "./start-files.js";
-import { type Db, openDatabase } from "./store/db.js";
+import { stopOnSignals } from "./stop-on-signals.js";
+import { type Db, databaseProblem, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
@@ -39,18 +40,28 @@ type RedisConnections = { commands: Redis; events: Redis; webhookWorker: Redis }
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadApiConfig);
   const log = createLogger({ name: "api", level: config.logLevel });
+  // From the first moment: a stop asked for while start-up waits on Redis must not wait with it.
+  const stopping = stopOnSignals(log);
   if (!config.apiKey) log.warn("API_KEY is not set: every route is open to anyone who can reach this port");
   if (config.webhookAllowPrivate) {
     log.warn("WEBHOOK_ALLOW_PRIVATE is true: webhooks may reach private and loopback addresses");
   }
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
-  const db = openDatabase(config.databasePath);
+  const db = openDatabaseOrExit(config.databasePath);
+  stopping.last(() => db.$client.close());
   const files = await startFiles(config, log, db, mediaRoot);
+  stopping.bounded(() => files.retention.stop());
   const redis = await connectRedis(config, log);
+  stopping.last(() => {
+    for (const connection of Object.values(redis)) connection.disconnect();
+  });
   const queues = ConversionQueues.open(redis.commands, config.queueName);
   const { fleet, routing, views, metrics } = observeFleet(config, log, db, redis, queues);
+  stopping.first(() => fleet.stop());
   const webhooks = createWebhookDispatcher(config, log, db, redis, views, metrics);
+  stopping.bounded(() => webhooks.close());
+  stopping.bounded(() => queues.close());
   // Everything told when a job ends: its webhook, and the duration and speed histograms.
   const jobEnded: JobEndListener = {
     async jobFinished(jobId) {
@@ -65,6 +76,7 @@ async function main(): Promise<void> {
   // Every change of a job, whoever writes it, becomes a live event for GET /events.
   const events = new JobEventLog((jobId) => views.get(jobId));
   const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded, events });
+  stopping.bounded(() => sync.stop());
 
   const app = createApp({
     config,
@@ -99,27 +111,29 @@ async function main(): Promise<void> {
     ...files.routes,
     events,
   });
-  // Node's default 5-minute limit on a whole request would cut off any large upload; headersTimeout still
-  // bounds a client that never finishes its headers.
-  const serverOptions = { requestTimeout: 0 };
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
-    const database = path.resolve(config.databasePath);
-    log.info(
-      { port: info.port, host: config.host, media_root: mediaRoot, database, queue: config.queueName },
-      "api listening",
-    );
+  const server = listen(app, {
+    port: config.port,
+    host: config.host,
+    log,
+    onListening: (port) => {
+      const database = path.resolve(config.databasePath);
+      log.info({ port, host: config.host, media_root: mediaRoot, database, queue: config.queueName }, "api listening");
+    },
   });
+  stopping.first(() => server.close());
+}
 
-  stopOnSignals(log, async () => {
-    server.close();
-    await files.retention.stop();
-    fleet.stop();
-    await sync.stop();
-    await webhooks.close().catch(() => undefined);
-    await queues.close().catch(() => undefined);
-    for (const connection of Object.values(redis)) connection.disconnect();
-    db.$client.close();
-  });
+/**
+ * The database, or one line naming DATABASE_PATH and exit status 78, like
+ * any other setting the API cannot use (a read-only or impossible path).
+ */
+function openDatabaseOrExit(file: string): Db {
+  try {
+    return openDatabase(file);
+  } catch (error) {
+    console.error(`Invalid configuration: DATABASE_PATH ${databaseProblem(file, error)}`);
+    process.exit(78);
+  }
 }
 
 /**
@@ -133,21 +147,6 @@ function observeFleet(config: ApiConfig, log: Logger, db: Db, redis: RedisConnec
   const views = new JobViews(db, routing);
   const metrics = createApiMetrics({ db, queues, workers: () => fleet.cached(), readJob: (id) => views.get(id) });
   return { fleet, routing, views, metrics };
-}
-
-/** SIGINT and SIGTERM run `stop` once, then the process exits. */
-function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, "api stopping");
-    await stop();
-    log.info("api stopped");
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void onSignal("SIGINT"));
-  process.on("SIGTERM", () => void onSignal("SIGTERM"));
 }
 
 /**

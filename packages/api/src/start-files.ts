@@ -11,7 +11,7 @@ import { createTusUploads } from "./uploads/tus-uploads.js";
 import { UploadService } from "./uploads/upload-service.js";
 
 /**
- * Files over HTTP (docs/adr/0019-files-over-http.md): uploads (single and
+ * Files over HTTP (docs/adr/0021-files-over-http.md): uploads (single and
  * resumable), downloads, probe, listings, and the retention sweep, which
  * first removes what a crash left half uploaded.
  */

@@ -105,6 +105,8 @@ export function buildTestApp(
     maxInputBytes?: number;
     maxUploadBytes?: number;
     uploadMinFreeBytes?: number;
+    host?: string;
+    allowedHosts?: string[] | "*";
     /** The live workers GET /workers, /metrics and the job view's waiting_reason see. */
     workers?: WorkerHeartbeat[];
     metricsPublic?: boolean;
@@ -139,6 +141,8 @@ export function buildTestApp(
     config: {
       apiKey: options.apiKey,
       maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+      host: options.host ?? "127.0.0.1",
+      allowedHosts: options.allowedHosts ?? [],
       metricsPublic: options.metricsPublic ?? false,
       ...(options.sseHeartbeatMs ? { sseHeartbeatMs: options.sseHeartbeatMs } : {}),
     },

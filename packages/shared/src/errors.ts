@@ -34,6 +34,14 @@ export const ERROR_CODES = [
   "output_gone",
   "range_not_satisfiable",
   "folder_not_found",
+  // requests refused for where they come from (docs/adr/0019-origin-and-host-policy.md), and dashboard actions the API owns
+  "cross_origin_refused",
+  "host_not_allowed",
+  "dashboard_action_disabled",
+  // answered by the HTTP server itself, before a request reaches a route
+  "bad_request",
+  "header_too_large",
+  "request_timeout",
   // job errors (in a job's `error`)
   "invalid_media",
   "ffmpeg_failed",
@@ -41,6 +49,8 @@ export const ERROR_CODES = [
   "cancelled",
   "worker_error",
   "ffmpeg_stalled",
+  // the disk the output is written to is full (transient: retried, and retriable by a client)
+  "disk_full",
   // hostile-input limits (docs/adr/0007-hostile-input.md): each message names the limit's variable
   "input_too_large",
   "input_limit_exceeded",
@@ -78,6 +88,12 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   folder_not_found: 404,
   // POST /probe: a file ffprobe cannot read; for a job it is the job's error instead.
   invalid_media: 422,
+  cross_origin_refused: 403,
+  host_not_allowed: 403,
+  dashboard_action_disabled: 403,
+  bad_request: 400,
+  header_too_large: 431,
+  request_timeout: 408,
 };
 
 /** The one error type of the project: a stable code plus a message safe to show. */

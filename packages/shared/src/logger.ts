@@ -1,4 +1,4 @@
-import { type LevelWithSilent, type Logger, pino } from "pino";
+import { type DestinationStream, type LevelWithSilent, type Logger, pino } from "pino";
 
 export type { Logger } from "pino";
 
@@ -18,14 +18,20 @@ const REDACT_PATHS = [
   "config.redisUrl",
 ];
 
-export function createLogger(options: { name: string; level: LevelWithSilent }): Logger {
-  return pino({
+/** A pino logger with the project's fields; `destination` (stdout when left out) lets a test read its lines. */
+export function createLogger(options: {
+  name: string;
+  level: LevelWithSilent;
+  destination?: DestinationStream;
+}): Logger {
+  const settings = {
     name: options.name,
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { service: options.name, pid: process.pid },
-  });
+  };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
 /** `redis://user:secret@host` → `redis://user:***@host`, for log lines and errors. */

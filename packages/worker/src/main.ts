@@ -10,6 +10,7 @@ import {
   measureCapabilities,
 } from "./capabilities/measure-capabilities.js";
 import { startWorkerHealthFile } from "./health/health-file.js";
+import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { WORKER_VERSION } from "./version.js";
@@ -18,10 +19,20 @@ import { createConversionWorker } from "./worker.js";
 async function main(): Promise<void> {
   const config = loadConfigOrExit(loadWorkerConfig);
   const log = createLogger({ name: "worker", level: config.logLevel }).child({ worker: config.workerName });
+  // From the first moment: a stop asked for while start-up waits on Redis must not wait with it.
+  const stopping = stopOnSignals(log, config.shutdownGraceMs);
   await mkdir(config.mediaRoot, { recursive: true });
   const mediaRoot = await realMediaRoot(config.mediaRoot);
+  if (!(await descriptorPathsWork(mediaRoot))) {
+    log.fatal(
+      { media_root: mediaRoot },
+      "the worker opens media files by descriptor through /proc/self/fd (docs/adr/0020-media-files-by-descriptor.md); it needs Linux with /proc mounted",
+    );
+    process.exit(1);
+  }
   const capabilities = await measureOrExit(config, log);
   const connection = await connectRedis(config, log);
+  stopping.last(() => connection.disconnect());
 
   const { waitUntilReady, routes, close } = createConversionWorker({
     connection,
@@ -43,6 +54,7 @@ async function main(): Promise<void> {
     log,
     limits: config.limits,
   });
+  stopping.first(close);
   await waitUntilReady();
   startWorkerHealthFile(config, connection, log);
   log.info(
@@ -69,19 +81,46 @@ async function main(): Promise<void> {
   }).catch((error: Error) =>
     log.warn({ err: error.message }, "temporary-file sweep stopped; it runs again at the next start"),
   );
+}
 
+/**
+ * Past the grace, ffmpeg gets SIGTERM and 5 s more before SIGKILL, the job
+ * goes back to the queue, and the last closes get 2 s (worker.ts): this much
+ * on top of SHUTDOWN_GRACE_SECONDS covers that, and compose.yaml's
+ * stop_grace_period (45 s for the default grace of 30 s) covers both.
+ */
+const STOP_SLACK_MS = 12_000;
+
+/**
+ * SIGINT and SIGTERM stop the worker once, whatever it is waiting on (a
+ * Redis that is down at start or went away): the worker's own close (jobs
+ * finish for the grace, then go back), then the connection. Past the grace
+ * plus STOP_SLACK_MS it exits anyway, with a line that says so. Steps are
+ * registered as start-up creates what they close.
+ */
+function stopOnSignals(log: Logger, shutdownGraceMs: number) {
+  const steps = { first: [] as (() => Promise<void>)[], last: [] as (() => void)[] };
   let stopping = false;
-  const stop = async (signal: string) => {
+  const onSignal = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "worker stopping");
-    await close().catch((error) => log.error({ err: error }, "error while stopping"));
-    connection.disconnect();
+    const deadlineMs = shutdownGraceMs + STOP_SLACK_MS;
+    setTimeout(() => {
+      log.error({ deadline_ms: deadlineMs }, "worker did not stop in time; exiting anyway");
+      process.exit(1);
+    }, deadlineMs);
+    for (const step of steps.first) await step().catch((error) => log.error({ err: error }, "error while stopping"));
+    for (const step of steps.last.reverse()) step();
     log.info("worker stopped");
     process.exit(0);
   };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void onSignal("SIGINT"));
+  process.on("SIGTERM", () => void onSignal("SIGTERM"));
+  return {
+    first: (step: () => Promise<void>) => steps.first.push(step),
+    last: (step: () => void) => steps.last.push(step),
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ import path from "node:path";
 import { newJobId } from "@converter/shared/ids";
 import { createLogger } from "@converter/shared/logger";
 import { afterEach, describe, expect, it } from "vitest";
-import { temporaryOutputPath } from "./lifecycle/temporary-files.js";
+import { temporaryName } from "./lifecycle/temporary-files.js";
 import { sweepTemporaryFiles } from "./temp-sweep.js";
 
 const log = createLogger({ name: "sweep-test", level: "silent" });
@@ -44,8 +44,8 @@ describe("sweepTemporaryFiles", () => {
     const root = tempDir();
     const dead = newJobId();
     const alive = newJobId();
-    const orphan = touch(temporaryOutputPath(path.join(root, "a", "b", "movie.mp4"), dead, "deadbeef"));
-    const running = touch(temporaryOutputPath(path.join(root, "movie.mkv"), alive, "cafe0001"));
+    const orphan = touch(path.join(root, "a", "b", temporaryName("movie.mp4", dead, "deadbeef")));
+    const running = touch(path.join(root, temporaryName("movie.mkv", alive, "cafe0001")));
     const report = await sweepTemporaryFiles({
       mediaRoot: root,
       isJobRunning: async (id) => id === alive,
@@ -60,7 +60,7 @@ describe("sweepTemporaryFiles", () => {
 
   it("keeps a file written recently, though no job of this queue holds it: another queue's worker may write it", async () => {
     const root = tempDir();
-    const fresh = temporaryOutputPath(path.join(root, "movie.mp4"), newJobId(), "cafe0002");
+    const fresh = path.join(root, temporaryName("movie.mp4", newJobId(), "cafe0002"));
     writeFileSync(fresh, "being written by a worker of another queue");
     const report = await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, minIdleMs, log });
     expect(existsSync(fresh)).toBe(true);
@@ -82,7 +82,7 @@ describe("sweepTemporaryFiles", () => {
   it("never follows a symlinked folder out of the media root", async () => {
     const root = tempDir();
     const outside = tempDir();
-    const victim = touch(temporaryOutputPath(path.join(outside, "x.mp4"), newJobId(), "deadbeef"));
+    const victim = touch(path.join(outside, temporaryName("x.mp4", newJobId(), "deadbeef")));
     symlinkSync(outside, path.join(root, "link"));
     await sweepTemporaryFiles({ mediaRoot: root, isJobRunning: async () => false, minIdleMs, log });
     expect(existsSync(victim)).toBe(true);

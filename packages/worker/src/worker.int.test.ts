@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -11,6 +13,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/worker";
 import { newJobId } from "@converter/shared/ids";
 import type { ResolvedOptions } from "@converter/shared/jobs";
@@ -115,7 +118,7 @@ function payload(
   const base = findPreset(preset)?.options;
   if (!base) throw new Error(`no preset ${preset}`);
   const id = newJobId();
-  // These tests are about encoding: a stream the job would copy (ADR 0020) is
+  // These tests are about encoding: a stream the job would copy (ADR 0022) is
   // tested on purpose below, with stream_copy auto.
   return {
     job_id: id,
@@ -188,13 +191,28 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     );
     expect(state).toBe("failed");
     expect(job.attemptsMade).toBe(1);
+    // The cause, not ffmpeg's closing "Conversion failed!" or "Last message repeated".
     expect(failureOf(job)).toEqual({
       code: "ffmpeg_failed",
-      message: expect.stringMatching(/^ffmpeg exited with status/),
+      message: expect.stringMatching(/^ffmpeg exited with status 1: the mp4 container cannot hold the pcm_s16le codec/),
     });
     expect(logs.join("\n")).toMatch(/pcm_s16le/);
     expect(existsSync(path.join(mediaRoot, "out/pcm.mp4"))).toBe(false);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it("says why a copy into a container that cannot hold the codec failed", async () => {
+    const { job, state } = await runToEnd(
+      payload(
+        { preset: "remux-mp4", container: "webm", audio_codec: "none" },
+        { input: "in/clip.mkv", output: "out/h264.webm" },
+      ),
+    );
+    expect(state).toBe("failed");
+    expect(failureOf(job)).toEqual({
+      code: "ffmpeg_failed",
+      message: expect.stringMatching(/^ffmpeg exited with status 1: the webm container cannot hold .*WebM takes only/),
+    });
   });
 
   it("fails a GPU-only job with gpu_unavailable when NVENC did not pass its test", async () => {
@@ -257,6 +275,57 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     const { job, state } = await runToEnd(payload({}, { input: "../../etc/passwd", output: "out/x.mp4" }));
     expect(state).toBe("failed");
     expect(failureOf(job)).toEqual({ code: "invalid_path", message: expect.any(String) });
+  });
+
+  it.each([
+    ["the same path", "in/self.mkv"],
+    ["a hard link to the input", "in/self-link.mkv"],
+  ])("refuses a queued output that is the input (%s), whatever the API let through", async (_name, output) => {
+    const input = path.join(mediaRoot, "in", "self.mkv");
+    if (!existsSync(input)) {
+      copyFileSync(path.join(mediaRoot, "in", "clip.mkv"), input);
+      linkSync(input, path.join(mediaRoot, "in", "self-link.mkv"));
+    }
+    const before = statSync(input);
+    const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/self.mkv", output }, true));
+    expect(state).toBe("failed");
+    expect(job.attemptsMade).toBe(1);
+    expect(failureOf(job)).toEqual({ code: "invalid_path", message: expect.stringMatching(/is the input/) });
+    const after = statSync(input);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect(leftovers(path.join(mediaRoot, "in"))).toEqual([]);
+  });
+
+  it("converts to an output whose name is as long as a name may be (255 bytes)", async () => {
+    // 83 CJK characters and ".mp4": the longest name the API allows, at which the temporary name must still fit.
+    const output = `out/${"動".repeat(83)}.mp4`;
+    expect(Buffer.byteLength(path.basename(output))).toBe(253);
+    const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/clip.mkv", output }));
+    expect(state, job.failedReason).toBe("completed");
+    expect(job.attemptsMade).toBe(1);
+    expect(existsSync(path.join(mediaRoot, output))).toBe(true);
+    expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+
+  it.runIf(process.getuid?.() === 0).each([
+    ["a folder to create on a read-only filesystem", "ro/new-folder/x.mp4"],
+    ["a file to create in a read-only folder", "ro/x.mp4"],
+  ])("fails %s once, as invalid_path, without this node's paths", async (_name, output) => {
+    const readOnly = path.join(mediaRoot, "ro");
+    mkdirSync(readOnly, { recursive: true });
+    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", readOnly]);
+    try {
+      const { job, state } = await runToEnd(payload({ duration: 0.5 }, { input: "in/clip.mkv", output }));
+      expect(state).toBe("failed");
+      expect(job.attemptsMade).toBe(1);
+      const failure = failureOf(job);
+      expect(failure).toEqual({ code: "invalid_path", message: expect.stringMatching(/read-only/) });
+      expect(failure.message).toContain(output);
+      expect(failure.message).not.toContain(mediaRoot);
+      expect(failure.message).not.toMatch(/\/proc\/|\/dev\/fd/);
+    } finally {
+      execFileSync("umount", [readOnly]);
+    }
   });
 
   it("trims with start and duration", async () => {
@@ -336,6 +405,26 @@ describe("conversion worker (real Redis, real ffmpeg)", () => {
     });
     // Only the run that finished counts (BullMQ counts a completion as an attempt made).
     expect((await queue.getJob(data.job_id))?.attemptsMade).toBe(1);
+  });
+
+  it.each([
+    ["h264", {}],
+    ["hevc", { preset: "hevc" }],
+    ["av1", { preset: "av1" }],
+  ])("converts an odd-sized source (853x481) to %s at an even size", async (codec, options) => {
+    const source = path.join(mediaRoot, "in", "odd-853x481.mkv");
+    if (!existsSync(source)) {
+      // 4:4:4 can be odd-sized; the 4:2:0 output cannot.
+      execFileSync("ffmpeg", [
+        ...["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=853x481:rate=25:duration=1"],
+        ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv444p", source],
+      ]);
+    }
+    const { job, state } = await runToEnd(
+      payload({ ...options, audio_codec: "none" }, { input: "in/odd-853x481.mkv", output: `out/odd-${codec}.mp4` }),
+    );
+    expect(state, job.failedReason).toBe("completed");
+    expect(job.returnvalue.result).toMatchObject({ video_codec: codec, width: 852, height: 480 });
   });
 
   it("heartbeats its measured encoders", async () => {
@@ -506,5 +595,60 @@ describe("job limits (real Redis, real ffmpeg)", () => {
     });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(leftovers(path.join(mediaRoot, "out"))).toEqual([]);
+  });
+});
+
+describe("the worker's log lines (real Redis, real ffmpeg)", () => {
+  /** A logger as main.ts makes it, writing its JSON lines here. */
+  function capturedLog() {
+    const raw: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        raw.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+        done();
+      },
+    });
+    const log = createLogger({ name: "worker", level: "info", destination });
+    const lines = () => raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { log, raw, lines };
+  }
+
+  it("names the request in a failed job's line, and never writes one key twice", async () => {
+    const captured = capturedLog();
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-logs", log: captured.log });
+    const good = payload({ duration: 0.5 }, { input: "in/clip.mkv", output: "out/logged.mp4" });
+    expect((await runToEnd(good)).state).toBe("completed");
+    const bad = payload({}, { input: "in/garbage.mp4", output: "out/logged-garbage.mp4" });
+    expect((await runToEnd(bad)).state).toBe("failed");
+
+    // The worker's own "failed" event may come after the queue's event that ended runToEnd.
+    const failed = await eventually(() => captured.lines().find((line) => line.msg === "job failed"), {
+      what: "the job failed line",
+    });
+    expect(failed).toMatchObject({ level: 40, job_id: bad.job_id, request_id: bad.request_id, code: "invalid_media" });
+    const started = captured.raw.find((line) => line.includes('"msg":"ffmpeg started"'));
+    expect(started).toBeDefined();
+    // JSON.parse keeps the last of two equal keys: count them in the raw line.
+    for (const line of captured.raw) expect(line.match(/"pid":/g) ?? [], line).toHaveLength(1);
+    expect(JSON.parse(started ?? "{}")).toMatchObject({ pid: process.pid, ffmpeg_pid: expect.any(Number) });
+  });
+
+  it("logs a client's cancel at info as a cancel, not as a failed job", async () => {
+    const captured = capturedLog();
+    await worker.close();
+    worker = startWorker({ workerName: "int-worker-cancel-log", log: captured.log });
+    const data = payload({}, { input: "in/clip.mkv", output: "out/cancel-logged.mp4" });
+    await connection.set(cancelMarkerKey(queueName, data.job_id), "now");
+    expect((await runToEnd(data)).state).toBe("failed");
+    const ofJob = () => captured.lines().filter((line) => line.job_id === data.job_id);
+    const cancelled = await eventually(() => ofJob().find((line) => line.msg === "job cancelled"), {
+      what: "the job cancelled line",
+    });
+    expect(ofJob().filter((line) => line.msg === "job failed")).toEqual([]);
+    expect(cancelled).toMatchObject({
+      level: 30,
+      request_id: data.request_id,
+    });
   });
 });

@@ -1,5 +1,5 @@
 import type { JobLimits } from "@converter/shared/config/worker";
-import type { HardwareMode } from "@converter/shared/jobs";
+import { CANCELLED_BY_CLIENT, type HardwareMode } from "@converter/shared/jobs";
 import { type Logger, throttledWarning } from "@converter/shared/logger";
 import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerCounters, WorkerGpu } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
@@ -122,9 +122,12 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     },
     async close() {
       await closeWithGrace(workers, running, deps);
-      await consumers.stop();
-      await cancels.close();
-      await heartbeat.stop();
+      // These talk to Redis, which may be gone: none may hold the stop (the heartbeat key expires by itself).
+      await Promise.all([
+        atMost(consumers.stop(), CLOSE_STEP_MS),
+        atMost(cancels.close(), CLOSE_STEP_MS),
+        atMost(heartbeat.stop(), CLOSE_STEP_MS),
+      ]);
     },
   };
 }
@@ -161,10 +164,17 @@ function watchWorkerEvents(
   worker.on("failed", (job, error) => {
     counters.jobs_failed += 1;
     const failure = failureOf(error);
-    log.warn(
-      { job_id: job?.id, code: failure?.code, reason: failure?.message ?? error.message, attempts: job?.attemptsMade },
-      "job failed",
-    );
+    const requestId: unknown = job?.data?.request_id;
+    const fields = {
+      job_id: job?.id,
+      request_id: typeof requestId === "string" ? requestId : undefined,
+      code: failure?.code,
+      reason: failure?.message ?? error.message,
+      attempts: job?.attemptsMade,
+    };
+    // A client's cancel is the job ending as asked, not a fault to look into.
+    if (failure?.code === CANCELLED_BY_CLIENT.code) log.info(fields, "job cancelled");
+    else log.warn(fields, "job failed");
   });
 }
 
@@ -189,8 +199,32 @@ async function closeWithGrace(
     for (const worker of workers) worker.cancelAllJobs("shutdown" satisfies StopReason);
   }, deps.shutdownGraceMs);
   try {
-    await closing;
+    // BullMQ's close waits on Redis for good when Redis is gone: past the
+    // grace, ffmpeg's own stop (SIGTERM, SIGKILL 5 s later) and a last step,
+    // the stop goes on without it (a job not handed back is taken over once
+    // its lock expires).
+    await atMost(closing, deps.shutdownGraceMs + HAND_BACK_MS);
   } finally {
     clearTimeout(handBack);
   }
+}
+
+/** After the grace: ffmpeg's 5 s between SIGTERM and SIGKILL, and a moment to hand the job back. */
+const HAND_BACK_MS = 7000;
+
+/** What one closing step that needs Redis gets before the stop moves on without it. */
+const CLOSE_STEP_MS = 2000;
+
+/** Waits for `promise` at most `ms`, never rejecting: a close that cannot finish is left behind. */
+function atMost(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -36,7 +36,7 @@ export type SweepCounts = { uploads: number; jobs: number; outputs: number };
 const BATCH = 200;
 
 /**
- * What the API keeps, and for how long (docs/adr/0019-files-over-http.md):
+ * What the API keeps, and for how long (docs/adr/0021-files-over-http.md):
  * uploads no live job reads, UPLOAD_RETENTION_HOURS after their last byte
  * arrived; ended jobs (record, log, webhook deliveries, Idempotency-Keys)
  * JOB_RETENTION_DAYS after they ended; outputs only when

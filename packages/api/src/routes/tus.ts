@@ -25,7 +25,7 @@ const finishedBody = {
 };
 
 /**
- * The tus 1.0 protocol under the API (docs/adr/0019-files-over-http.md):
+ * The tus 1.0 protocol under the API (docs/adr/0021-files-over-http.md):
  * behind X-API-Key like every route, on the media root like every upload.
  * Hono answers HEAD with the GET route, so the HEAD of an upload arrives
  * there; a plain GET of a partial upload is not served.

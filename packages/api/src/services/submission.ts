@@ -23,7 +23,7 @@ export const DEFAULT_PRIORITY = 5;
 /** A request that passed every check: paths canonical (relative to MEDIA_ROOT, symlinks resolved). */
 type CheckedRequest = { preset: string; options: ResolvedOptions; input: string; output: string };
 
-/** What a job copies rather than re-encodes (ADR 0020); `auto` unless the request says otherwise. */
+/** What a job copies rather than re-encodes (ADR 0022); `auto` unless the request says otherwise. */
 const streamCopyOf = (request: ConvertRequest) => request.stream_copy ?? DEFAULT_STREAM_COPY;
 
 /**

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
@@ -17,7 +17,7 @@ const MIGRATIONS_DIR = fileURLToPath(new URL("../../drizzle", import.meta.url));
  * consumer writes.
  */
 export function openDatabase(file: string): Db {
-  if (file !== ":memory:") mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  if (file !== ":memory:") makeFolders(path.dirname(path.resolve(file)));
   const sqlite = new Database(file);
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
@@ -35,4 +35,54 @@ export function openDatabase(file: string): Db {
  */
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn)();
+}
+
+/**
+ * mkdir -p, one level at a time. Node's recursive mkdir never returns for a
+ * path under /proc (each mkdir there answers ENOENT, and it retries the
+ * parent forever); this gives up with the first error instead.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let current = dir; ; current = path.dirname(current)) {
+    const found = statSync(current, { throwIfNoEntry: false });
+    if (found) {
+      if (!found.isDirectory()) throw Object.assign(new Error(`${current} is not a folder`), { code: "ENOTDIR" });
+      break;
+    }
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const folder of missing) mkdirSync(folder);
+}
+
+/** Why DATABASE_PATH cannot be used, in one line: "/data/jobs.db cannot be opened: the filesystem is read-only". */
+export function databaseProblem(file: string, error: unknown): string {
+  const code = openFailureCode(file, (error as NodeJS.ErrnoException).code ?? "");
+  const message = (error as Error).message ?? String(error);
+  const reasons: Record<string, string> = {
+    ENOTDIR: "goes through something that is not a folder",
+    ENOENT: "names a folder that cannot be created",
+    EACCES: "is not writable by the API",
+    EPERM: "is not writable by the API",
+    EROFS: "is on a read-only filesystem",
+    SQLITE_READONLY: "is on a read-only filesystem or not writable by the API",
+    EISDIR: "is a folder, not a file",
+    SQLITE_CANTOPEN: "cannot be opened as a database file",
+    SQLITE_NOTADB: "is not an SQLite database",
+  };
+  const readOnly = /read-?only/i.test(message) ? "is on a read-only filesystem or not writable by the API" : undefined;
+  return `${file} ${reasons[code] ?? readOnly ?? "cannot be used"} (${message.split("\n")[0]})`;
+}
+
+/** SQLite's "unable to open" says nothing of why; the filesystem does. */
+function openFailureCode(file: string, code: string): string {
+  if (code !== "SQLITE_CANTOPEN") return code;
+  if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) return "EISDIR";
+  try {
+    accessSync(path.dirname(path.resolve(file)), constants.W_OK);
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code ?? code;
+  }
+  return code;
 }

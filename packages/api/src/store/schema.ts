@@ -101,7 +101,7 @@ export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
 export const UPLOAD_KINDS = ["single", "tus"] as const;
 
 /**
- * One row per upload (docs/adr/0019-files-over-http.md): `single` for one
+ * One row per upload (docs/adr/0021-files-over-http.md): `single` for one
  * POST /uploads (or a multipart POST /convert), `tus` for a resumable one.
  * The row is written before the first byte, so a crash leaves a record the
  * retention sweep can clean up. Written by UploadStore alone.

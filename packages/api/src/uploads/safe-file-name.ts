@@ -14,7 +14,7 @@ const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$
 
 /**
  * A client's file name made safe to store, never refused for being odd
- * (docs/adr/0019-files-over-http.md): only the last path segment is kept
+ * (docs/adr/0021-files-over-http.md): only the last path segment is kept
  * (browsers once sent C:\fakepath\…), control, bidi-override and
  * zero-width characters are removed, separators and characters reserved on
  * common filesystems become `_`, leading dots (hidden files, `..`) and

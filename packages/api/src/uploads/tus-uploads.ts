@@ -34,7 +34,7 @@ export type TusUploads = {
 
 /**
  * Resumable uploads with the tus 1.0 protocol (@tus/server, @tus/file-store;
- * docs/adr/0019-files-over-http.md). The bytes gather in `uploads/.tus/<id>`
+ * docs/adr/0021-files-over-http.md). The bytes gather in `uploads/.tus/<id>`
  * on the media root's disk; once the last one arrives the file is moved to
  * `uploads/<id>/<safe name>` (a rename), hashed, and the upload recorded
  * complete, exactly as a single POST /uploads would leave it. The upload id

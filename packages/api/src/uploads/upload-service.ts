@@ -36,7 +36,7 @@ export const uploadNotFound = (id: string) => new AppError("upload_not_found", `
 
 /**
  * Files sent over HTTP into `uploads/<upload_id>/<safe name>` under the
- * media root (docs/adr/0019-files-over-http.md): a raw body or the `file`
+ * media root (docs/adr/0021-files-over-http.md): a raw body or the `file`
  * part of a multipart body, streamed to disk and hashed on the way, never
  * held in memory. Whatever fails on the way (too large, disk full, a client
  * that went away) leaves neither a file nor a row. Knows nothing of HTTP.

@@ -1,4 +1,5 @@
 import { AppError } from "@converter/shared/errors";
+import { JOB_ID_PATTERN } from "@converter/shared/ids";
 
 export type Cursor = { createdAt: string; id: string };
 
@@ -7,15 +8,28 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString("base64url");
 }
 
+export const cursorNotIssued = () =>
+  new AppError("validation_failed", "cursor is not one this API issued", { field: "cursor" });
+
+/**
+ * The sort key in a cursor, if it is exactly what encodeCursor writes for a
+ * job row: a canonical ISO time and a job id, encoded byte for byte the same
+ * way. Whether that row exists is the caller's check (JobViews.list): a
+ * well-formed cursor may still name a position the API never issued.
+ */
 export function decodeCursor(value: string): Cursor {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
-    if (Array.isArray(parsed) && parsed.length === 2) {
-      const [createdAt, id] = parsed as unknown[];
-      if (typeof createdAt === "string" && typeof id === "string") return { createdAt, id };
-    }
+    parsed = JSON.parse(Buffer.from(value, "base64url").toString("utf8"));
   } catch {
-    // fall through to the error below
+    throw cursorNotIssued();
   }
-  throw new AppError("validation_failed", "cursor is not one this API issued", { field: "cursor" });
+  if (!Array.isArray(parsed) || parsed.length !== 2) throw cursorNotIssued();
+  const [createdAt, id] = parsed as unknown[];
+  if (typeof createdAt !== "string" || typeof id !== "string" || !JOB_ID_PATTERN.test(id)) throw cursorNotIssued();
+  const time = Date.parse(createdAt);
+  if (!Number.isFinite(time) || new Date(time).toISOString() !== createdAt) throw cursorNotIssued();
+  const cursor = { createdAt, id };
+  if (encodeCursor(cursor) !== value) throw cursorNotIssued();
+  return cursor;
 }

@@ -2,7 +2,7 @@ import { type JobList, type JobStatus, type JobView, LIVE_STATUSES } from "@conv
 import { and, desc, eq, gte, inArray, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { jobs, webhookDeliveries } from "../store/schema.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { cursorNotIssued, decodeCursor, encodeCursor } from "./cursor.js";
 import { type JobRouting, toJobView } from "./job-view.js";
 
 /** The delivery of a job's current run: the round is the job's `retries`. */
@@ -27,6 +27,17 @@ export class JobViews {
   /** Newest first, `limit` at a time; `cursor` is the previous page's `next_cursor`. */
   list(query: { status?: JobStatus; limit: number; cursor?: string }): JobList {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    // A cursor is the last row of a page the API served; job rows are kept for good.
+    if (
+      after &&
+      !this.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(and(eq(jobs.id, after.id), eq(jobs.createdAt, after.createdAt)))
+        .get()
+    ) {
+      throw cursorNotIssued();
+    }
     const conditions: (SQL | undefined)[] = [];
     if (query.status) conditions.push(eq(jobs.status, query.status));
     if (after) {

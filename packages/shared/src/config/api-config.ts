@@ -19,12 +19,29 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
-  // Files over HTTP (docs/adr/0019-files-over-http.md).
+  // Files over HTTP (docs/adr/0021-files-over-http.md).
   MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
   UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
   UPLOAD_RETENTION_HOURS: intVar(0, 24 * 365 * 10).default(24),
   JOB_RETENTION_DAYS: intVar(0, 365 * 100).default(30),
   OUTPUT_RETENTION_DAYS: intVar(0, 365 * 100).default(0),
+  ALLOWED_HOSTS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(",")
+        .map((name) => name.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine(
+      (names) =>
+        names.every(
+          (name) => name === "*" || /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(name),
+        ),
+      "must be host names separated by commas (no ports, no schemes), or *",
+    )
+    .transform((names): string[] | "*" => (names.includes("*") ? "*" : names))
+    .optional(),
   METRICS_PUBLIC: boolVar.default(false),
   SSE_HEARTBEAT_SECONDS: intVar(1, 3600).default(15),
 });
@@ -73,6 +90,12 @@ export type ApiConfig = {
   jobRetentionMs: number;
   /** Outputs of completed jobs are deleted this long after the job ended; 0 (the default) never deletes one. */
   outputRetentionMs: number;
+  /**
+   * Host names the API answers to besides loopback names, IP addresses and
+   * HOST, while API_KEY is unset ("*": any); an Origin with one of these
+   * names may change things too (docs/adr/0019-origin-and-host-policy.md).
+   */
+  allowedHosts: string[] | "*";
   /** GET /metrics without the API key (a scraper on a private network). */
   metricsPublic: boolean;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
@@ -113,6 +136,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     uploadRetentionMs: e.UPLOAD_RETENTION_HOURS * HOUR_MS,
     jobRetentionMs: e.JOB_RETENTION_DAYS * DAY_MS,
     outputRetentionMs: e.OUTPUT_RETENTION_DAYS * DAY_MS,
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
     metricsPublic: e.METRICS_PUBLIC,
     sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
   };

@@ -31,6 +31,7 @@ describe("loadApiConfig", () => {
       uploadRetentionMs: 24 * 3_600_000,
       jobRetentionMs: 30 * 86_400_000,
       outputRetentionMs: 0,
+      allowedHosts: [],
       metricsPublic: false,
       sseHeartbeatMs: 15_000,
     });
@@ -56,6 +57,19 @@ describe("loadApiConfig", () => {
       jobRetentionMs: 120 * 86_400_000,
       outputRetentionMs: 90 * 86_400_000,
     });
+  });
+
+  it.each([
+    ["api", ["api"]],
+    [" API , media-box.lan ", ["api", "media-box.lan"]],
+    ["*", "*"],
+    ["api,*", "*"],
+  ])("reads ALLOWED_HOSTS=%j", (value, expected) => {
+    expect(loadApiConfig({ ALLOWED_HOSTS: value }).allowedHosts).toEqual(expected);
+  });
+
+  it.each(["http://api", "api:8000", "a b", "-api"])("refuses ALLOWED_HOSTS=%j, naming the variable", (value) => {
+    expect(() => loadApiConfig({ ALLOWED_HOSTS: value })).toThrow(/ALLOWED_HOSTS/);
   });
 
   it.each([

@@ -44,6 +44,8 @@ describe("buildFfmpegArgs", () => {
       "medium",
       "-crf",
       "23",
+      "-vf",
+      "crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0",
       "-pix_fmt",
       "yuv420p",
       "-c:a",
@@ -102,6 +104,35 @@ describe("buildFfmpegArgs", () => {
     expect(flagValue(args, "-vf")).toBe(
       "scale=w=640:h=360:force_original_aspect_ratio=decrease:force_divisible_by=2,fps=24",
     );
+  });
+
+  it.each([
+    [
+      "no size asked: an odd source loses its last column and row, never resampled",
+      {},
+      ["crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0"],
+    ],
+    ["an odd width", { width: 853 }, ["scale=w=852:h=-2"]],
+    ["an odd height", { height: 481 }, ["scale=w=-2:h=480"]],
+    [
+      "an odd box",
+      { width: 853, height: 481 },
+      ["scale=w=853:h=481:force_original_aspect_ratio=decrease:force_divisible_by=2"],
+    ],
+    ["only a frame rate", { fps: 24 }, ["crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0", "fps=24"]],
+  ])("keeps both sides of 4:2:0 video even (%s)", (_name, options, filters) => {
+    for (const [codec, encoder] of [
+      ["h264", "libx264"],
+      ["hevc", "libx265"],
+      ["av1", "libsvtav1"],
+      ["vp9", "libvpx-vp9"],
+    ] as const) {
+      const container = codec === "vp9" ? "webm" : "mp4";
+      const args = buildFfmpegArgs(
+        plan({ ...presetOptions("h264"), ...options, video_codec: codec, container, audio_codec: "none" }, encoder),
+      );
+      expect(flagValue(args, "-vf")).toBe(filters.join(","));
+    }
   });
 
   it("uses a bitrate instead of crf when one is given", () => {

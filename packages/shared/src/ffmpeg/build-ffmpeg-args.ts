@@ -25,7 +25,7 @@ export type FfmpegPlan = {
   gpuDecode?: boolean;
   /**
    * Streams of the input that already satisfy the job and are copied, not
-   * encoded (the worker decides from the probe; docs/adr/0020-copy-what-needs-no-re-encode.md).
+   * encoded (the worker decides from the probe; docs/adr/0022-copy-what-needs-no-re-encode.md).
    */
   copy?: { video: boolean; audio: boolean };
 };
@@ -129,23 +129,38 @@ function decodesOnGpu(plan: FfmpegPlan): boolean {
   );
 }
 
-/** The size options of `scale` and `scale_cuda` alike; empty when the job keeps the input's size. */
+/**
+ * The size options of `scale` and `scale_cuda` alike; empty when the job
+ * keeps the input's size. Every encoded video comes out 8-bit 4:2:0, whose
+ * chroma planes are half the picture: x264, x265 and SVT-AV1 refuse an odd
+ * width or height. So the box keeps both sides even (force_divisible_by),
+ * and a single side is rounded down to even (the other side's -2 is even).
+ */
 function sizeOptions(o: ResolvedOptions): string[] {
-  // Fit inside the box, keep the aspect ratio, keep both sides even for 4:2:0.
   if (o.width !== null && o.height !== null) {
     return [`w=${o.width}`, `h=${o.height}`, "force_original_aspect_ratio=decrease", "force_divisible_by=2"];
   }
-  if (o.width !== null) return [`w=${o.width}`, "h=-2"];
-  if (o.height !== null) return ["w=-2", `h=${o.height}`];
+  if (o.width !== null) return [`w=${even(o.width)}`, "h=-2"];
+  if (o.height !== null) return ["w=-2", `h=${even(o.height)}`];
   return [];
 }
 
+/**
+ * On the CPU, a source kept at its size is cropped by at most its last
+ * column and row (no resampling, no black line; a no-op on even sizes): an
+ * 853x481 source encodes at 852x480. The source size is not known here
+ * (ADR 0006: the arguments are built before the probe answers), so this
+ * holds for any size.
+ */
 function videoFilters(o: ResolvedOptions): string[] {
   const size = sizeOptions(o);
-  const filters = size.length > 0 ? [`scale=${size.join(":")}`] : [];
+  const filters = [size.length > 0 ? `scale=${size.join(":")}` : EVEN_CROP];
   if (o.fps !== null) filters.push(`fps=${o.fps}`);
   return filters;
 }
+
+const EVEN_CROP = "crop=w=trunc(iw/2)*2:h=trunc(ih/2)*2:x=0:y=0";
+const even = (size: number) => size - (size % 2);
 
 /**
  * The GPU path: scale_cuda resizes (when asked) and always converts to

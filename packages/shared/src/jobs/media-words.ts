@@ -59,7 +59,7 @@ export function containerOfFileName(fileName: string): Container | undefined {
 
 /**
  * Whether a stream that already satisfies the job may be copied instead of
- * re-encoded (docs/adr/0020-copy-what-needs-no-re-encode.md): `auto` (the
+ * re-encoded (docs/adr/0022-copy-what-needs-no-re-encode.md): `auto` (the
  * default) copies it, `never` always re-encodes.
  */
 export const STREAM_COPY_MODES = ["auto", "never"] as const;

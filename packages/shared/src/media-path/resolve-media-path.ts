@@ -168,7 +168,7 @@ async function nearestExistingAncestor(dir: string): Promise<string> {
   }
 }
 
-/** Where POST /uploads stores a file: `uploads/<upload_id>/<name>` (docs/adr/0019-files-over-http.md). */
+/** Where POST /uploads stores a file: `uploads/<upload_id>/<name>` (docs/adr/0021-files-over-http.md). */
 export const UPLOADS_DIR = "uploads";
 const UPLOADED_FILE = /^uploads\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/[^/]+$/;
 

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { inputSafetyArgs } from "./input-safety.js";
 import { type MediaInfo, ProbeJson, toMediaInfo } from "./media-info.js";
 
@@ -6,42 +6,73 @@ export type ProbeOutcome = { ok: true; info: MediaInfo } | { ok: false; reason: 
 
 /** ffprobe only reads headers and a few packets; one that takes longer than this is stuck on a hostile file. */
 export const PROBE_TIMEOUT_MS = 30_000;
+const MAX_PROBE_OUTPUT = 16 * 1024 * 1024;
+
+/** A file ffprobe reads: a path, or a descriptor the worker opened (ffprobe gets it as its fd 3). */
+export type ProbeSource = string | { fd: number };
 
 /**
  * Reads container and stream facts with ffprobe. A file ffprobe cannot parse
  * is an expected outcome (bad media), not an exception. Like ffmpeg, it may
- * open only a local file in an allowed container (inputSafetyArgs).
+ * open only a local file in an allowed container (inputSafetyArgs), and a
+ * media file is handed over as a descriptor, never by a path someone could
+ * swap (docs/adr/0020-media-files-by-descriptor.md; the API probes by path, resolved under the media root).
  */
-export function probeMedia(ffprobePath: string, file: string): Promise<ProbeOutcome> {
-  const args = [
-    "-v",
-    "error",
-    ...inputSafetyArgs(),
-    "-print_format",
-    "json",
-    "-show_format",
-    "-show_streams",
-    `file:${file}`,
-  ];
+export async function probeMedia(ffprobePath: string, source: ProbeSource): Promise<ProbeOutcome> {
+  const file = typeof source === "string" ? source : "/dev/fd/3";
+  const args = ["-v", "error", ...inputSafetyArgs(), "-print_format", "json", "-show_format", "-show_streams"];
+  const run = await runProbe(ffprobePath, [...args, `file:${file}`], typeof source === "string" ? [] : [source.fd]);
+  if (run.signal === "SIGKILL" && run.timedOut) {
+    return { ok: false, reason: `ffprobe took longer than ${PROBE_TIMEOUT_MS / 1000} s and was stopped` };
+  }
+  if (run.exitCode !== 0) {
+    const why = run.stderr.trim().split("\n").at(-1) || `ffprobe exited with ${run.exitCode ?? run.signal}`;
+    return { ok: false, reason: `ffprobe could not read the file: ${why}` };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(run.stdout);
+  } catch {
+    return { ok: false, reason: "ffprobe printed no readable description" };
+  }
+  const parsed = ProbeJson.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: "ffprobe described the file in an unexpected shape" };
+  return { ok: true, info: toMediaInfo(parsed.data) };
+}
+
+type ProbeRun = {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+};
+
+/** ffprobe with a time limit and bounded output; rejects only when it cannot be started (ENOENT). */
+function runProbe(ffprobePath: string, args: string[], fds: number[]): Promise<ProbeRun> {
   return new Promise((resolve, reject) => {
-    execFile(ffprobePath, args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && (error as NodeJS.ErrnoException).code === "ENOENT") return reject(error);
-      if (error?.killed) {
-        return resolve({ ok: false, reason: `ffprobe took longer than ${PROBE_TIMEOUT_MS / 1000} s and was stopped` });
-      }
-      if (error) {
-        const why = stderr.trim().split("\n").at(-1) || error.message;
-        return resolve({ ok: false, reason: `ffprobe could not read the file: ${why}` });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(stdout);
-      } catch {
-        return resolve({ ok: false, reason: "ffprobe printed no readable description" });
-      }
-      const parsed = ProbeJson.safeParse(json);
-      if (!parsed.success) return resolve({ ok: false, reason: "ffprobe described the file in an unexpected shape" });
-      resolve({ ok: true, info: toMediaInfo(parsed.data) });
+    const child = spawn(ffprobePath, args, { stdio: ["ignore", "pipe", "pipe", ...fds] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, PROBE_TIMEOUT_MS);
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+      if (stdout.length > MAX_PROBE_OUTPUT) child.kill("SIGKILL");
+    });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-64 * 1024);
+    });
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode, signal, stdout, stderr, timedOut });
     });
   });
 }

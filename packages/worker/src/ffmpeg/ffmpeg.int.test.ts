@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inputSafetyArgs, probeMedia } from "@converter/shared/probe";
@@ -106,6 +107,7 @@ describe("probeMedia (real ffprobe)", () => {
     const probe = await probeMedia("ffprobe", file);
     expect(probe.ok).toBe(true);
     if (!probe.ok) return;
+    // Matroska keeps no per-stream duration: the streams' own durations are unknown there.
     expect(probe.info.video).toMatchObject({
       codec: "h264",
       width: 320,
@@ -114,10 +116,25 @@ describe("probeMedia (real ffprobe)", () => {
       profile: "Constrained Baseline",
       bitDepth: 8,
       frameRate: 25,
+      durationSeconds: null,
     });
-    expect(probe.info.audio).toMatchObject({ codec: "aac", channels: 1, sampleRate: 48_000 });
+    expect(probe.info.audio).toMatchObject({ codec: "aac", channels: 1, sampleRate: 48_000, durationSeconds: null });
     expect(probe.info.durationSeconds).toBeCloseTo(1, 0);
     expect(probe.info.streamCount).toBe(2);
+  });
+
+  it("reads a stream's own duration where the container keeps one, and a file by descriptor", async () => {
+    const file = await makeClip(path.join(dir, "clip.mp4"), { width: 320, height: 240, seconds: 1 });
+    const handle = await open(file, "r");
+    try {
+      const probe = await probeMedia("ffprobe", { fd: handle.fd });
+      expect(probe.ok).toBe(true);
+      if (!probe.ok) return;
+      expect(probe.info.video?.durationSeconds).toBeCloseTo(1, 0);
+      expect(probe.info.audio?.durationSeconds).toBeCloseTo(1, 0);
+    } finally {
+      await handle.close();
+    }
   });
 
   it("says why it cannot read garbage or an empty file", async () => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { isWriteError } from "./failure-cause.js";
 import { ProgressParser, type ProgressSample } from "./progress-parser.js";
 import { dieWithParentCommand, setprivExecError } from "./spawn-command.js";
 
@@ -13,12 +14,24 @@ export type FfmpegOutcome = {
   stderrTail: string[];
   /** Lines past the live limit that onStderrLine never saw: a "… omitted …" marker, then the tail. */
   unloggedTail: string[];
+  /**
+   * The first lines (at most 5) anywhere in stderr that report a failed
+   * write of the output: ffmpeg 5.1 exits 0 when only its trailer could not
+   * be written (a full disk), so the exit status alone does not tell.
+   */
+  writeErrors: string[];
   elapsedMs: number;
 };
 
 export type RunFfmpegOptions = {
   ffmpegPath: string;
   args: readonly string[];
+  /**
+   * Descriptors ffmpeg gets as its fd 3, 4, …: the input and the temporary
+   * output the worker opened itself, named `file:/dev/fd/3` and
+   * `file:/dev/fd/4` in the arguments (docs/adr/0020-media-files-by-descriptor.md).
+   */
+  fds?: readonly number[];
   signal?: AbortSignal;
   onSpawn?: (pid: number | undefined) => void;
   onProgress?: (sample: ProgressSample) => void;
@@ -58,6 +71,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
         timedOut: false,
         stderrTail: [],
         unloggedTail: [],
+        writeErrors: [],
         elapsedMs: 0,
       });
       return;
@@ -65,7 +79,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
     const command = dieWithParentCommand(options.ffmpegPath, options.args);
     // setpriv exec()s ffmpeg in place: the group's leader is ffmpeg itself.
     const child = spawn(command.command, command.args, {
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["ignore", "pipe", "pipe", ...(options.fds ?? [])],
       shell: false,
       detached: true,
     });
@@ -78,10 +92,14 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       }
     };
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
-    const lines = new LineSplitter((line) => stderr.add(line));
+    const writeErrors: string[] = [];
+    const lines = new LineSplitter((line) => {
+      stderr.add(line);
+      if (writeErrors.length < 5 && isWriteError(line)) writeErrors.push(line);
+    });
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
 
     let aborted = false;
     let timedOut = false;
@@ -127,6 +145,7 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
         timedOut,
         stderrTail: stderr.tail(),
         unloggedTail: stderr.unlogged(),
+        writeErrors,
         elapsedMs: performance.now() - started,
       });
     });

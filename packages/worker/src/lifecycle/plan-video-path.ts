@@ -37,7 +37,7 @@ export async function planVideoPath(
   deps: PathDeps,
   admitted: AdmittedJob,
   run: { job: Job; token: string | undefined },
-  /** The input's video when the probe already ran (a copy was possible, ADR 0020): not probed again. */
+  /** The input's video when the probe already ran (a copy was possible, ADR 0022): not probed again. */
   probedVideo?: StreamInfo | null,
 ): Promise<VideoPath> {
   const o = admitted.data.options;
@@ -87,7 +87,7 @@ async function decodeChoice(
   const withoutInput = chooseDecodePath(context);
   if (withoutInput.note === null) return withoutInput;
   if (probedVideo !== undefined) return chooseDecodePath({ ...context, input: probedVideo ?? undefined });
-  const probe = await probeMedia(deps.ffprobePath, admitted.inputPath).catch(() => undefined);
+  const probe = await probeMedia(deps.ffprobePath, { fd: admitted.files.input.fd }).catch(() => undefined);
   const video = probe?.ok ? (probe.info.video ?? undefined) : undefined;
   return chooseDecodePath({ ...context, input: video });
 }

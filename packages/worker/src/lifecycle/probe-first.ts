@@ -12,7 +12,7 @@ export type EarlyProbe = { verdict: Extract<InputVerdict, { kind: "usable" }>; c
 /**
  * Between admission and the plan, for a job where a stream might be copied:
  * ffmpeg's arguments then depend on what the input holds, so the probe runs
- * first instead of alongside ffmpeg (ADR 0020 amends ADR 0006). A job no copy
+ * first instead of alongside ffmpeg (ADR 0022 amends ADR 0006). A job no copy
  * could serve (trims, stream_copy never, nothing encoded) gets undefined and
  * keeps the probe alongside. An unusable input fails here, before ffmpeg.
  */
@@ -23,7 +23,7 @@ export async function probeFirst(
   if (whyNoCopy(admitted.data) !== undefined) return undefined;
   let probe: ProbeOutcome;
   try {
-    probe = await probeMedia(deps.ffprobePath, admitted.inputPath);
+    probe = await probeMedia(deps.ffprobePath, { fd: admitted.files.input.fd });
   } catch (error) {
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
     throw transient("worker_error", `ffprobe cannot be run on this worker: ${(error as Error).message}`);

@@ -1,8 +1,10 @@
 import type { Stats } from "node:fs";
-import { link, rename, rm, unlink } from "node:fs/promises";
+import { link, rename } from "node:fs/promises";
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import { fdPath } from "../media-files/descriptor-paths.js";
 import { permanent, transient } from "./job-failure.js";
-import type { EncodePlan } from "./plan-encode.js";
+import type { RunningEncode } from "./plan-encode.js";
+import { removeIn } from "./temporary-files.js";
 
 /** How long the lock is extended while the finished file is published. */
 const PUBLISH_LOCK_MS = 30_000;
@@ -14,7 +16,7 @@ const PUBLISH_LOCK_MS = 30_000;
  * overwrite the other run's work.
  */
 export async function publishOutput(
-  plan: EncodePlan,
+  plan: RunningEncode,
   tempFile: Stats,
   isCancelRequested: (jobId: string) => Promise<boolean>,
 ): Promise<void> {
@@ -36,14 +38,19 @@ export async function publishOutput(
   } catch {
     throw transient("worker_error", "could not record the output before publishing it; the job will be retried");
   }
-  await moveIntoPlace(plan.tempPath, plan.targetPath, data.overwrite, data.output);
+  await moveIntoPlace(plan, data.overwrite, data.output);
 }
 
 /**
- * Atomic publish of the finished file. Without overwrite, link() fails if
- * the target appeared meanwhile, so an existing file is never replaced.
+ * Atomic publish of the finished file, inside the output's folder as the
+ * worker opened it (by its descriptor: the folder cannot be swapped under
+ * the publish). Without overwrite, link() fails if the target appeared
+ * meanwhile, so an existing file is never replaced.
  */
-async function moveIntoPlace(temp: string, target: string, overwrite: boolean, shownAs: string): Promise<void> {
+async function moveIntoPlace(plan: RunningEncode, overwrite: boolean, shownAs: string): Promise<void> {
+  const dir = plan.files.outputDir;
+  const temp = fdPath(dir.fd, plan.tempName);
+  const target = fdPath(dir.fd, plan.files.targetName);
   if (overwrite) {
     await rename(temp, target);
     return;
@@ -51,11 +58,11 @@ async function moveIntoPlace(temp: string, target: string, overwrite: boolean, s
   try {
     await link(temp, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    await removeIn(dir, plan.tempName);
     if ((error as NodeJS.ErrnoException).code === "EEXIST") {
       throw permanent("output_exists", `${shownAs} appeared while the job ran; it was left untouched`);
     }
     throw error;
   }
-  await unlink(temp);
+  await removeIn(dir, plan.tempName);
 }

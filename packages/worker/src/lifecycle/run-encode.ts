@@ -3,9 +3,10 @@ import { probeMedia } from "@converter/shared/probe";
 import type { JobProgress } from "@converter/shared/queue";
 import { expectedDuration, type ProgressReport, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
+import { fdPath } from "../media-files/descriptor-paths.js";
 import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
 import { transient } from "./job-failure.js";
-import type { EncodePlan } from "./plan-encode.js";
+import type { EncodePlan, RunningEncode } from "./plan-encode.js";
 import type { ProcessorDeps } from "./processor-deps.js";
 import { watchForStall } from "./stall-watchdog.js";
 import { type StopReason, stopReasonOf } from "./stop-reason.js";
@@ -25,8 +26,9 @@ export type EncodeOutcome = {
  * watching, progress reported through the queue, and BullMQ's signal
  * forwarded.
  */
-export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<EncodeOutcome> {
+export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promise<EncodeOutcome> {
   void plan.jobLog(formatCommandLine(deps.ffmpegPath, plan.args));
+  void plan.jobLog(`fd 3 is the input ${plan.data.input}, fd 4 the temporary output beside ${plan.data.output}`);
   const stop = new AbortController();
   const stopWith = (reason: StopReason | undefined) => {
     if (!stop.signal.aborted) stop.abort(reason);
@@ -35,7 +37,8 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
   plan.signal?.addEventListener("abort", forwardAbort, { once: true });
   if (plan.signal?.aborted) forwardAbort();
   const watchdog = watchForStall({
-    outputPath: plan.tempPath,
+    // The descriptor's path: still this run's file if someone renames or removes its name.
+    outputPath: fdPath(plan.temp.fd),
     stallTimeoutMs: deps.stallTimeoutMs,
     onStall: () => stopWith("stalled"),
   });
@@ -48,11 +51,19 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
     run = await runFfmpeg({
       ffmpegPath: deps.ffmpegPath,
       args: plan.args,
+      fds: [plan.files.input.fd, plan.temp.fd],
       signal: stop.signal,
       timeoutMs: plan.limits.jobTimeoutSeconds * 1000,
       onSpawn: (pid) => {
         plan.log.info(
-          { pid, encoder: plan.encoder, pipeline: plan.pipeline, input: plan.data.input, output: plan.data.output },
+          // pino's base fields carry the worker's own pid.
+          {
+            ffmpeg_pid: pid,
+            encoder: plan.encoder,
+            pipeline: plan.pipeline,
+            input: plan.data.input,
+            output: plan.data.output,
+          },
           "ffmpeg started",
         );
         void plan.jobLog(`ffmpeg started at ${new Date().toISOString()} (pid ${pid})`);
@@ -74,11 +85,14 @@ export async function runEncode(deps: ProcessorDeps, plan: EncodePlan): Promise<
   }
   const verdict = await judging;
   for (const line of run.unloggedTail) await plan.jobLog(line);
+  await plan.jobLog(
+    `ffmpeg exited with ${run.signal ? `signal ${run.signal}` : `status ${run.exitCode}`} after ${(run.elapsedMs / 1000).toFixed(2)} s`,
+  );
   return { run, verdict, stopReason: run.aborted ? stopReasonOf(stop.signal.reason) : undefined };
 }
 
 /** Sends progress through the queue; a failed report is logged, never fatal to the encode. */
-function progressReporter(deps: ProcessorDeps, plan: EncodePlan): (p: ProgressReport) => void {
+function progressReporter(deps: ProcessorDeps, plan: RunningEncode): (p: ProgressReport) => void {
   return (p) =>
     void plan.job
       .updateProgress({
@@ -97,16 +111,16 @@ function progressReporter(deps: ProcessorDeps, plan: EncodePlan): (p: ProgressRe
  */
 async function judgeInputAlongside(
   deps: ProcessorDeps,
-  plan: EncodePlan,
+  plan: RunningEncode,
   tracker: ProgressTracker,
   reject: () => void,
 ): Promise<InputVerdict> {
   let verdict: InputVerdict;
   try {
-    // Probed before ffmpeg already when a copy was possible (ADR 0020).
+    // Probed before ffmpeg already when a copy was possible (ADR 0022).
     verdict =
       plan.early?.verdict ??
-      judgeInput(await probeMedia(deps.ffprobePath, plan.inputPath), plan.data.options, plan.limits);
+      judgeInput(await probeMedia(deps.ffprobePath, { fd: plan.files.input.fd }), plan.data.options, plan.limits);
   } catch (error) {
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
     verdict = { kind: "broken", reason: `ffprobe cannot be run on this worker: ${(error as Error).message}` };

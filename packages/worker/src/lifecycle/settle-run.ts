@@ -1,10 +1,13 @@
 import type { Stats } from "node:fs";
-import { stat } from "node:fs/promises";
+import { lstat } from "node:fs/promises";
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import { WaitingError } from "bullmq";
+import { failureCause, isDiskFull } from "../ffmpeg/failure-cause.js";
+import { fdPath } from "../media-files/descriptor-paths.js";
+import { diskFull } from "./disk-space.js";
 import { verdictFailure } from "./input-verdict.js";
 import { permanent, transient } from "./job-failure.js";
-import type { EncodePlan } from "./plan-encode.js";
+import type { EncodePlan, RunningEncode } from "./plan-encode.js";
 import type { EncodeOutcome } from "./run-encode.js";
 import { shownPaths } from "./shown-paths.js";
 import { STOP_REASONS, type StopReason } from "./stop-reason.js";
@@ -14,7 +17,7 @@ import { STOP_REASONS, type StopReason } from "./stop-reason.js";
  * end other than a clean exit with a file becomes the failure the client
  * sees; what is left is the temporary file to verify and publish.
  */
-export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
+export async function settleRun(plan: RunningEncode, outcome: EncodeOutcome, stallTimeoutMs: number): Promise<Stats> {
   const { run, verdict } = outcome;
   const shown = (text: string) => shownPaths(plan, text);
   const rejected = verdictFailure(verdict, shown);
@@ -26,7 +29,7 @@ export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallT
     );
   }
   if (run.aborted) await stopped(plan, outcome.stopReason, stallTimeoutMs);
-  const tempFile = await stat(plan.tempPath).catch(() => undefined);
+  const tempFile = await stillOurs(plan);
   // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
   if ((tempFile?.size ?? 0) >= plan.limits.maxOutputBytes) {
     throw permanent(
@@ -34,10 +37,13 @@ export async function settleRun(plan: EncodePlan, outcome: EncodeOutcome, stallT
       `the output reached MAX_OUTPUT_BYTES (${plan.limits.maxOutputBytes} bytes); ffmpeg was stopped there and the partial file discarded`,
     );
   }
+  // Before the exit status: ffmpeg 5.1 exits 0 when only its trailer could not be written.
+  if (run.writeErrors.length > 0) throw writeFailure(plan, run.writeErrors);
   if (run.exitCode !== 0) {
-    const last = shown(run.stderrTail.at(-1) ?? "no output");
+    if (run.stderrTail.some(isDiskFull)) throw diskFull(plan.data.output, "ffmpeg could not write it");
+    const cause = shown(failureCause(run.stderrTail, plan.data.options.container) ?? "no output");
     const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
-    throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${last}`);
+    throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${cause}`);
   }
   // Removed under ffmpeg's feet (an operator, a sweep on another node): not
   // the media's fault, so another attempt may well succeed.
@@ -81,4 +87,32 @@ async function handedBack(plan: EncodePlan, token: string): Promise<boolean> {
     // Could not hand it back (Redis away): a plain failure retries it instead.
     return false;
   }
+}
+
+/**
+ * This run's temporary file as its folder names it now, or undefined when
+ * the name is gone or names another file: only what is still there under
+ * its own name can be published.
+ */
+async function stillOurs(plan: RunningEncode): Promise<Stats | undefined> {
+  const [named, held] = await Promise.all([
+    lstat(fdPath(plan.files.outputDir.fd, plan.tempName)).catch(() => undefined),
+    plan.temp.stat(),
+  ]);
+  return named?.isFile() && named.ino === held.ino && named.dev === held.dev ? named : undefined;
+}
+
+/**
+ * ffmpeg could not write all of the output: a full disk (retried: space may
+ * be freed), another I/O error of the machine (retried too), or a trailer it
+ * could not finish for any other reason (the media's or the muxer's: final).
+ * The file is never published, whatever ffmpeg's exit status.
+ */
+function writeFailure(plan: RunningEncode, lines: readonly string[]) {
+  const shown = shownPaths(plan, lines[0] ?? "");
+  if (lines.some(isDiskFull)) return diskFull(plan.data.output, `ffmpeg could not finish writing it (${shown})`);
+  if (lines.some((line) => /Input\/output error/.test(line))) {
+    return transient("worker_error", `the worker could not write the output (${shown}); the job will be retried`);
+  }
+  return permanent("ffmpeg_failed", `ffmpeg could not finish writing the output: ${shown}`);
 }

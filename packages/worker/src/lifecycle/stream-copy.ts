@@ -18,7 +18,7 @@ const encodes = (codec: string) => codec !== "copy" && codec !== "none";
 /**
  * Why no stream of this job can be copied, whatever the input holds, or
  * undefined when a copy is possible: then the input is probed before ffmpeg
- * starts (ADR 0020), since the arguments depend on what it holds.
+ * starts (ADR 0022), since the arguments depend on what it holds.
  */
 export function whyNoCopy(job: Job): string | undefined {
   const o = job.options;

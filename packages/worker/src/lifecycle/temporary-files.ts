@@ -1,5 +1,6 @@
-import { readdir, rm } from "node:fs/promises";
-import path from "node:path";
+import type { FileHandle } from "node:fs/promises";
+import { readdir, unlink } from "node:fs/promises";
+import { fdPath } from "../media-files/descriptor-paths.js";
 
 export const TEMP_SUFFIX = ".partial";
 
@@ -9,13 +10,36 @@ export const TEMP_SUFFIX = ".partial";
  * run, so it never collides with a real output, two runs of one job never
  * share it, and a cleanup can recognise every run's file.
  */
-export function temporaryOutputPath(target: string, jobId: string, runId: string): string {
-  return path.join(path.dirname(target), `${temporaryPrefix(target, jobId)}${runId}${TEMP_SUFFIX}`);
+export function temporaryName(targetName: string, jobId: string, runId: string): string {
+  return `${temporaryPrefix(targetName, jobId)}${runId.slice(0, MAX_RUN_ID_BYTES)}${TEMP_SUFFIX}`;
 }
 
-/** What every temporary file of this job and target starts with, in the target's folder. */
-export function temporaryPrefix(target: string, jobId: string): string {
-  return `.${path.basename(target)}.${jobId}.`;
+/**
+ * What every temporary file of this job and target starts with, in the
+ * target's folder. The tags take 55 bytes (".", ".", the job id, ".", a run
+ * id of up to 8, ".partial"), and a name may have 255 (NAME_MAX): a target
+ * name over 200 bytes is cut to fit, on a character boundary. The job id
+ * keeps two jobs' names apart, so the cut part is never needed to tell them.
+ */
+export function temporaryPrefix(targetName: string, jobId: string): string {
+  return `.${cutToBytes(targetName, NAME_MAX - TAGS_BYTES)}.${jobId}.`;
+}
+
+const NAME_MAX = 255;
+const MAX_RUN_ID_BYTES = 8;
+const TAGS_BYTES = ".".length * 3 + 36 + MAX_RUN_ID_BYTES + TEMP_SUFFIX.length;
+
+/** The longest start of text that fits in maxBytes of UTF-8, never splitting a character. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let cut = "";
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    cut += char;
+  }
+  return cut;
 }
 
 const TEMPORARY_NAME =
@@ -26,14 +50,18 @@ export function jobIdOfTemporaryName(name: string): string | undefined {
   return TEMPORARY_NAME.exec(name)?.[1];
 }
 
-/** Removes every temporary file of this job beside the target (this run's and earlier runs'). */
-export async function removeTemporaryFiles(targetPath: string, jobId: string): Promise<void> {
-  const dir = path.dirname(targetPath);
-  const prefix = temporaryPrefix(targetPath, jobId);
-  const names = await readdir(dir).catch(() => [] as string[]);
+/** Removes every temporary file of this job in the target's folder (this run's and earlier runs'). */
+export async function removeTemporaryFiles(dir: FileHandle, targetName: string, jobId: string): Promise<void> {
+  const prefix = temporaryPrefix(targetName, jobId);
+  const names = await readdir(fdPath(dir.fd)).catch(() => [] as string[]);
   await Promise.all(
-    names
-      .filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX))
-      .map((name) => rm(path.join(dir, name), { force: true })),
+    names.filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)).map((name) => removeIn(dir, name)),
   );
+}
+
+/** Removes one name from an opened folder; a name already gone is fine. */
+export async function removeIn(dir: FileHandle, name: string): Promise<void> {
+  await unlink(fdPath(dir.fd, name)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
 }

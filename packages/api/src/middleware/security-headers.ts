@@ -1,0 +1,31 @@
+import { createMiddleware } from "hono/factory";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "../deps.js";
+
+/**
+ * Hono's secureHeaders on every answer (no framing, no MIME sniffing, no
+ * referrer, same-origin resources and windows), without HSTS: the API
+ * speaks plain HTTP, and TLS, where there is any, ends at a proxy that owns
+ * that header.
+ */
+const baseHeaders = secureHeaders({ xFrameOptions: "DENY", strictTransportSecurity: false });
+
+/**
+ * A Content-Security-Policy by what the answer is: JSON may load nothing and
+ * be framed by nothing; the HTML pages (Swagger UI, Bull Board) may not be
+ * framed either, nor post forms or load plugins elsewhere. Their own scripts
+ * (an inline start-up script in Swagger UI's page) are left as they are.
+ */
+const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'";
+const HTML_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+
+export function securityHeaders() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    await baseHeaders(c, async () => {
+      await next();
+      const type = c.res.headers.get("content-type") ?? "";
+      if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", HTML_POLICY);
+      else if (!c.res.headers.has("Content-Security-Policy")) c.res.headers.set("Content-Security-Policy", JSON_POLICY);
+    });
+  });
+}

@@ -2,6 +2,7 @@ import { type JobError, type JobStatus, LIVE_STATUSES, runningPercent } from "@c
 import type { ConvertJobReturn, JobProgress } from "@converter/shared/queue";
 import { and, count, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
 import { type Db, inTransaction } from "./db.js";
+import { type JobWrites, prepareJobWrites } from "./job-writes.js";
 import { type JobRow, jobs, type NewJobRow } from "./schema.js";
 
 /** How many of ffmpeg's last log lines a job keeps. */
@@ -25,11 +26,15 @@ export type JobChangeListener = { jobChanged(jobId: string): void };
  * the event loop: a check-then-insert cannot interleave with another request.
  */
 export class JobStore {
+  private readonly writes: JobWrites;
+
   constructor(
     private readonly db: Db,
     /** The live event log (events/); absent where nothing listens (tests of the store alone). */
     private readonly changes?: JobChangeListener,
-  ) {}
+  ) {
+    this.writes = prepareJobWrites(db);
+  }
 
   /** Tells the listener when a statement changed the job's row. */
   private changed(jobId: string, result: { changes: number }): void {
@@ -62,12 +67,11 @@ export class JobStore {
    * within it.
    */
   liveJobWriting(output: string, exceptId?: string): string | undefined {
-    const others = exceptId === undefined ? undefined : ne(jobs.id, exceptId);
-    return this.db
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(and(eq(jobs.output, output), isLive, others))
-      .get()?.id;
+    const found =
+      exceptId === undefined
+        ? this.writes.liveWriter.get({ output })
+        : this.writes.otherLiveWriter.get({ output, exceptId });
+    return found?.id;
   }
 
   /** A live job whose input is this path (relative to the media root), if any: its file must stay. */
@@ -129,11 +133,11 @@ export class JobStore {
   }
 
   getRow(id: string): JobRow | undefined {
-    return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
+    return this.writes.getRow.get({ id });
   }
 
   countQueued(): number {
-    return this.db.select({ n: count() }).from(jobs).where(eq(jobs.status, "queued")).get()?.n ?? 0;
+    return this.writes.countQueued.get()?.n ?? 0;
   }
 
   liveIds(): string[] {
@@ -150,80 +154,51 @@ export class JobStore {
    * before the latest retry), else one more than recorded.
    */
   markActive(id: string, at: string, attempts: number | undefined): void {
-    const result = this.db
-      .update(jobs)
-      .set({
-        status: "in_progress",
-        startedAt: sql`coalesce(${jobs.startedAt}, ${at})`,
-        attempts: attempts !== undefined ? sql`${jobs.attemptsBase} + ${attempts}` : sql`${jobs.attempts} + 1`,
-      })
-      .where(and(eq(jobs.id, id), isLive))
-      .run();
-    this.changed(id, result);
+    this.changed(id, this.writes.markActive.run({ id, at, attempts: attempts ?? null }));
   }
 
   /** Back to queued: a retry after a transient failure, or a job handed back by a stopping worker. */
   markQueued(id: string): void {
-    const result = this.db
-      .update(jobs)
-      .set({ status: "queued", fps: null, speed: null, etaSeconds: null })
-      .where(and(eq(jobs.id, id), isLive))
-      .run();
-    this.changed(id, result);
+    this.changed(id, this.writes.markQueued.run({ id }));
   }
 
   /** Under the shared progress rules: it only rises, and only a completed job shows 100. */
   updateProgress(id: string, p: JobProgress): void {
-    const result = this.db
-      .update(jobs)
-      .set({
-        status: "in_progress",
-        progress: sql`max(${jobs.progress}, ${runningPercent(p.percent)})`,
-        fps: p.fps,
-        speed: p.speed,
-        etaSeconds: p.eta_seconds,
-        encoder: p.encoder,
-        worker: p.worker,
-        // A worker older than the GPU pipeline (ADR 0017) sends none: what is known is kept.
-        ...(p.pipeline !== undefined ? { pipeline: p.pipeline } : {}),
-      })
-      .where(and(eq(jobs.id, id), isLive))
-      .run();
+    const result = this.writes.updateProgress.run({
+      id,
+      percent: runningPercent(p.percent),
+      fps: p.fps,
+      speed: p.speed,
+      eta: p.eta_seconds,
+      encoder: p.encoder,
+      worker: p.worker,
+      // A worker older than the GPU pipeline (ADR 0017) sends none: what is known is kept.
+      pipeline: jsonOrNull(p.pipeline),
+    });
     this.changed(id, result);
   }
 
   markCompleted(id: string, ret: ConvertJobReturn, finishedAt: string, logs: string[] | undefined): void {
-    const result = this.db
-      .update(jobs)
-      .set({
-        status: "completed",
-        progress: 100,
-        result: ret.result,
-        encoder: ret.encoder,
-        worker: ret.worker,
-        ...(ret.pipeline !== undefined ? { pipeline: ret.pipeline } : {}),
-        etaSeconds: 0,
-        finishedAt,
-        error: null,
-        ...(logs ? { logs: tail(logs) } : {}),
-      })
-      .where(and(eq(jobs.id, id), isLive))
-      .run();
+    const result = this.writes.markCompleted.run({
+      id,
+      result: ret.result,
+      encoder: ret.encoder,
+      worker: ret.worker,
+      pipeline: jsonOrNull(ret.pipeline),
+      finishedAt,
+      logs: jsonOrNull(logs && tail(logs)),
+    });
     this.changed(id, result);
   }
 
   markFailed(id: string, error: JobError, finishedAt: string, logs: string[] | undefined): void {
-    const result = this.db
-      .update(jobs)
-      .set({
-        status: error.code === "cancelled" ? "cancelled" : "failed",
-        error,
-        finishedAt,
-        etaSeconds: null,
-        ...(logs ? { logs: tail(logs) } : {}),
-      })
-      .where(and(eq(jobs.id, id), isLive))
-      .run();
+    const result = this.writes.markFailed.run({
+      id,
+      status: error.code === "cancelled" ? "cancelled" : "failed",
+      error,
+      finishedAt,
+      logs: jsonOrNull(logs && tail(logs)),
+    });
     this.changed(id, result);
   }
 
@@ -261,12 +236,13 @@ export class JobStore {
   }
 
   setLogs(id: string, logs: string[]): void {
-    this.db
-      .update(jobs)
-      .set({ logs: tail(logs) })
-      .where(eq(jobs.id, id))
-      .run();
+    this.writes.setLogs.run({ id, logs: tail(logs) });
   }
+}
+
+/** For a JSON column set through `coalesce(?, column)`: drizzle does not encode such a value itself. */
+function jsonOrNull(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
 }
 
 function tail(lines: string[]): string[] {

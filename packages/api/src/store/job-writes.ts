@@ -1,0 +1,98 @@
+import { LIVE_STATUSES } from "@converter/shared/jobs";
+import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import type { Db } from "./db.js";
+import { jobs } from "./schema.js";
+
+const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
+const byId = eq(jobs.id, sql.placeholder("id"));
+/** A plain (not JSON) column's value, bound at run time. */
+const param = (name: string) => sql`${sql.placeholder(name)}`;
+/** A JSON value passed into an `sql` template is not the column's, so drizzle does not encode it: the caller does. */
+const keepUnlessGiven = (name: string, column: typeof jobs.logs | typeof jobs.pipeline) =>
+  sql`coalesce(${sql.placeholder(name)}, ${column})`;
+
+/**
+ * The statements JobStore runs for every job event, built and prepared once.
+ * Building a statement with drizzle and preparing it costs about 0.5 ms each
+ * time, several times the write itself (issue 12's profile), and every job
+ * goes through these several times a second while it runs.
+ */
+export function prepareJobWrites(db: Db) {
+  return {
+    getRow: db.select().from(jobs).where(byId).prepare(),
+    countQueued: db.select({ n: count() }).from(jobs).where(eq(jobs.status, "queued")).prepare(),
+    liveWriter: db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.output, sql.placeholder("output")), isLive))
+      .prepare(),
+    otherLiveWriter: db
+      .select({ id: jobs.id })
+      .from(jobs)
+      .where(and(eq(jobs.output, sql.placeholder("output")), isLive, ne(jobs.id, sql.placeholder("exceptId"))))
+      .prepare(),
+    markActive: db
+      .update(jobs)
+      .set({
+        status: "in_progress",
+        startedAt: sql`coalesce(${jobs.startedAt}, ${sql.placeholder("at")})`,
+        // BullMQ's count of runs started (counted on from before the latest retry), else one more than recorded.
+        attempts: sql`case when ${sql.placeholder("attempts")} is null then ${jobs.attempts} + 1
+          else ${jobs.attemptsBase} + ${sql.placeholder("attempts")} end`,
+      })
+      .where(and(byId, isLive))
+      .prepare(),
+    markQueued: db
+      .update(jobs)
+      .set({ status: "queued", fps: null, speed: null, etaSeconds: null })
+      .where(and(byId, isLive))
+      .prepare(),
+    updateProgress: db
+      .update(jobs)
+      .set({
+        status: "in_progress",
+        progress: sql`max(${jobs.progress}, ${sql.placeholder("percent")})`,
+        fps: param("fps"),
+        speed: param("speed"),
+        etaSeconds: param("eta"),
+        encoder: param("encoder"),
+        worker: param("worker"),
+        pipeline: keepUnlessGiven("pipeline", jobs.pipeline),
+      })
+      .where(and(byId, isLive))
+      .prepare(),
+    markCompleted: db
+      .update(jobs)
+      .set({
+        status: "completed",
+        progress: 100,
+        result: sql.placeholder("result"),
+        encoder: param("encoder"),
+        worker: param("worker"),
+        pipeline: keepUnlessGiven("pipeline", jobs.pipeline),
+        etaSeconds: 0,
+        finishedAt: param("finishedAt"),
+        error: null,
+        logs: keepUnlessGiven("logs", jobs.logs),
+      })
+      .where(and(byId, isLive))
+      .prepare(),
+    markFailed: db
+      .update(jobs)
+      .set({
+        status: param("status"),
+        error: sql.placeholder("error"),
+        finishedAt: param("finishedAt"),
+        etaSeconds: null,
+        logs: keepUnlessGiven("logs", jobs.logs),
+      })
+      .where(and(byId, isLive))
+      .prepare(),
+    setLogs: db
+      .update(jobs)
+      .set({ logs: sql.placeholder("logs") })
+      .where(byId)
+      .prepare(),
+  };
+}
+export type JobWrites = ReturnType<typeof prepareJobWrites>;

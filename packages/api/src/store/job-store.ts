@@ -1,6 +1,6 @@
 import { type JobError, type JobStatus, LIVE_STATUSES, runningPercent } from "@converter/shared/jobs";
 import type { ConvertJobReturn, JobProgress } from "@converter/shared/queue";
-import { and, count, eq, inArray, isNull, lt, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { type Db, inTransaction } from "./db.js";
 import { type JobWrites, prepareJobWrites } from "./job-writes.js";
 import { type JobRow, jobs, type NewJobRow } from "./schema.js";

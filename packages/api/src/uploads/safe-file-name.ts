@@ -1,3 +1,4 @@
+import { cutToBytes } from "@converter/shared/media-path";
 /** NAME_MAX is 255 bytes on Linux filesystems; the rest is head-room for a suffix a tool may add. */
 export const MAX_NAME_BYTES = 200;
 const MAX_EXTENSION_CHARS = 16;
@@ -43,14 +44,6 @@ function shorten(name: string, maxBytes: number): string {
   if (Buffer.byteLength(name) <= maxBytes) return name;
   const dot = name.lastIndexOf(".");
   const extension = dot > 0 && name.length - dot <= MAX_EXTENSION_CHARS + 1 ? name.slice(dot) : "";
-  const stem = [...name.slice(0, name.length - extension.length)];
-  const budget = maxBytes - Buffer.byteLength(extension);
-  let bytes = 0;
-  let kept = "";
-  for (const char of stem) {
-    bytes += Buffer.byteLength(char);
-    if (bytes > budget) break;
-    kept += char;
-  }
+  const kept = cutToBytes(name.slice(0, name.length - extension.length), maxBytes - Buffer.byteLength(extension));
   return `${kept.trimEnd() || FALLBACK_NAME}${extension}`;
 }

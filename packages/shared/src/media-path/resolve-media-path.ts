@@ -183,3 +183,16 @@ export function defaultOutputPath(input: string, extension: string): string {
   const upload = UPLOADED_FILE.exec(input)?.[1];
   return upload ? `converted/${upload}/${stem}.${extension}` : `converted/${stem}.${extension}`;
 }
+
+/** The longest start of text that fits in maxBytes of UTF-8, never splitting a character (NAME_MAX is in bytes). */
+export function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let cut = "";
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    cut += char;
+  }
+  return cut;
+}

@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { readdir, unlink } from "node:fs/promises";
+import { cutToBytes } from "@converter/shared/media-path";
 import { fdPath } from "../media-files/descriptor-paths.js";
 
 export const TEMP_SUFFIX = ".partial";
@@ -28,19 +29,6 @@ export function temporaryPrefix(targetName: string, jobId: string): string {
 const NAME_MAX = 255;
 const MAX_RUN_ID_BYTES = 8;
 const TAGS_BYTES = ".".length * 3 + 36 + MAX_RUN_ID_BYTES + TEMP_SUFFIX.length;
-
-/** The longest start of text that fits in maxBytes of UTF-8, never splitting a character. */
-function cutToBytes(text: string, maxBytes: number): string {
-  if (Buffer.byteLength(text) <= maxBytes) return text;
-  let bytes = 0;
-  let cut = "";
-  for (const char of text) {
-    bytes += Buffer.byteLength(char);
-    if (bytes > maxBytes) break;
-    cut += char;
-  }
-  return cut;
-}
 
 const TEMPORARY_NAME =
   /^\..+\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[A-Za-z0-9-]{1,36}\.partial$/;

@@ -67,7 +67,15 @@ async function main(): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({
         machine: { cores: machine.cores, cpu_model: machine.cpuModel, node: machine.node, ffmpeg: machine.ffmpeg },
-        options: { duration: options.duration, runs: options.runs, tiny_jobs: options.tinyJobs, big_mb: options.bigMb },
+        options: {
+          duration: options.duration,
+          runs: options.runs,
+          tiny_jobs: options.tinyJobs,
+          big_mb: options.bigMb,
+          submissions: options.submissions,
+          short_jobs: options.shortJobs,
+          soak_seconds: options.soakSeconds,
+        },
         measurements,
       })}\n`,
     );

@@ -78,11 +78,13 @@ export class ApiClient {
     return logs as string[];
   }
 
-  /** GET /health's body when it answers 200 and lists a worker; undefined otherwise (still starting). */
-  async healthyWithWorker(): Promise<HealthView | undefined> {
+  /** GET /health's body when it answers 200 and lists `workers` workers; undefined otherwise (still starting). */
+  async healthyWithWorkers(workers: number): Promise<HealthView | undefined> {
     const answer = await this.request("GET", "/health");
     const health = answer.json as HealthView | undefined;
-    return answer.status === 200 && (health?.workers.length ?? 0) >= 1 ? health : undefined;
+    // With no worker at all /health answers 503 (nothing would run a job): the API alone is up when it answers.
+    if (workers === 0) return health;
+    return answer.status === 200 && (health?.workers.length ?? 0) >= workers ? health : undefined;
   }
 }
 

@@ -13,6 +13,8 @@ export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 export type DeploymentSettings = {
   /** Settings for both processes on top of the bench's own, e.g. `{ MAX_CONCURRENT_JOBS: "2" }`. */
   env?: Record<string, string>;
+  /** Worker processes (default 1); 0 runs the API alone, e.g. to keep every submission queued. */
+  workers?: number;
 };
 
 let started = 0;
@@ -73,7 +75,14 @@ export class Deployment {
     return pid;
   }
 
-  /** Starts the API and the worker and waits until GET /health lists the worker. */
+  /** The worker processes' pids. */
+  get workerPids(): number[] {
+    return this.services.flatMap((service) =>
+      service.name === "worker" && service.child.pid !== undefined ? [service.child.pid] : [],
+    );
+  }
+
+  /** Starts the API and the workers and waits until GET /health lists every worker. */
   static async start(settings: DeploymentSettings, log: (line: string) => void): Promise<Deployment> {
     for (const kind of ["api", "worker"]) {
       const main = path.join(REPO_ROOT, "packages", kind, "dist", "main.js");
@@ -93,8 +102,14 @@ export class Deployment {
       // At warn neither prints a ready line: ready is GET /health listing the worker.
       const options = { readyLine: null, detached: true };
       deployment.services.push(await ServiceProcess.start("api", deployment.env, options));
-      deployment.services.push(await ServiceProcess.start("worker", deployment.env, options));
-      await deployment.waitHealthy(60_000);
+      const workers = settings.workers ?? 1;
+      for (let n = 1; n <= workers; n++) {
+        const name = workers === 1 ? deployment.env.WORKER_NAME : `${deployment.env.WORKER_NAME}-${n}`;
+        deployment.services.push(
+          await ServiceProcess.start("worker", { ...deployment.env, WORKER_NAME: name ?? "" }, options),
+        );
+      }
+      await deployment.waitHealthy(60_000, workers);
     } catch (error) {
       await deployment.destroy(log);
       throw error;
@@ -102,14 +117,14 @@ export class Deployment {
     return deployment;
   }
 
-  private async waitHealthy(timeoutMs: number): Promise<void> {
+  private async waitHealthy(timeoutMs: number, workers: number): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     let last = "no answer yet";
     while (performance.now() < deadline) {
       this.assertRunning("during start-up");
       try {
-        if (await this.api.healthyWithWorker()) return;
-        last = "answered, but without a live worker";
+        if (await this.api.healthyWithWorkers(workers)) return;
+        last = `answered, but without ${workers} live worker(s)`;
       } catch (error) {
         last = (error as Error).message;
       }
@@ -122,7 +137,7 @@ export class Deployment {
 
   /** GET /health, once the deployment is up. */
   async health(): Promise<HealthView> {
-    const health = await this.api.healthyWithWorker();
+    const health = await this.api.healthyWithWorkers(1);
     if (!health) throw new Error("GET /health does not list the worker any more");
     return health;
   }

@@ -13,6 +13,12 @@ export type BenchOptions = {
   eventClients: number;
   /** Seconds of each HTTP load run (wrk). */
   loadSeconds: number;
+  /** POST /convert requests in the submission burst (submission-burst); 0 skips it. */
+  submissions: number;
+  /** One-second clips converted by two workers and by xargs -P2 (short-jobs); 0 skips it. */
+  shortJobs: number;
+  /** Seconds of mixed reads and submissions while the API's memory is sampled (memory-soak); 0 skips it. */
+  soakSeconds: number;
   json: boolean;
   /** The measurements to run, by name; null runs all of them. */
   only: string[] | null;
@@ -31,6 +37,9 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   --big-mb N      MiB of the file uploaded and downloaded (default 2048; 0 skips those tests)
   --event-clients N  idle GET /events clients (default 1000)
   --load-seconds S   length of each HTTP load run with wrk (default 10)
+  --submissions N    POST /convert requests at concurrency 50 (default 1100; 0 skips it)
+  --short-jobs N     one-second clips, 2 workers vs xargs -P2 (default 1000; 0 skips it)
+  --soak-seconds S   mixed reads and submissions with the API's RSS sampled (default 600; 0 skips it)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help
@@ -64,6 +73,9 @@ export function parseOptions(argv: readonly string[], known: readonly string[]):
     bigMb: number("--big-mb", values["big-mb"], 2048, { min: 0, integer: true }),
     eventClients: number("--event-clients", values["event-clients"], 1000, { min: 1, integer: true }),
     loadSeconds: number("--load-seconds", values["load-seconds"], 10, { min: 1, integer: true }),
+    submissions: number("--submissions", values.submissions, 1100, { min: 0, integer: true }),
+    shortJobs: number("--short-jobs", values["short-jobs"], 1000, { min: 0, integer: true }),
+    soakSeconds: number("--soak-seconds", values["soak-seconds"], 600, { min: 0, integer: true }),
     json: values.json ?? false,
     only,
     help: values.help ?? false,
@@ -82,6 +94,9 @@ function parse(argv: readonly string[]) {
       "big-mb": { type: "string" },
       "event-clients": { type: "string" },
       "load-seconds": { type: "string" },
+      submissions: { type: "string" },
+      "short-jobs": { type: "string" },
+      "soak-seconds": { type: "string" },
       only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

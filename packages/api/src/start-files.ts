@@ -6,7 +6,6 @@ import { FolderListing } from "./files/list-folder.js";
 import { RetentionSweeper } from "./retention/retention-sweeper.js";
 import { ProbeService } from "./services/probe-service.js";
 import type { Db } from "./store/db.js";
-import { hashThread } from "./uploads/sha256-thread.js";
 import { createTusUploads } from "./uploads/tus-uploads.js";
 import { UploadService } from "./uploads/upload-service.js";
 
@@ -24,7 +23,6 @@ export async function startFiles(config: ApiConfig, log: Logger, db: Db, mediaRo
     log: log.child({ component: "uploads" }),
   });
   await mkdir(uploads.root, { recursive: true });
-  hashThread();
   const tus = createTusUploads(uploads, log.child({ component: "tus" }));
   const retention = new RetentionSweeper({
     db,

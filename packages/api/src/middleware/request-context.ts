@@ -3,6 +3,7 @@ import { REQUEST_ID_PATTERN } from "@converter/shared/ids";
 import type { Logger } from "@converter/shared/logger";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../deps.js";
+import { nodeResponse } from "./response-headers.js";
 
 /**
  * Gives every request an id (the client's X-Request-Id when it is sane, a new
@@ -16,7 +17,10 @@ export function requestContext(log: Logger) {
     const child = log.child({ request_id: requestId });
     c.set("requestId", requestId);
     c.set("log", child);
-    c.header("X-Request-Id", requestId);
+    // On Node's response when there is one: c.header would leave @hono/node-server's fast path (response-headers.ts).
+    const outgoing = nodeResponse(c);
+    if (outgoing) outgoing.setHeader("X-Request-Id", requestId);
+    else c.header("X-Request-Id", requestId);
     const started = performance.now();
     await next();
     child.info(

@@ -2,8 +2,8 @@ import { type JobError, type JobStatus, LIVE_STATUSES, runningPercent } from "@c
 import type { ConvertJobReturn, JobProgress } from "@converter/shared/queue";
 import { and, eq, inArray, isNull, lt, sql } from "drizzle-orm";
 import { type Db, inTransaction } from "./db.js";
-import { type JobWrites, prepareJobWrites } from "./job-writes.js";
-import { type JobRow, jobs, type NewJobRow } from "./schema.js";
+import { type JobWrites, prepareJobWrites, type SubmittedJobRow } from "./job-writes.js";
+import { type JobRow, jobs } from "./schema.js";
 
 /** How many of ffmpeg's last log lines a job keeps. */
 export const LOG_TAIL_LINES = 200;
@@ -42,11 +42,12 @@ export class JobStore {
   }
 
   /** Inserts a queued job unless a live job already writes the same output. */
-  insertIfOutputFree(row: NewJobRow): { ok: true } | { ok: false; conflictingJobId: string } {
+  insertIfOutputFree(row: SubmittedJobRow): { ok: true } | { ok: false; conflictingJobId: string } {
     return inTransaction(this.db, () => {
       const writer = this.liveJobWriting(row.output);
       if (writer) return { ok: false as const, conflictingJobId: writer };
-      this.db.insert(jobs).values(row).run();
+      // The table's defaults for what the caller left out: a prepared statement binds every column it names.
+      this.writes.insertSubmitted.run({ progress: 0, webhookUrl: null, streamCopy: "auto", logs: [], ...row });
       return { ok: true as const };
     });
   }

@@ -1,7 +1,26 @@
 import { LIVE_STATUSES } from "@converter/shared/jobs";
 import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
-import { jobs } from "./schema.js";
+import { jobs, type NewJobRow } from "./schema.js";
+
+/** The columns a submission sets; the rest start at their defaults. */
+export type SubmittedJobRow = Pick<
+  NewJobRow,
+  | "id"
+  | "status"
+  | "progress"
+  | "input"
+  | "output"
+  | "preset"
+  | "options"
+  | "overwrite"
+  | "priority"
+  | "streamCopy"
+  | "webhookUrl"
+  | "requestId"
+  | "createdAt"
+  | "logs"
+>;
 
 const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
 const byId = eq(jobs.id, sql.placeholder("id"));
@@ -19,6 +38,26 @@ const keepUnlessGiven = (name: string, column: typeof jobs.logs | typeof jobs.pi
  */
 export function prepareJobWrites(db: Db) {
   return {
+    // Column values through placeholders keep drizzle's encoding (JSON, booleans) for each column.
+    insertSubmitted: db
+      .insert(jobs)
+      .values({
+        id: sql.placeholder("id"),
+        status: sql.placeholder("status"),
+        progress: sql.placeholder("progress"),
+        input: sql.placeholder("input"),
+        output: sql.placeholder("output"),
+        preset: sql.placeholder("preset"),
+        options: sql.placeholder("options"),
+        overwrite: sql.placeholder("overwrite"),
+        priority: sql.placeholder("priority"),
+        streamCopy: sql.placeholder("streamCopy"),
+        webhookUrl: sql.placeholder("webhookUrl"),
+        requestId: sql.placeholder("requestId"),
+        createdAt: sql.placeholder("createdAt"),
+        logs: sql.placeholder("logs"),
+      } satisfies Record<keyof SubmittedJobRow, unknown>)
+      .prepare(),
     getRow: db.select().from(jobs).where(byId).prepare(),
     countQueued: db.select({ n: count() }).from(jobs).where(eq(jobs.status, "queued")).prepare(),
     liveWriter: db

@@ -51,24 +51,45 @@ export type ThreadedHash = {
 };
 
 let worker: Worker | undefined;
-
+let idleTimer: NodeJS.Timeout | undefined;
 /**
- * The shared hashing thread, started if need be. main.ts starts it with the
- * API, so its fixed cost (an isolate, some MB) is part of the idle process,
- * not of the first upload.
+ * How long the thread outlives its last hash. An isolate and the batch pool
+ * hold about 30 MB; an API that is not receiving uploads gives them back
+ * (issue 12: idle RSS), while back-to-back uploads keep one thread.
  */
+const IDLE_MS = 30_000;
+
+/** The shared hashing thread, started on first use; it ends itself IDLE_MS after its last hash. */
 export function hashThread(): Worker {
+  clearTimeout(idleTimer);
   if (!worker) {
-    worker = new Worker(SOURCE, { eval: true });
-    worker.unref();
-    worker.on("message", (message: Message) => listeners.get(message.id)?.(message));
+    const thread = new Worker(SOURCE, { eval: true });
+    worker = thread;
+    thread.unref();
+    thread.on("message", (message: Message) => listeners.get(message.id)?.(message));
     // A thread that dies fails the hashes it held; the next upload starts a new one.
-    worker.on("error", (error) => {
-      worker = undefined;
+    thread.on("error", (error) => {
+      if (worker === thread) worker = undefined;
       for (const [id, listener] of [...listeners]) listener({ kind: "failed", id, error });
+    });
+    thread.on("exit", () => {
+      if (worker === thread) worker = undefined;
     });
   }
   return worker;
+}
+
+/** After the last hash in flight: end the thread and drop the pooled batches once nothing has come for IDLE_MS. */
+function idleWhenDone(): void {
+  if (listeners.size > 0) return;
+  clearTimeout(idleTimer);
+  idleTimer = setTimeout(() => {
+    if (listeners.size > 0) return;
+    pool.length = 0;
+    void worker?.terminate();
+    worker = undefined;
+  }, IDLE_MS);
+  idleTimer.unref();
 }
 let nextId = 0;
 const listeners = new Map<number, (message: Message) => void>();
@@ -113,6 +134,7 @@ export function threadedSha256(): ThreadedHash {
     drop() {
       listeners.delete(id);
       thread.postMessage({ kind: "drop", id });
+      idleWhenDone();
     },
   };
   const send = () => {
@@ -132,6 +154,7 @@ export function threadedSha256(): ThreadedHash {
       return;
     }
     listeners.delete(id);
+    idleWhenDone();
     if (message.kind === "digest") settle?.resolve(message.hex);
     else {
       failure = message.error;

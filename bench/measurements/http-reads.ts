@@ -1,0 +1,73 @@
+import { makeClip } from "../../tests/support/media.js";
+import { BareHonoServer } from "../lib/bare-server.js";
+import { type LoadResult, loadWith } from "../lib/http-load.js";
+import type { Measurement, ResultRow } from "../lib/measurement.js";
+import { round } from "../lib/stats.js";
+
+const INPUT = "incoming/tiny.mkv";
+const CONNECTIONS = 50;
+
+/**
+ * What the API's reads cost against the least a Node HTTP server on the same
+ * framework can do: wrk -c50 on a bare Hono JSON route (a process of its own,
+ * nothing else in it) and, in the same run, on the API's `GET /` and
+ * `GET /status/{job_id}` of a completed job.
+ */
+export const httpReads: Measurement = {
+  name: "http-reads",
+  summary: "GET / and GET /status/{id} req/s (wrk -c50) / a bare Hono JSON route in the same run",
+  async run({ deployment, options, log }) {
+    const { api } = deployment;
+    await makeClip(deployment.media(INPUT), {
+      width: 160,
+      height: 120,
+      seconds: 0.2,
+      ffmpegPath: deployment.workerConfig.ffmpegPath,
+    });
+    const jobId = await api.submit({ input: INPUT, output: "out/read-me.mp4" });
+    await api.waitCompleted(jobId, 60_000);
+    const bare = await BareHonoServer.start();
+    const seconds = options.loadSeconds;
+    const load = async (name: string, url: string): Promise<LoadResult> => {
+      await loadWith(url, { connections: CONNECTIONS, seconds: 2 }); // JIT warm-up, not counted
+      log(`${name}: wrk -c${CONNECTIONS} for ${seconds} s`);
+      const result = await loadWith(url, { connections: CONNECTIONS, seconds });
+      if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed requests under load`);
+      return result;
+    };
+    let baseline: LoadResult;
+    let root: LoadResult;
+    let status: LoadResult;
+    try {
+      // Baseline between the two service runs, so a drifting machine favours neither.
+      root = await load("API GET /", `${api.baseUrl}/`);
+      baseline = await load("bare Hono GET /", bare.url);
+      status = await load("API GET /status/{job_id}", `${api.baseUrl}/status/${jobId}`);
+    } finally {
+      await bare.stop();
+    }
+    deployment.assertRunning();
+    const row = (metric: string, value: LoadResult, goal: number): ResultRow => {
+      const ratio = value.requestsPerSecond / baseline.requestsPerSecond;
+      return {
+        metric,
+        value: `${Math.round(value.requestsPerSecond)} req/s`,
+        baseline: `${Math.round(baseline.requestsPerSecond)} req/s (bare Hono)`,
+        ratio: round(ratio, 3),
+        goal: `>= ${goal}`,
+        goalMet: ratio >= goal,
+      };
+    };
+    const latency = (name: string, r: LoadResult) => `${name} p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`;
+    return {
+      rows: [
+        row("GET / req/s / bare Hono JSON route", root, 0.8),
+        row("GET /status/{id} req/s / bare Hono", status, 0.5),
+      ],
+      notes: [
+        `wrk -c${CONNECTIONS} -t2 for ${seconds} s each: ${latency("bare", baseline)}; ${latency("GET /", root)}; ${latency("GET /status", status)}`,
+      ],
+      data: { bare: baseline, root, status },
+    };
+  },
+};

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { type AddressInfo, connect, createServer } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually, makeClip, probe } from "../support/media.js";
@@ -79,6 +80,17 @@ async function runningOnEveryHost(ids: string[]): Promise<Map<string, Job>> {
   );
 }
 
+/** A TCP connect from the root namespace (this process): "connected" or the error code. */
+function connectHere(address: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, address, () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? String(error)));
+  });
+}
+
 /** A TCP connect from a host: "connected" or the error code. */
 function connectFrom(host: NetHost, address: string, port: number): string {
   const script = `require("net").connect(${port}, ${JSON.stringify(address)}, function () { console.log("connected"); this.destroy(); }).on("error", (e) => console.log(e.code)).setTimeout(3000, function () { console.log("ETIMEDOUT"); this.destroy(); });`;
@@ -112,7 +124,7 @@ afterAll(async () => {
 });
 
 describe.skipIf(unavailable !== null)("workers on separate hosts (network namespaces, shared media root)", () => {
-  it("runs each worker in its own namespace, which reaches Redis only over the bridge", () => {
+  it("runs each worker in its own namespace, which reaches Redis only over the bridge", async () => {
     const hosts = net as NetHosts;
     for (const [name, { host, process }] of workers) {
       expect(process.alive, `${name} is running`).toBe(true);
@@ -122,10 +134,18 @@ describe.skipIf(unavailable !== null)("workers on separate hosts (network namesp
     }
     const host = hostNamed("host-a");
     expect(connectFrom(host, hosts.gateway, (redis as RedisServer).port)).toBe("connected");
-    // The Redis of the root namespace (REDIS_URL, 127.0.0.1) answers here but not on a host: its loopback is its own.
-    const rootRedis = new URL(REDIS_URL);
-    const rootPort = Number(rootRedis.port || 6379);
-    expect(connectFrom(host, "127.0.0.1", rootPort)).toBe("ECONNREFUSED");
+    // A host's loopback is its own: what listens on 127.0.0.1 here (a probe listener, the
+    // machine's Redis at REDIS_URL) cannot be reached from it.
+    const listener = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (listener.address() as AddressInfo).port;
+      expect(await connectHere("127.0.0.1", port)).toBe("connected");
+      expect(connectFrom(host, "127.0.0.1", port)).toBe("ECONNREFUSED");
+      expect(connectFrom(host, "127.0.0.1", Number(new URL(REDIS_URL).port || 6379))).toBe("ECONNREFUSED");
+    } finally {
+      listener.close();
+    }
   });
 
   it("spreads jobs across the hosts, every one completed from the shared media root", async () => {

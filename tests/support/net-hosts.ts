@@ -30,7 +30,6 @@ const IP_CANDIDATES = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"];
 const MAX_HOSTS = 9;
 const NAME = /^ffc(\d+)-\d+(?:br|h\d)$/;
 
-let created = 0;
 const live = new Set<NetHosts>();
 let exitHookInstalled = false;
 
@@ -103,9 +102,11 @@ export class NetHosts {
   gateway = "";
   private readonly prefix: string;
 
-  private constructor(private readonly ip: string) {
-    created += 1;
-    this.prefix = `ffc${process.pid}-${created}`;
+  private constructor(
+    private readonly ip: string,
+    k: number,
+  ) {
+    this.prefix = `ffc${process.pid}-${k}`;
     this.bridge = `${this.prefix}br`;
   }
 
@@ -118,7 +119,7 @@ export class NetHosts {
     if (!ip) throw new Error("iproute2's `ip` is not installed");
     if (count < 1 || count > MAX_HOSTS) throw new Error(`1 to ${MAX_HOSTS} hosts, not ${count}`);
     removeLeftovers(ip);
-    const net = new NetHosts(ip);
+    const net = new NetHosts(ip, freeRunNumber(ip));
     live.add(net);
     if (!exitHookInstalled) {
       // The last resort when afterAll never runs (a crash, process.exit): synchronous, like the exit event.
@@ -172,7 +173,7 @@ export class NetHosts {
     );
     // Start somewhere that depends on the pid, so two runs rarely try the same subnet.
     for (let i = 0; i < 254; i += 1) {
-      const subnet = ((process.pid + created + i) % 254) + 1;
+      const subnet = ((process.pid + i) % 254) + 1;
       if (taken.has(String(subnet))) continue;
       const gateway = `10.77.${subnet}.1`;
       run(this.ip, ["addr", "add", `${gateway}/24`, "dev", this.bridge]);
@@ -216,22 +217,46 @@ function removeNamespace(ip: string, namespace: string): void {
   quietly(() => run(ip, ["link", "del", namespace]));
 }
 
+function namespacesAndLinks(ip: string): string[] {
+  const names: string[] = [];
+  quietly(() =>
+    names.push(
+      ...run(ip, ["netns", "list"])
+        .split("\n")
+        .map((line) => line.split(" ")[0] ?? ""),
+    ),
+  );
+  quietly(() =>
+    names.push(...[...run(ip, ["-o", "link", "show"]).matchAll(/^\d+: ([^:@\s]+)/gm)].map((m) => m[1] ?? "")),
+  );
+  return names.filter(Boolean);
+}
+
+/**
+ * The first k whose names no namespace or link of this process uses yet:
+ * the e2e files share one process (vitest's single fork), so the pid alone
+ * does not make a name unique, and module state does not outlive a file.
+ */
+function freeRunNumber(ip: string): number {
+  const used = namespacesAndLinks(ip);
+  for (let k = 1; k <= 9; k += 1) {
+    if (!used.some((name) => name.startsWith(`ffc${process.pid}-${k}`))) return k;
+  }
+  throw new Error(`ffc${process.pid}-1 to -9 are all in use: earlier NetHosts of this process were not destroyed`);
+}
+
 /** Namespaces and links of earlier runs whose process is gone (killed before its exit hook ran). */
 function removeLeftovers(ip: string): void {
   const dead = (name: string) => {
     const match = NAME.exec(name);
     return match !== null && Number(match[1]) !== process.pid && !pidAlive(Number(match[1]));
   };
-  let namespaces: string[] = [];
+  // Namespaces first: removing one kills what runs in it and takes its veth pair with it.
+  const names = namespacesAndLinks(ip).filter(dead);
+  const namespaces = new Set<string>();
   quietly(() => {
-    namespaces = run(ip, ["netns", "list"])
-      .split("\n")
-      .map((line) => line.split(" ")[0] ?? "");
+    for (const line of run(ip, ["netns", "list"]).split("\n")) namespaces.add(line.split(" ")[0] ?? "");
   });
-  for (const namespace of namespaces.filter(dead)) removeNamespace(ip, namespace);
-  let links: string[] = [];
-  quietly(() => {
-    links = [...run(ip, ["-o", "link", "show"]).matchAll(/^\d+: ([^:@\s]+)/gm)].map((m) => m[1] ?? "");
-  });
-  for (const link of links.filter(dead)) quietly(() => run(ip, ["link", "del", link]));
+  for (const name of names.filter((n) => namespaces.has(n))) removeNamespace(ip, name);
+  for (const name of names.filter((n) => !namespaces.has(n))) quietly(() => run(ip, ["link", "del", name]));
 }

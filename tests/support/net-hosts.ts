@@ -121,13 +121,7 @@ export class NetHosts {
     removeLeftovers(ip);
     const net = new NetHosts(ip, freeRunNumber(ip));
     live.add(net);
-    if (!exitHookInstalled) {
-      // The last resort when afterAll never runs (a crash, process.exit): synchronous, like the exit event.
-      process.on("exit", () => {
-        for (const each of live) each.destroy();
-      });
-      exitHookInstalled = true;
-    }
+    if (!exitHookInstalled) installExitHooks();
     try {
       net.makeBridge();
       for (let n = 1; n <= count; n += 1) net.addHost(n);
@@ -204,6 +198,26 @@ export class NetHosts {
     run(this.ip, ["-n", namespace, "link", "set", "lo", "up"]);
     run(this.ip, ["-n", namespace, "route", "add", "default", "via", this.gateway]);
   }
+}
+
+/**
+ * The last resort when afterAll never runs: the exit event (a crash,
+ * process.exit) and SIGINT, SIGTERM, SIGHUP (Ctrl-C, a runner stopping its
+ * fork), after which the signal does what it would have done, unless
+ * someone else listens for it. Synchronous, as the exit event requires.
+ */
+function installExitHooks(): void {
+  const destroyAll = () => {
+    for (const each of live) each.destroy();
+  };
+  process.on("exit", destroyAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      destroyAll();
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    });
+  }
+  exitHookInstalled = true;
 }
 
 function removeNamespace(ip: string, namespace: string): void {

@@ -73,7 +73,8 @@ export function netHostsUnavailable(): string | null {
   const ip = findIp();
   if (!ip) return "iproute2's `ip` is not installed (Debian: apt-get install iproute2; scripts/test installs it)";
   if (process.getuid?.() !== 0) return "network namespaces need root (CAP_NET_ADMIN); this runs as a normal user";
-  const probe = `ffc${process.pid}-probe`;
+  // Named like a host, so a probe left by a run killed right here is removed as a leftover later.
+  const probe = `ffc${process.pid}-0h0`;
   try {
     run(ip, ["netns", "add", probe]);
     run(ip, ["netns", "del", probe]);

@@ -110,6 +110,15 @@ ensure_chromium() {
   apt_install chromium || die "the page tests need Chromium: install it (Debian: sudo apt-get install chromium) or set CHROMIUM_PATH"
 }
 
+# The separate-hosts test (tests/e2e/separate-hosts.e2e.test.ts) puts workers
+# in network namespaces with iproute2's `ip`; without it (or without root) the
+# test is skipped with the reason printed, so a missing ip is not fatal.
+ensure_iproute2() {
+  command -v ip >/dev/null || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] && return
+  say "iproute2 is missing (workers on separate hosts in the tests): installing it with apt-get"
+  apt_install iproute2 || say "could not install iproute2: the separate-hosts test will be skipped"
+}
+
 redis_url() { printf '%s' "${REDIS_URL:-redis://127.0.0.1:6379}"; }
 
 redis_ping() {

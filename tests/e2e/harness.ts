@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eventually } from "../support/media.js";
-import { freePort, ServiceProcess } from "../support/processes.js";
+import { freePort, ServiceProcess, type ServiceStartOptions } from "../support/processes.js";
 
 export const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -57,8 +57,13 @@ export class Deployment {
     return this.api;
   }
 
-  async startWorker(extra: Record<string, string> = {}): Promise<ServiceProcess> {
-    this.worker = await ServiceProcess.start("worker", { ...this.commonEnv(), WORKER_NAME: "e2e-worker", ...extra });
+  /** A worker on this deployment's queue and media root; options.commandPrefix runs it elsewhere (another network namespace). */
+  async startWorker(extra: Record<string, string> = {}, options: ServiceStartOptions = {}): Promise<ServiceProcess> {
+    this.worker = await ServiceProcess.start(
+      "worker",
+      { ...this.commonEnv(), WORKER_NAME: "e2e-worker", ...extra },
+      options,
+    );
     this.workers.push(this.worker);
     return this.worker;
   }

@@ -28,6 +28,12 @@ export type ServiceStartOptions = {
    * (with any child the process left in it).
    */
   detached?: boolean;
+  /**
+   * A command the process runs under, e.g. `["ip", "netns", "exec", ns]` for
+   * a worker on a separate host (tests/support/net-hosts.ts). It must exec()
+   * the program in place, so the pid, signals and exit code stay its own.
+   */
+  commandPrefix?: readonly string[];
 };
 
 /** A real api or worker process, started from the built dist/ as a user would run it. */
@@ -55,8 +61,14 @@ export class ServiceProcess {
       readyLine = kind === "api" ? "api listening" : "worker ready",
       timeoutMs = 30_000,
       detached = false,
+      commandPrefix = [],
     } = options;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "packages", kind, "dist", "main.js")], {
+    const [command, ...args] = [
+      ...commandPrefix,
+      process.execPath,
+      path.join(REPO_ROOT, "packages", kind, "dist", "main.js"),
+    ];
+    const child = spawn(command as string, args, {
       env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
       detached,

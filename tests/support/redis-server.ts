@@ -9,6 +9,8 @@ export type RedisServerOptions = {
   appendonly: boolean;
   /** More redis-server settings, e.g. ["--requirepass", "pw"] or ["--maxmemory-policy", "allkeys-lru"]. */
   settings?: string[];
+  /** The address it listens on; 127.0.0.1 unless a test reaches it from another network namespace (tests/support/net-hosts.ts). */
+  bind?: string;
 };
 
 /**
@@ -39,13 +41,17 @@ export class RedisServer {
     return new RedisServer(await freePort(), options);
   }
 
+  get host(): string {
+    return this.options.bind ?? "127.0.0.1";
+  }
+
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `redis://${this.host}:${this.port}`;
   }
 
   /** The URL with a password in it, for a server started with --requirepass. */
   urlWithPassword(password: string): string {
-    return `redis://:${password}@127.0.0.1:${this.port}`;
+    return `redis://:${password}@${this.host}:${this.port}`;
   }
 
   get running(): boolean {
@@ -55,7 +61,7 @@ export class RedisServer {
   /** Starts redis-server (first, or again) on its port and data folder; resolves once it accepts connections. */
   async restart(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error("redis-server is already running");
-    const args = ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--dir", this.dir];
+    const args = ["--port", String(this.port), "--bind", this.host, "--save", "", "--dir", this.dir];
     args.push("--appendonly", this.options.appendonly ? "yes" : "no", ...(this.options.settings ?? []));
     const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"] });
     this.child = child;

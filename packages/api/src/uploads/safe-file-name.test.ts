@@ -42,6 +42,10 @@ describe("safeFileName", () => {
     expect(safeFileName("x".repeat(1000))).toBe("x".repeat(MAX_NAME_BYTES));
   });
 
+  it("collapses the blanks a removed control character leaves between them (found by the property below)", () => {
+    expect(safeFileName("\u00a1\t\u0000\t\u00a1")).toBe("\u00a1 \u00a1");
+  });
+
   it("always gives one plain, visible, bounded path segment, whatever it is sent", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary", maxLength: 600 }), (raw) => {

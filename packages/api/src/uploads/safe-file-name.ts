@@ -30,6 +30,8 @@ export function safeFileName(raw: string | null | undefined): string {
     .replace(INVISIBLE, "")
     .replace(/\s+/g, " ")
     .replace(CONTROL, "")
+    // Once more: a control character between two blanks leaves two spaces (and the result must be stable).
+    .replace(/ {2,}/g, " ")
     .replace(RESERVED, "_")
     .trim()
     .replace(/^[.\s]+/, "")

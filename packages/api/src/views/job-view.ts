@@ -9,6 +9,9 @@ import {
 import { DEFAULT_QUEUE_NAME, type JobRoute, routeOf, routeQueueName } from "@converter/shared/queue";
 import type { JobRow, WebhookDeliveryRow } from "../store/schema.js";
 
+/** A job's row as views read it: without `logs`, which GET /jobs/{id}/logs alone shows. */
+export type ViewedJobRow = Omit<JobRow, "logs">;
+
 /**
  * How the views name a job's queue and say why it waits (ADR 0016): the
  * base QUEUE_NAME, and the fleet's answer for a route (null: nothing to
@@ -28,7 +31,7 @@ const DEFAULT_ROUTING: JobRouting = { queueName: DEFAULT_QUEUE_NAME };
  * the way out, so a row never shows a shape the contract does not allow.
  */
 export function toJobView(
-  row: JobRow,
+  row: ViewedJobRow,
   delivery: WebhookDeliveryRow | null | undefined,
   routing: JobRouting = DEFAULT_ROUTING,
 ): JobView {

@@ -1,9 +1,16 @@
 import { type JobList, type JobStatus, type JobView, LIVE_STATUSES } from "@converter/shared/jobs";
-import { and, desc, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../store/db.js";
 import { jobs, webhookDeliveries } from "../store/schema.js";
 import { cursorNotIssued, decodeCursor, encodeCursor } from "./cursor.js";
 import { type JobRouting, toJobView } from "./job-view.js";
+
+/**
+ * Every column a view shows: not `logs` (up to 200 ffmpeg lines of JSON, for
+ * GET /jobs/{id}/logs alone), which every status poll would otherwise read
+ * and parse.
+ */
+const { logs: _logs, ...viewedColumns } = getTableColumns(jobs);
 
 /** The delivery of a job's current run: the round is the job's `retries`. */
 const currentDelivery = and(eq(webhookDeliveries.jobId, jobs.id), eq(webhookDeliveries.round, jobs.retries));
@@ -111,7 +118,7 @@ export class JobViews {
 
   private rows(where: SQL | undefined) {
     return this.db
-      .select({ job: jobs, delivery: webhookDeliveries })
+      .select({ job: viewedColumns, delivery: webhookDeliveries })
       .from(jobs)
       .leftJoin(webhookDeliveries, currentDelivery)
       .where(where);

@@ -1,5 +1,5 @@
 import type { Logger } from "@converter/shared/logger";
-import { type WorkerHeartbeat, workerHeartbeatKey } from "@converter/shared/queue";
+import { removeWorkerHeartbeat, type WorkerHeartbeat, writeWorkerHeartbeat } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 
 /**
@@ -16,16 +16,19 @@ export function startHeartbeat(options: {
   describe: () => WorkerHeartbeat;
   log: Logger;
 }): { beatNow(): void; stop(): Promise<void> } {
-  const key = workerHeartbeatKey(options.queueName, options.workerName);
   let inFlight: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const beat = () => {
     if (stopped) return;
     // One write at a time, in order: a slow earlier beat must not overwrite a later one.
     inFlight = inFlight.then(() =>
-      options.connection
-        .set(key, JSON.stringify(options.describe()), "PX", options.intervalMs * 3)
-        .catch((error: Error) => options.log.warn({ err: error.message }, "heartbeat failed")),
+      writeWorkerHeartbeat(
+        options.connection,
+        options.queueName,
+        options.workerName,
+        JSON.stringify(options.describe()),
+        options.intervalMs * 3,
+      ).catch((error: Error) => options.log.warn({ err: error.message }, "heartbeat failed")),
     );
   };
   beat();
@@ -38,7 +41,7 @@ export function startHeartbeat(options: {
       clearInterval(timer);
       // A beat still on its way would bring the key back after the delete.
       await inFlight;
-      await options.connection.del(key).catch(() => undefined);
+      await removeWorkerHeartbeat(options.connection, options.queueName, options.workerName).catch(() => undefined);
     },
   };
 }

@@ -8,3 +8,4 @@ export * from "./job-payload.js";
 export * from "./job-routes.js";
 export * from "./queue-keys.js";
 export * from "./worker-heartbeat.js";
+export * from "./worker-registry.js";

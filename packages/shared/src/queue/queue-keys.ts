@@ -12,8 +12,13 @@ export const FAILED_JOB_RETENTION_SECONDS = 30 * 24 * 3600;
 export function workerHeartbeatKey(queueName: string, workerName: string): string {
   return `converter:${queueName}:workers:${workerName}`;
 }
-export function workerHeartbeatPattern(queueName: string): string {
-  return `converter:${queueName}:workers:*`;
+/**
+ * Sorted set of the worker names that heartbeat on this queue, each scored
+ * with when its heartbeat expires: readers find the live heartbeats here
+ * instead of scanning the whole keyspace (worker-registry.ts).
+ */
+export function workerIndexKey(queueName: string): string {
+  return `converter:${queueName}:worker-index`;
 }
 
 /** Channel on which the API tells every worker to stop a job (the message is the job id). */

@@ -3,10 +3,9 @@ import { throttledWarning } from "@converter/shared/logger";
 import {
   freeSlots,
   hasNvenc,
-  parseWorkerHeartbeat,
+  readWorkerHeartbeats,
   routeQueueName,
   type WorkerHeartbeat,
-  workerHeartbeatPattern,
 } from "@converter/shared/queue";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -78,16 +77,7 @@ export class GpuPreference {
     await this.queue.close().catch(() => undefined);
   }
 
-  private async liveBeats(): Promise<WorkerHeartbeat[]> {
-    const { connection, queueName } = this.deps;
-    const keys: string[] = [];
-    let cursor = "0";
-    do {
-      const [next, batch] = await connection.scan(cursor, "MATCH", workerHeartbeatPattern(queueName), "COUNT", 100);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== "0");
-    if (keys.length === 0) return [];
-    return (await connection.mget(...keys)).map(parseWorkerHeartbeat).filter((b) => b !== undefined);
+  private liveBeats(): Promise<WorkerHeartbeat[]> {
+    return readWorkerHeartbeats(this.deps.connection, this.deps.queueName);
   }
 }

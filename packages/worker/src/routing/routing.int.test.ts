@@ -7,9 +7,10 @@ import { createLogger } from "@converter/shared/logger";
 import {
   type ConvertJobData,
   type JobRoute,
+  removeWorkerHeartbeat,
   routeQueueName,
   type WorkerHeartbeat,
-  workerHeartbeatKey,
+  writeWorkerHeartbeat,
 } from "@converter/shared/queue";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -45,7 +46,7 @@ afterEach(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
   }
-  await connection.del(workerHeartbeatKey(queueName, "gpu-elsewhere"));
+  await removeWorkerHeartbeat(connection, queueName, "gpu-elsewhere");
   connection.disconnect();
 });
 
@@ -159,8 +160,10 @@ describe("routing on a worker (real Redis, real ffmpeg)", () => {
       started_at: new Date().toISOString(),
       routes: ["h264_nvenc", "gpu-preferred", "any"],
     };
-    const key = workerHeartbeatKey(queueName, "gpu-elsewhere");
-    await connection.set(key, JSON.stringify(gpuElsewhere), "PX", 60_000);
+    // Another worker's heartbeat, written as a worker writes it (key and index).
+    const beat = (heartbeat: WorkerHeartbeat) =>
+      writeWorkerHeartbeat(connection, queueName, "gpu-elsewhere", JSON.stringify(heartbeat), 60_000);
+    await beat(gpuElsewhere);
     const w = start();
     await w.waitUntilReady();
     const preferred = await queueOf("gpu-preferred");
@@ -168,7 +171,7 @@ describe("routing on a worker (real Redis, real ffmpeg)", () => {
     await sleep(1500);
     expect(await job.getState()).toBe("waiting");
     // The GPU worker got busy (or went away): this worker takes the job.
-    await connection.set(key, JSON.stringify({ ...gpuElsewhere, active_jobs: 1 }), "PX", 60_000);
+    await beat({ ...gpuElsewhere, active_jobs: 1 });
     await job.waitUntilFinished(preferred.events, 30_000);
     expect((await preferred.queue.getJob(job.id as string))?.returnvalue).toMatchObject({ worker: "cpu-here" });
   });

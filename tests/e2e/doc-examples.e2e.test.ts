@@ -27,6 +27,7 @@ beforeAll(async () => {
   await makeClip(path.join(home, "Videos", "holiday.mkv"), { width: 640, height: 360, seconds: 10 });
   await makeClip(path.join(media, "incoming", "sample.mkv"), { width: 640, height: 360, seconds: 4 });
   await makeClip(path.join(deployment.dir, "holiday.mkv"), { width: 320, height: 240, seconds: 2 });
+  await makeClip(path.join(media, "incoming", "holiday.mkv"), { width: 320, height: 240, seconds: 2 });
   writeFileSync(path.join(media, "incoming", "huge.mkv"), "");
   truncateSync(path.join(media, "incoming", "huge.mkv"), 30_000_000_000); // sparse: no disk used
   writeFileSync(path.join(media, "incoming", "notes.txt"), "not a video\n");

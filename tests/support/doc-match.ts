@@ -83,5 +83,5 @@ export function compareDocText(documented: string[], actual: string): string[] {
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  return text.length > 1500 ? `${text.slice(0, 1500)}…` : text;
 }

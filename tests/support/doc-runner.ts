@@ -51,7 +51,7 @@ export async function runDocBlocks(blocks: DocBlock[], target: DocTarget): Promi
     mkdirSync(calls);
     writeFileSync(path.join(calls, "n"), "0");
     const script = [
-      "set -eo pipefail",
+      "set -e",
       CURL_WRAPPER.replaceAll("\\$", "$"),
       `source ${JSON.stringify(state)}`,
       block.script.replaceAll("http://127.0.0.1:8000", target.baseUrl),

@@ -14,7 +14,7 @@ export default defineConfig({
         resolve,
         test: {
           name: "unit",
-          include: ["packages/*/src/**/*.test.ts", "tests/architecture/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "tests/architecture/**/*.test.ts", "tests/support/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.e2e.test.ts"],
           sequence: { groupOrder: 0 },
         },

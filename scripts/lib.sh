@@ -102,6 +102,13 @@ ensure_zzuf() {
   apt_install zzuf || say "could not install zzuf: media fuzzing uses its built-in bit flipper"
 }
 
+# The documentation examples (README, API_DOCUMENTATION.md) keep ids from answers with jq.
+ensure_jq() {
+  command -v jq >/dev/null && return
+  say "jq is missing (the documentation examples use it): installing it with apt-get"
+  apt_install jq || die "the documentation examples need jq: install it (Debian: sudo apt-get install jq)"
+}
+
 # The page tests drive Debian's Chromium through playwright-core (no browser download).
 ensure_chromium() {
   local chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"

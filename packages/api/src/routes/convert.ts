@@ -33,8 +33,8 @@ const convertRouteWith = (multipart: MiddlewareHandler<AppEnv>) =>
             param: { name: "idempotency-key", in: "header" },
             description:
               "Makes the submission safe to repeat for 24 hours: the same key and body give the original job back " +
-              "(200), the same key with another body is refused (422 `idempotency_mismatch`).",
-            example: "3f1c9a52-upload-42",
+              "(200), the same key with another body is refused (422 `idempotency_mismatch`). Use a new key " +
+              "(a UUID) for each new request; no example is given, so Swagger UI sends none unless one is typed.",
           }),
       }),
       body: {

@@ -290,3 +290,17 @@ describe("Idempotency-Key on POST /convert", () => {
     expect(error.details.field).toBe("idempotency-key");
   });
 });
+
+describe("Idempotency-Key in the OpenAPI document", () => {
+  it("has no example value, so Swagger UI's Try it out sends no fixed key", async () => {
+    ctx = buildTestApp();
+    const doc = (await (await ctx.app.request("/openapi.json")).json()) as {
+      paths: {
+        "/convert": { post: { parameters: { name: string; in: string; example?: unknown; schema?: object }[] } };
+      };
+    };
+    const param = doc.paths["/convert"].post.parameters.find((p) => p.name === "idempotency-key");
+    expect(param).toMatchObject({ in: "header" });
+    expect(JSON.stringify(param)).not.toMatch(/"examples?"/);
+  });
+});

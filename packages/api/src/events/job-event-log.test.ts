@@ -41,13 +41,14 @@ function job(id: string, status: JobStatus, progress = 0): JobView {
 }
 
 /** A log over a map of jobs, with a clock the test moves. */
-function logOver(capacity = 100, startMicros = 1_000_000) {
+function logOver(capacity = 100, startMicros = 1_000_000, maxBytes?: number) {
   const jobs = new Map<string, JobView>();
   let now = startMicros;
   const log = new JobEventLog(
     (id) => jobs.get(id),
     capacity,
     () => now,
+    maxBytes,
   );
   const seen: JobEvent[] = [];
   log.subscribe((event) => seen.push(event));
@@ -115,5 +116,27 @@ describe("JobEventLog", () => {
     const after = logOver(100, 9_000_000);
     expect(after.log.latestId).toBeGreaterThan(lastSeen);
     expect(after.log.replayAfter(lastSeen)).toMatchObject({ kind: "snapshot" });
+  });
+
+  it("keeps at most maxBytes of event JSON, and replays exactly the kept events", () => {
+    const { log, seen, change } = logOver(10_000, 1_000_000, 20_000);
+    for (let n = 0; n < 3000; n++) change(job(`j${n}`, "queued"));
+    // The newest events whose JSON fits in 20,000 bytes are kept.
+    let oldestKept = seen.length;
+    for (let bytes = 0; oldestKept > 0 && bytes + (seen[oldestKept - 1]?.data.length ?? 0) <= 20_000; ) {
+      oldestKept--;
+      bytes += seen[oldestKept]?.data.length ?? 0;
+    }
+    expect(seen.length - oldestKept).toBeGreaterThan(5);
+    // The events after the newest evicted one come back, in order; anything older is a snapshot.
+    expect(log.replayAfter(seen[oldestKept - 1]?.id ?? 0)).toEqual({ kind: "events", events: seen.slice(oldestKept) });
+    expect(log.replayAfter(seen[oldestKept - 2]?.id ?? 0)).toMatchObject({ kind: "snapshot" });
+  });
+
+  it("keeps the newest event even when it alone is larger than maxBytes", () => {
+    const { log, seen, change } = logOver(100, 1_000_000, 10);
+    change(job("a", "queued"));
+    change(job("b", "queued"));
+    expect(log.replayAfter(seen[0]?.id ?? 0)).toEqual({ kind: "events", events: [seen[1]] });
   });
 });

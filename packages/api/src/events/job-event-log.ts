@@ -10,6 +10,12 @@ export type Replay = { kind: "events"; events: JobEvent[] } | { kind: "snapshot"
 
 /** How many recent events are kept for clients that reconnect with Last-Event-ID. */
 const DEFAULT_CAPACITY = 10_000;
+/**
+ * And at most this much of their JSON: a status event carries the whole job
+ * (about 1.5 KB), so 10,000 of them held 15 MB that a busy API kept for
+ * good (issue 12's memory soak). A reconnect past what is kept gets a snapshot.
+ */
+const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
 /**
  * The API's live record of job changes, for Server-Sent Events. JobStore
@@ -21,7 +27,10 @@ const DEFAULT_CAPACITY = 10_000;
  * what changed since then.
  */
 export class JobEventLog implements JobChangeListener {
-  private readonly events: JobEvent[] = [];
+  /** The kept events are events[head..]; the evicted ones before head are dropped in batches. */
+  private events: JobEvent[] = [];
+  private head = 0;
+  private bytes = 0;
   private readonly lastStatus = new Map<string, JobStatus>();
   private readonly listeners = new Set<JobEventListener>();
   private lastId = 0;
@@ -32,6 +41,7 @@ export class JobEventLog implements JobChangeListener {
     private readonly read: (jobId: string) => JobView | undefined,
     private readonly capacity = DEFAULT_CAPACITY,
     private readonly nowMicros: () => number = () => Date.now() * 1000,
+    private readonly maxBytes = DEFAULT_MAX_BYTES,
   ) {
     this.coveredAfter = this.nextId();
     this.lastId = this.coveredAfter;
@@ -46,10 +56,8 @@ export class JobEventLog implements JobChangeListener {
     const data = JSON.stringify(type === "progress" ? progressOf(job) : job);
     const event: JobEvent = { id: this.nextId(), type, jobId, data };
     this.events.push(event);
-    if (this.events.length > this.capacity) {
-      const evicted = this.events.splice(0, this.events.length - this.capacity);
-      this.coveredAfter = evicted.at(-1)?.id ?? this.coveredAfter;
-    }
+    this.bytes += data.length;
+    this.evict();
     for (const listener of this.listeners) listener(event);
   }
 
@@ -67,10 +75,31 @@ export class JobEventLog implements JobChangeListener {
     return this.listeners.size;
   }
 
+  /** Drops the oldest events past either bound; an array shift per event would cost O(capacity) each time. */
+  private evict(): void {
+    while (
+      this.events.length - this.head > this.capacity ||
+      (this.bytes > this.maxBytes && this.head < this.events.length - 1)
+    ) {
+      const evicted = this.events[this.head++] as JobEvent;
+      this.bytes -= evicted.data.length;
+      this.coveredAfter = evicted.id;
+    }
+    if (this.head > 1024 && this.head * 2 > this.events.length) {
+      this.events = this.events.slice(this.head);
+      this.head = 0;
+    }
+  }
+
   /** What a client that last saw `lastEventId` missed. */
   replayAfter(lastEventId: number): Replay {
     if (lastEventId >= this.coveredAfter) {
-      return { kind: "events", events: this.events.filter((event) => event.id > lastEventId) };
+      const missed: JobEvent[] = [];
+      for (let n = this.head; n < this.events.length; n++) {
+        const event = this.events[n] as JobEvent;
+        if (event.id > lastEventId) missed.push(event);
+      }
+      return { kind: "events", events: missed };
     }
     return { kind: "snapshot", since: new Date(Math.floor(lastEventId / 1000)) };
   }

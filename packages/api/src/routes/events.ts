@@ -38,6 +38,7 @@ const eventStream = (description: string) => ({
 const allEventsRoute = createRoute({
   method: "get",
   path: "/events",
+  operationId: "streamEvents",
   tags: ["events"],
   summary: "Live changes of every job (Server-Sent Events)",
   request: { headers: LastEventId },
@@ -47,6 +48,7 @@ const allEventsRoute = createRoute({
 const jobEventsRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}/events",
+  operationId: "streamJobEvents",
   tags: ["events"],
   summary: "Live changes of one job (Server-Sent Events); the first event is where the job stands now",
   request: { params: JobIdParam, headers: LastEventId },

@@ -1,12 +1,14 @@
 import { FileList } from "@converter/shared/files";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
+import { fileListExample } from "./openapi-examples.js";
 import { authErrors, errorResponse, jsonContent } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const listRoute = createRoute({
   method: "get",
   path: "/files",
+  operationId: "listFiles",
   tags: ["files"],
   summary: "A folder under the media root, one page at a time, for pickers",
   description:
@@ -26,7 +28,7 @@ const listRoute = createRoute({
       .strict(),
   },
   responses: {
-    200: jsonContent(FileList, "A page of entries; `next_cursor` is null on the last page"),
+    200: jsonContent(FileList, "A page of entries; `next_cursor` is null on the last page", fileListExample),
     ...authErrors,
     404: errorResponse("The folder does not exist (`folder_not_found`)"),
     422: errorResponse(

@@ -22,7 +22,9 @@ const fileHeaders = {
   "Accept-Ranges": { schema: { type: "string" }, description: "bytes" },
   "Content-Length": { schema: { type: "integer" } },
 } as const;
-const binary = { "application/octet-stream": { schema: { type: "string", format: "binary" } } } as const;
+const binary = {
+  "application/octet-stream": { schema: { type: "string", format: "binary" }, example: "(the file's bytes)" },
+} as const;
 
 const outputErrors = {
   ...authErrors,
@@ -35,6 +37,7 @@ const outputErrors = {
 const outputRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}/output",
+  operationId: "downloadOutput",
   tags: ["files"],
   summary: "Download a completed job's output (HEAD: its headers only)",
   description:
@@ -92,6 +95,7 @@ export function outputRoutes(deps: AppDeps) {
   app.openAPIRegistry.registerPath({
     method: "head",
     path: "/jobs/{job_id}/output",
+    operationId: "headOutput",
     tags: ["files"],
     summary: "A completed job's output: the headers of GET, without the body",
     parameters: [{ name: "job_id", in: "path", required: true, schema: { type: "string" } }],

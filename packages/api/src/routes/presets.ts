@@ -8,9 +8,13 @@ import { validationHook } from "./validation-hook.js";
 const presetsRoute = createRoute({
   method: "get",
   path: "/presets",
+  operationId: "listPresets",
   tags: ["presets"],
   summary: "The preset catalogue; `options` in POST /convert override a preset field by field",
-  responses: { 200: jsonContent(z.object({ presets: z.array(PresetView) }), "All presets"), ...authErrors },
+  responses: {
+    200: jsonContent(z.object({ presets: z.array(PresetView) }), "All presets", { presets: PRESETS.map(toPresetView) }),
+    ...authErrors,
+  },
 });
 
 export function presetRoutes() {

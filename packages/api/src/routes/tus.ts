@@ -1,6 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../deps.js";
 import { TUS_PATH, type TusUploads } from "../uploads/tus-uploads.js";
+import { uploadExample } from "./openapi-examples.js";
 import { authErrors, errorResponse } from "./schemas.js";
 
 const tusHeaders = {
@@ -21,7 +22,7 @@ const finishedBody = {
     "The last bytes arrived: the body is the upload (the Upload schema), as POST /uploads answers. A tus " +
     "client takes any 2xx.",
   headers: tusHeaders,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Upload" } } },
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Upload" }, example: uploadExample } },
 };
 
 /**
@@ -40,6 +41,7 @@ export function tusRoutes(tus: TusUploads) {
   app.openAPIRegistry.registerPath({
     method: "post",
     path: TUS_PATH,
+    operationId: "tusCreateUpload",
     tags: ["files"],
     summary: "Resumable upload (tus 1.0): create",
     description:
@@ -56,8 +58,41 @@ export function tusRoutes(tus: TusUploads) {
     },
   });
   app.openAPIRegistry.registerPath({
+    method: "options",
+    path: TUS_PATH,
+    operationId: "tusOptions",
+    tags: ["files"],
+    summary: "Resumable upload (tus 1.0): what the server supports",
+    description: "`Tus-Version`, `Tus-Extension` and `Tus-Max-Size` (MAX_UPLOAD_BYTES).",
+    responses: {
+      204: {
+        description: "The tus capabilities, in headers",
+        headers: {
+          ...tusHeaders,
+          "Tus-Version": { schema: { type: "string" }, description: "1.0.0" },
+          "Tus-Extension": {
+            schema: { type: "string" },
+            description: "creation,creation-with-upload,creation-defer-length,termination,expiration",
+          },
+          "Tus-Max-Size": { schema: { type: "integer" }, description: "MAX_UPLOAD_BYTES" },
+        },
+      },
+      ...tusErrors,
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "options",
+    path: `${TUS_PATH}/{upload_id}`,
+    operationId: "tusUploadOptions",
+    tags: ["files"],
+    summary: "Resumable upload (tus 1.0): the capabilities, asked of one upload's URL",
+    parameters: params,
+    responses: { 204: { description: "As OPTIONS /uploads/tus", headers: tusHeaders }, ...tusErrors },
+  });
+  app.openAPIRegistry.registerPath({
     method: "head",
     path: `${TUS_PATH}/{upload_id}`,
+    operationId: "tusUploadOffset",
     tags: ["files"],
     summary: "Resumable upload (tus 1.0): how many bytes arrived",
     parameters: params,
@@ -72,6 +107,7 @@ export function tusRoutes(tus: TusUploads) {
   app.openAPIRegistry.registerPath({
     method: "patch",
     path: `${TUS_PATH}/{upload_id}`,
+    operationId: "tusSendBytes",
     tags: ["files"],
     summary: "Resumable upload (tus 1.0): send bytes from Upload-Offset",
     description: "Body: `application/offset+octet-stream`, starting at the byte `Upload-Offset` names.",
@@ -85,6 +121,7 @@ export function tusRoutes(tus: TusUploads) {
   app.openAPIRegistry.registerPath({
     method: "delete",
     path: `${TUS_PATH}/{upload_id}`,
+    operationId: "tusDeleteUpload",
     tags: ["files"],
     summary: "Resumable upload (tus 1.0): abandon an unfinished upload",
     parameters: params,

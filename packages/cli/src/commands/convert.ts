@@ -35,8 +35,11 @@ export async function convert(ctx: CommandContext): Promise<number> {
     return 0;
   }
   if (!ctx.json) io.err(`queued ${submitted.job_id}: ${submitted.input} → ${submitted.output}`);
+  let drawn = "";
   const job = await waitForJob(client, submitted.job_id, (update) => {
-    if (io.errIsTty) io.err(`\r\x1b[2K${progressLine(update)}`, false);
+    const line = progressLine(update);
+    if (io.errIsTty && line !== drawn) io.err(`\r\x1b[2K${line}`, false);
+    drawn = line;
   });
   if (io.errIsTty) io.err("\r\x1b[2K", false);
   if (job.status !== "completed") {

@@ -2,7 +2,7 @@ import { FileList } from "@converter/shared/files";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { fileListExample } from "./openapi-examples.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const listRoute = createRoute({
@@ -29,7 +29,7 @@ const listRoute = createRoute({
   },
   responses: {
     200: jsonContent(FileList, "A page of entries; `next_cursor` is null on the last page", fileListExample),
-    ...authErrors,
+    ...readAuthErrors,
     404: errorResponse("The folder does not exist (`folder_not_found`)"),
     422: errorResponse(
       "`dir` is absolute, has `..`, leads outside MEDIA_ROOT or is not a folder (`invalid_path`); bad " +

@@ -3,7 +3,7 @@ import { WorkerHeartbeat } from "@converter/shared/queue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { workerExample } from "./openapi-examples.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const workersRoute = createRoute({
@@ -20,7 +20,7 @@ const workersRoute = createRoute({
     200: jsonContent(z.object({ workers: z.array(WorkerHeartbeat) }), "The live workers, by name", {
       workers: [workerExample],
     }),
-    ...authErrors,
+    ...readAuthErrors,
     503: errorResponse("Redis is unreachable (`redis_unavailable`)"),
   },
 });
@@ -46,7 +46,7 @@ const metricsRoute = createRoute({
         },
       },
     },
-    ...authErrors,
+    ...readAuthErrors,
   },
 });
 

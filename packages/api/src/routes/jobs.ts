@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { JobIdParam } from "./job-params.js";
 import { cancelledJobExample, jobExample, jobLogsExample, queuedJobExample } from "./openapi-examples.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { authErrors, errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const notFound = { 404: errorResponse("No job with this id (`job_not_found`)") };
@@ -15,7 +15,7 @@ const statusRoute = createRoute({
   tags: ["jobs"],
   summary: "A job's status, progress and result",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobView, "The job", jobExample), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobView, "The job", jobExample), ...readAuthErrors, ...notFound },
 });
 
 const getJobRoute = createRoute({
@@ -25,7 +25,7 @@ const getJobRoute = createRoute({
   tags: ["jobs"],
   summary: "Same as GET /status/{job_id}",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobView, "The job", jobExample), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobView, "The job", jobExample), ...readAuthErrors, ...notFound },
 });
 
 const listRoute = createRoute({
@@ -48,7 +48,7 @@ const listRoute = createRoute({
       jobs: [queuedJobExample, jobExample],
       next_cursor: null,
     }),
-    ...authErrors,
+    ...readAuthErrors,
     422: errorResponse("Bad `status`, `limit` or `cursor` (`validation_failed`)"),
   },
 });
@@ -60,7 +60,7 @@ const logsRoute = createRoute({
   tags: ["jobs"],
   summary: "The job's log: the ffmpeg command line first, then the tail of ffmpeg's output and lifecycle lines",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobLogs, "Log lines, oldest first", jobLogsExample), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobLogs, "Log lines, oldest first", jobLogsExample), ...readAuthErrors, ...notFound },
 });
 
 const cancelRoute = createRoute({

@@ -8,7 +8,7 @@ import { attachment } from "../downloads/content-disposition.js";
 import type { OutputFile } from "../downloads/output-files.js";
 import { isNotModified, rangeStillValid } from "../downloads/preconditions.js";
 import { JobIdParam } from "./job-params.js";
-import { authErrors, errorResponse } from "./schemas.js";
+import { errorResponse, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const fileHeaders = {
@@ -27,7 +27,7 @@ const binary = {
 } as const;
 
 const outputErrors = {
-  ...authErrors,
+  ...readAuthErrors,
   404: errorResponse("No job with this id (`job_not_found`)"),
   409: errorResponse("The job is not completed (`job_not_completed`, `details.status`)"),
   410: errorResponse("The output was removed or replaced since the job wrote it (`output_gone`)"),

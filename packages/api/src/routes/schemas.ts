@@ -32,6 +32,13 @@ export const publicErrors = {
   ...internalError,
 };
 
+/** What a route that changes nothing can answer besides its own: no key, a Host it does not answer to, a bug. */
+export const readAuthErrors = {
+  401: errorResponse("API_KEY is set and X-API-Key is missing or wrong (`unauthorized`)"),
+  ...publicErrors,
+};
+
+/** What a route that changes something can answer besides its own; browsers' cross-origin writes are refused too. */
 export const authErrors = {
   401: errorResponse("API_KEY is set and X-API-Key is missing or wrong (`unauthorized`)"),
   403: errorResponse(

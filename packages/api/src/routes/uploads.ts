@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { uploadExample } from "./openapi-examples.js";
 import { contentLength, isMultipart, MAX_FORM_FIELDS, requestBody, requestHeaders } from "./request-body.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { authErrors, errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { tusRoutes } from "./tus.js";
 import { validationHook } from "./validation-hook.js";
 
@@ -77,7 +77,7 @@ const getUploadRoute = createRoute({
   request: { params: UploadIdParam },
   responses: {
     200: jsonContent(UploadView, "The upload; a resumable one still receiving shows the bytes it has", uploadExample),
-    ...authErrors,
+    ...readAuthErrors,
     404: errorResponse("No upload with this id (`upload_not_found`)"),
     422: errorResponse("Not an upload id (`validation_failed`)"),
   },

@@ -8,12 +8,25 @@ const tusHeaders = {
   "Tus-Resumable": { schema: { type: "string" }, description: "1.0.0" },
 } as const;
 
+/**
+ * The tus protocol sets some statuses of its own (@tus/server), answered in
+ * the API's error shape with the nearest code (uploads/tus-uploads.ts).
+ */
 const tusErrors = {
   ...authErrors,
   400: errorResponse("Not a valid tus request (`invalid_upload`)"),
+  403: errorResponse(
+    "A write a browser sent from another origin (`cross_origin_refused`); while API_KEY is unset, a Host the API " +
+      "does not answer to (`host_not_allowed`); a PATCH without Upload-Offset or its Content-Type " +
+      "(`invalid_upload`, the status tus gives)",
+  ),
   404: errorResponse("No such upload, or it finished and moved to uploads/<upload_id> (`upload_not_found`)"),
   409: errorResponse("Upload-Offset is not where the upload stands, or another request holds it (`upload_conflict`)"),
+  410: errorResponse("The upload's partial file no longer exists (`upload_not_found`)"),
+  412: errorResponse("No `Tus-Resumable: 1.0.0` header (`invalid_upload`)"),
   413: errorResponse("Upload-Length or the bytes sent exceed MAX_UPLOAD_BYTES (`upload_too_large`)"),
+  423: errorResponse("Another request holds the upload's lock (`upload_conflict`)"),
+  501: errorResponse("A tus extension the server does not support, e.g. concatenation (`internal_error`)"),
   507: errorResponse("The media root's disk would keep less than UPLOAD_MIN_FREE_BYTES (`insufficient_storage`)"),
 };
 

@@ -16,7 +16,7 @@ import { requestContext } from "./middleware/request-context.js";
 import { requestOrigin } from "./middleware/request-origin.js";
 import { securityHeaders } from "./middleware/security-headers.js";
 import { convertRoutes } from "./routes/convert.js";
-import { docsRoutes } from "./routes/docs.js";
+import { docsRoutes, registerDocsPaths } from "./routes/docs.js";
 import { eventRoutes } from "./routes/events.js";
 import { fileRoutes } from "./routes/files.js";
 import { fleetRoutes } from "./routes/fleet.js";
@@ -84,8 +84,11 @@ export function createApp(deps: AppDeps) {
     in: "header",
     name: "X-API-Key",
   });
+  registerDocsPaths(app.openAPIRegistry);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
+    // Self-hosted: wherever it runs, the document is served by the API it describes.
+    servers: [{ url: "/", description: "The server that serves this document" }],
     info: {
       title: "FFmpeg Converter",
       version: deps.version,
@@ -94,7 +97,9 @@ export function createApp(deps: AppDeps) {
         "the server sets API_KEY, send it " +
         "as X-API-Key on every route except /, /health, /docs and /openapi.json. Writes a browser sends from another " +
         "origin answer 403 cross_origin_refused; while API_KEY is unset, a Host other than a loopback name, an IP " +
-        "address, HOST or a name in ALLOWED_HOSTS answers 403 host_not_allowed.",
+        "address, HOST or a name in ALLOWED_HOSTS answers 403 host_not_allowed. Before a request reaches a route, " +
+        "the HTTP server itself may answer 400 bad_request, 408 request_timeout or 431 header_too_large, and an " +
+        "unknown path answers 404 not_found.",
     },
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
   });

@@ -4,7 +4,6 @@ import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
 import { createLogger } from "@converter/shared/logger";
 import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
-import { expect } from "vitest";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
 import { OutputFiles } from "./downloads/output-files.js";
@@ -208,9 +207,25 @@ export function postConvert(
 
 /** Asserts an answer in the contract's error shape with this status and code; returns its body. */
 export async function expectError(res: Response, status: number, code: string): Promise<ErrorBody> {
+  // Imported here, not at the top: scripts/dump-openapi.ts builds the app from this file outside vitest.
+  const { expect } = await import("vitest");
   expect(res.status).toBe(status);
   const body = (await res.json()) as ErrorBody;
   expect(body.error.code).toBe(code);
   expect(body.error.message.length).toBeGreaterThan(0);
   return body;
+}
+
+/**
+ * The OpenAPI document as a deployment with API_KEY set serves it, every
+ * optional route (events, tus) mounted: what the client is generated from and
+ * `redocly lint` checks.
+ */
+export async function openApiDocument(): Promise<Record<string, unknown>> {
+  const ctx = buildTestApp({ apiKey: "k".repeat(32) });
+  try {
+    return (await (await ctx.app.request("/openapi.json")).json()) as Record<string, unknown>;
+  } finally {
+    ctx.cleanup();
+  }
 }

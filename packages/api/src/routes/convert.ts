@@ -4,9 +4,9 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { checkFormBeforeFile, convertRequestFromForm } from "./convert-form.js";
+import { convertRequestExample, jobExample, queuedJobExample } from "./openapi-examples.js";
 import { isMultipart, MAX_FORM_FIELDS, requestBody, requestHeaders } from "./request-body.js";
 import { authErrors, errorResponse } from "./schemas.js";
-
 import { validationHook } from "./validation-hook.js";
 
 /** The route, with the middleware that reads the multipart form before the JSON validator could touch the body. */
@@ -14,6 +14,7 @@ const convertRouteWith = (multipart: MiddlewareHandler<AppEnv>) =>
   createRoute({
     method: "post",
     path: "/convert",
+    operationId: "convert",
     tags: ["jobs"],
     summary: "Submit a conversion job",
     description:
@@ -40,8 +41,10 @@ const convertRouteWith = (multipart: MiddlewareHandler<AppEnv>) =>
       body: {
         required: true,
         content: {
-          "application/json": { schema: ConvertRequest }, // The multipart form, documented here; the route reads it as a stream.
+          "application/json": { schema: ConvertRequest, example: convertRequestExample },
+          // The multipart form, documented here; the route reads it as a stream.
           "multipart/form-data": {
+            example: { file: "(the file's bytes)", preset: "h264-720p", stream_copy: "never" },
             schema: {
               type: "object",
               required: ["file"],
@@ -71,12 +74,12 @@ const convertRouteWith = (multipart: MiddlewareHandler<AppEnv>) =>
           Location: { schema: { type: "string" }, description: "/status/{job_id}" },
           "Idempotent-Replayed": { schema: { type: "string" }, description: "true" },
         },
-        content: { "application/json": { schema: JobView } },
+        content: { "application/json": { schema: JobView, example: jobExample } },
       },
       202: {
         description: "Accepted and queued; poll `Location`",
         headers: { Location: { schema: { type: "string" }, description: "/status/{job_id}" } },
-        content: { "application/json": { schema: JobView } },
+        content: { "application/json": { schema: JobView, example: queuedJobExample } },
       },
       ...authErrors,
       404: errorResponse("The input file does not exist (`input_not_found`)"),

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { streamJobEvents } from "../events/sse-stream.js";
 import { JobIdParam } from "./job-params.js";
-import { authErrors, errorResponse } from "./schemas.js";
+import { errorResponse, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const LastEventId = z.object({
@@ -38,21 +38,23 @@ const eventStream = (description: string) => ({
 const allEventsRoute = createRoute({
   method: "get",
   path: "/events",
+  operationId: "streamEvents",
   tags: ["events"],
   summary: "Live changes of every job (Server-Sent Events)",
   request: { headers: LastEventId },
-  responses: { 200: eventStream("A stream that stays open"), ...authErrors },
+  responses: { 200: eventStream("A stream that stays open"), ...readAuthErrors },
 });
 
 const jobEventsRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}/events",
+  operationId: "streamJobEvents",
   tags: ["events"],
   summary: "Live changes of one job (Server-Sent Events); the first event is where the job stands now",
   request: { params: JobIdParam, headers: LastEventId },
   responses: {
     200: eventStream("A stream that stays open, also after the job ended (a retry makes it run again)"),
-    ...authErrors,
+    ...readAuthErrors,
     404: errorResponse("No job with this id (`job_not_found`)"),
   },
 });

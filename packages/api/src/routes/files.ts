@@ -1,12 +1,14 @@
 import { FileList } from "@converter/shared/files";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { fileListExample } from "./openapi-examples.js";
+import { errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const listRoute = createRoute({
   method: "get",
   path: "/files",
+  operationId: "listFiles",
   tags: ["files"],
   summary: "A folder under the media root, one page at a time, for pickers",
   description:
@@ -26,8 +28,8 @@ const listRoute = createRoute({
       .strict(),
   },
   responses: {
-    200: jsonContent(FileList, "A page of entries; `next_cursor` is null on the last page"),
-    ...authErrors,
+    200: jsonContent(FileList, "A page of entries; `next_cursor` is null on the last page", fileListExample),
+    ...readAuthErrors,
     404: errorResponse("The folder does not exist (`folder_not_found`)"),
     422: errorResponse(
       "`dir` is absolute, has `..`, leads outside MEDIA_ROOT or is not a folder (`invalid_path`); bad " +

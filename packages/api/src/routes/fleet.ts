@@ -2,12 +2,14 @@ import { AppError } from "@converter/shared/errors";
 import { WorkerHeartbeat } from "@converter/shared/queue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { workerExample } from "./openapi-examples.js";
+import { errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const workersRoute = createRoute({
   method: "get",
   path: "/workers",
+  operationId: "listWorkers",
   tags: ["operations"],
   summary: "Every live worker: what it proved it can run, its load, its GPU",
   description:
@@ -15,8 +17,10 @@ const workersRoute = createRoute({
     "takes jobs from (ADR 0016); `encoders` and `decoders` are what its start-up tests proved; `counters` are " +
     "its running totals since it started.",
   responses: {
-    200: jsonContent(z.object({ workers: z.array(WorkerHeartbeat) }), "The live workers, by name"),
-    ...authErrors,
+    200: jsonContent(z.object({ workers: z.array(WorkerHeartbeat) }), "The live workers, by name", {
+      workers: [workerExample],
+    }),
+    ...readAuthErrors,
     503: errorResponse("Redis is unreachable (`redis_unavailable`)"),
   },
 });
@@ -24,6 +28,7 @@ const workersRoute = createRoute({
 const metricsRoute = createRoute({
   method: "get",
   path: "/metrics",
+  operationId: "getMetrics",
   tags: ["operations"],
   summary: "Prometheus metrics (text exposition format)",
   description:
@@ -33,9 +38,15 @@ const metricsRoute = createRoute({
   responses: {
     200: {
       description: "Prometheus text format, version 0.0.4",
-      content: { "text/plain": { schema: z.string() } },
+      content: {
+        "text/plain": {
+          schema: z.string(),
+          example:
+            '# HELP converter_jobs Jobs by status\n# TYPE converter_jobs gauge\nconverter_jobs{status="completed"} 42\n',
+        },
+      },
     },
-    ...authErrors,
+    ...readAuthErrors,
   },
 });
 

@@ -2,7 +2,8 @@ import { JOB_STATUSES, JobList, JobLogs, JobView } from "@converter/shared/jobs"
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { JobIdParam } from "./job-params.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { cancelledJobExample, jobExample, jobLogsExample, queuedJobExample } from "./openapi-examples.js";
+import { authErrors, errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const notFound = { 404: errorResponse("No job with this id (`job_not_found`)") };
@@ -10,24 +11,27 @@ const notFound = { 404: errorResponse("No job with this id (`job_not_found`)") }
 const statusRoute = createRoute({
   method: "get",
   path: "/status/{job_id}",
+  operationId: "getStatus",
   tags: ["jobs"],
   summary: "A job's status, progress and result",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobView, "The job"), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobView, "The job", jobExample), ...readAuthErrors, ...notFound },
 });
 
 const getJobRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}",
+  operationId: "getJob",
   tags: ["jobs"],
   summary: "Same as GET /status/{job_id}",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobView, "The job"), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobView, "The job", jobExample), ...readAuthErrors, ...notFound },
 });
 
 const listRoute = createRoute({
   method: "get",
   path: "/jobs",
+  operationId: "listJobs",
   tags: ["jobs"],
   summary: "Jobs, newest first, one page at a time",
   request: {
@@ -40,8 +44,11 @@ const listRoute = createRoute({
       .strict(),
   },
   responses: {
-    200: jsonContent(JobList, "A page of jobs; `next_cursor` is null on the last page"),
-    ...authErrors,
+    200: jsonContent(JobList, "A page of jobs; `next_cursor` is null on the last page", {
+      jobs: [queuedJobExample, jobExample],
+      next_cursor: null,
+    }),
+    ...readAuthErrors,
     422: errorResponse("Bad `status`, `limit` or `cursor` (`validation_failed`)"),
   },
 });
@@ -49,15 +56,17 @@ const listRoute = createRoute({
 const logsRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}/logs",
+  operationId: "getJobLogs",
   tags: ["jobs"],
   summary: "The job's log: the ffmpeg command line first, then the tail of ffmpeg's output and lifecycle lines",
   request: { params: JobIdParam },
-  responses: { 200: jsonContent(JobLogs, "Log lines, oldest first"), ...authErrors, ...notFound },
+  responses: { 200: jsonContent(JobLogs, "Log lines, oldest first", jobLogsExample), ...readAuthErrors, ...notFound },
 });
 
 const cancelRoute = createRoute({
   method: "delete",
   path: "/jobs/{job_id}",
+  operationId: "cancelJob",
   tags: ["jobs"],
   summary: "Cancel a queued or running job",
   description:
@@ -66,7 +75,7 @@ const cancelRoute = createRoute({
     "CANCEL_WAIT_SECONDS); the job ends `cancelled` with `error.code: cancelled` either way.",
   request: { params: JobIdParam },
   responses: {
-    200: jsonContent(JobView, "The job, now cancelled"),
+    200: jsonContent(JobView, "The job, now cancelled", cancelledJobExample),
     ...authErrors,
     ...notFound,
     409: errorResponse("The job already ended (`job_finished`)"),
@@ -77,6 +86,7 @@ const cancelRoute = createRoute({
 const retryRoute = createRoute({
   method: "post",
   path: "/jobs/{job_id}/retry",
+  operationId: "retryJob",
   tags: ["jobs"],
   summary: "Run a failed or cancelled job again",
   description: "Same job id and options. `retries` counts these requests; `attempts` counts every run, across retries.",
@@ -85,7 +95,7 @@ const retryRoute = createRoute({
     202: {
       description: "Queued again; poll `Location`",
       headers: { Location: { schema: { type: "string" }, description: "/status/{job_id}" } },
-      content: { "application/json": { schema: JobView } },
+      content: { "application/json": { schema: JobView, example: { ...queuedJobExample, retries: 1 } } },
     },
     ...authErrors,
     ...notFound,

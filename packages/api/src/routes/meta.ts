@@ -1,7 +1,8 @@
 import { WorkerHeartbeat } from "@converter/shared/queue";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
-import { jsonContent } from "./schemas.js";
+import { healthExample } from "./openapi-examples.js";
+import { jsonContent, publicErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const Health = z.object({
@@ -29,21 +30,39 @@ const Health = z.object({
 const rootRoute = createRoute({
   method: "get",
   path: "/",
+  operationId: "getService",
   tags: ["meta"],
   summary: "Service name, version and where the docs are",
+  security: [],
   responses: {
-    200: jsonContent(z.object({ name: z.string(), version: z.string(), docs: z.string() }), "Service identity"),
+    200: jsonContent(z.object({ name: z.string(), version: z.string(), docs: z.string() }), "Service identity", {
+      name: "ffmpeg-converter",
+      version: "0.1.0",
+      docs: "/docs",
+    }),
+    ...publicErrors,
   },
 });
 
 const healthRoute = createRoute({
   method: "get",
   path: "/health",
+  operationId: "getHealth",
   tags: ["meta"],
   summary: "Readiness: Redis reachable, ffmpeg runnable, live workers",
+  security: [],
   responses: {
-    200: jsonContent(Health, "Everything the API depends on works"),
-    503: jsonContent(Health, "Redis is unreachable or ffmpeg cannot run; `problems` says which"),
+    200: jsonContent(Health, "Everything the API depends on works", healthExample),
+    503: jsonContent(Health, "Redis is unreachable or ffmpeg cannot run; `problems` says which", {
+      ...healthExample,
+      status: "unavailable",
+      redis: "unavailable",
+      queue: null,
+      queues: [],
+      workers: [],
+      problems: ["redis is unreachable"],
+    }),
+    ...publicErrors,
   },
 });
 

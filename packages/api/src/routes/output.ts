@@ -8,7 +8,7 @@ import { attachment } from "../downloads/content-disposition.js";
 import type { OutputFile } from "../downloads/output-files.js";
 import { isNotModified, rangeStillValid } from "../downloads/preconditions.js";
 import { JobIdParam } from "./job-params.js";
-import { authErrors, errorResponse } from "./schemas.js";
+import { errorResponse, readAuthErrors } from "./schemas.js";
 import { validationHook } from "./validation-hook.js";
 
 const fileHeaders = {
@@ -22,10 +22,12 @@ const fileHeaders = {
   "Accept-Ranges": { schema: { type: "string" }, description: "bytes" },
   "Content-Length": { schema: { type: "integer" } },
 } as const;
-const binary = { "application/octet-stream": { schema: { type: "string", format: "binary" } } } as const;
+const binary = {
+  "application/octet-stream": { schema: { type: "string", format: "binary" }, example: "(the file's bytes)" },
+} as const;
 
 const outputErrors = {
-  ...authErrors,
+  ...readAuthErrors,
   404: errorResponse("No job with this id (`job_not_found`)"),
   409: errorResponse("The job is not completed (`job_not_completed`, `details.status`)"),
   410: errorResponse("The output was removed or replaced since the job wrote it (`output_gone`)"),
@@ -35,6 +37,7 @@ const outputErrors = {
 const outputRoute = createRoute({
   method: "get",
   path: "/jobs/{job_id}/output",
+  operationId: "downloadOutput",
   tags: ["files"],
   summary: "Download a completed job's output (HEAD: its headers only)",
   description:
@@ -92,6 +95,7 @@ export function outputRoutes(deps: AppDeps) {
   app.openAPIRegistry.registerPath({
     method: "head",
     path: "/jobs/{job_id}/output",
+    operationId: "headOutput",
     tags: ["files"],
     summary: "A completed job's output: the headers of GET, without the body",
     parameters: [{ name: "job_id", in: "path", required: true, schema: { type: "string" } }],

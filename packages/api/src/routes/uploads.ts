@@ -3,8 +3,9 @@ import { UploadView } from "@converter/shared/files";
 import { UPLOAD_ID_PATTERN } from "@converter/shared/ids";
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppDeps, AppEnv } from "../deps.js";
+import { uploadExample } from "./openapi-examples.js";
 import { contentLength, isMultipart, MAX_FORM_FIELDS, requestBody, requestHeaders } from "./request-body.js";
-import { authErrors, errorResponse, jsonContent } from "./schemas.js";
+import { authErrors, errorResponse, jsonContent, readAuthErrors } from "./schemas.js";
 import { tusRoutes } from "./tus.js";
 import { validationHook } from "./validation-hook.js";
 
@@ -27,6 +28,7 @@ const binary = { type: "string", format: "binary" } as const;
 const createUploadRoute = createRoute({
   method: "post",
   path: "/uploads",
+  operationId: "createUpload",
   tags: ["files"],
   summary: "Upload a file into the media root",
   description:
@@ -47,8 +49,11 @@ const createUploadRoute = createRoute({
     body: {
       required: true,
       content: {
-        "application/octet-stream": { schema: binary },
-        "multipart/form-data": { schema: { type: "object", properties: { file: binary }, required: ["file"] } },
+        "application/octet-stream": { schema: binary, example: "(the file's bytes)" },
+        "multipart/form-data": {
+          schema: { type: "object", properties: { file: binary }, required: ["file"] },
+          example: { file: "(the file's bytes)" },
+        },
       },
     },
   },
@@ -56,21 +61,23 @@ const createUploadRoute = createRoute({
     201: {
       description: "Stored; `Location` is `/uploads/{upload_id}`",
       headers: { Location: { schema: { type: "string" }, description: "/uploads/{upload_id}" } },
-      content: { "application/json": { schema: UploadView } },
+      content: { "application/json": { schema: UploadView, example: uploadExample } },
     },
     ...uploadErrors,
+    422: errorResponse("`filename` over 4096 characters (`validation_failed`)"),
   },
 });
 
 const getUploadRoute = createRoute({
   method: "get",
   path: "/uploads/{upload_id}",
+  operationId: "getUpload",
   tags: ["files"],
   summary: "An upload: its path, size, hash and state",
   request: { params: UploadIdParam },
   responses: {
-    200: jsonContent(UploadView, "The upload; a resumable one still receiving shows the bytes it has"),
-    ...authErrors,
+    200: jsonContent(UploadView, "The upload; a resumable one still receiving shows the bytes it has", uploadExample),
+    ...readAuthErrors,
     404: errorResponse("No upload with this id (`upload_not_found`)"),
     422: errorResponse("Not an upload id (`validation_failed`)"),
   },
@@ -79,6 +86,7 @@ const getUploadRoute = createRoute({
 const deleteUploadRoute = createRoute({
   method: "delete",
   path: "/uploads/{upload_id}",
+  operationId: "deleteUpload",
   tags: ["files"],
   summary: "Remove an upload and its file",
   request: { params: UploadIdParam },

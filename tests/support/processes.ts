@@ -3,6 +3,9 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
+/** The Node flags the API runs with everywhere: scripts/server, docker/Dockerfile, the tests and the bench. */
+export const API_NODE_FLAGS = ["--max-semi-space-size=2"];
+
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export function freePort(): Promise<number> {
@@ -66,6 +69,8 @@ export class ServiceProcess {
     const [command, ...args] = [
       ...commandPrefix,
       process.execPath,
+      // The API runs as scripts/server and the image run it (docs/adr/0032).
+      ...(kind === "api" ? API_NODE_FLAGS : []),
       path.join(REPO_ROOT, "packages", kind, "dist", "main.js"),
     ];
     const child = spawn(command as string, args, {

@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../deps.js";
+import { UI_PATH } from "../http-paths.js";
 
 /**
  * Hono's secureHeaders on every answer (no framing, no MIME sniffing, no
@@ -18,13 +19,22 @@ const baseHeaders = secureHeaders({ xFrameOptions: "DENY", strictTransportSecuri
  */
 const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const HTML_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+/**
+ * The web page (docs/adr/0023-web-page.md) is ours through and through: its
+ * own script and stylesheet, its own API, nothing inline, nothing from
+ * elsewhere.
+ */
+const UI_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export function securityHeaders() {
   return createMiddleware<AppEnv>(async (c, next) => {
     await baseHeaders(c, async () => {
       await next();
       const type = c.res.headers.get("content-type") ?? "";
-      if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", HTML_POLICY);
+      const ui = c.req.path === UI_PATH || c.req.path.startsWith(`${UI_PATH}/`);
+      if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", ui ? UI_POLICY : HTML_POLICY);
       else if (!c.res.headers.has("Content-Security-Policy")) c.res.headers.set("Content-Security-Policy", JSON_POLICY);
     });
   });

@@ -150,16 +150,16 @@ function actions(entry) {
   const id = job.job_id;
   const out = [];
   if (job.status === "queued" || job.status === "in_progress") {
-    out.push(button("Cancel", `Cancel the job writing ${job.output}`, () => act(entry, "DELETE", `/jobs/${id}`)));
+    out.push(button("Cancel", `Cancel: the job writing ${job.output}`, () => act(entry, "DELETE", `/jobs/${id}`)));
   }
   if (job.status === "failed" || job.status === "cancelled") {
-    out.push(button("Retry", `Retry the job writing ${job.output}`, () => act(entry, "POST", `/jobs/${id}/retry`)));
+    out.push(button("Retry", `Retry: the job writing ${job.output}`, () => act(entry, "POST", `/jobs/${id}/retry`)));
   }
   if (job.status === "completed") {
     out.push(el("a", { class: "button", href: `/jobs/${id}/output`, download: "" }, "Download"));
   }
-  out.push(button("Log", `Show the ffmpeg log of ${job.output}`, () => toggleLog(entry)));
-  out.push(button("Copy as curl", `Copy a curl command that submits ${job.output} again`, () => showCurl(entry)));
+  out.push(button("Log", `Log: ffmpeg's output for ${job.output}`, () => toggleLog(entry)));
+  out.push(button("Copy as curl", `Copy as curl: submit ${job.output} again`, () => showCurl(entry)));
   return out;
 }
 

@@ -10,6 +10,16 @@ import { UI_PATH } from "../http-paths.js";
  * that header.
  */
 const baseHeaders = secureHeaders({ xFrameOptions: "DENY", strictTransportSecurity: false });
+/**
+ * With `no-referrer`, Chromium sends `Origin: null` on the web page's own
+ * form posts (login, logout), which the origin check must refuse; the page
+ * says `same-origin`, which still tells no other site anything.
+ */
+const uiHeaders = secureHeaders({
+  xFrameOptions: "DENY",
+  strictTransportSecurity: false,
+  referrerPolicy: "same-origin",
+});
 
 /**
  * A Content-Security-Policy by what the answer is: JSON may load nothing and
@@ -30,10 +40,10 @@ const UI_POLICY =
 
 export function securityHeaders() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    await baseHeaders(c, async () => {
+    const ui = c.req.path === UI_PATH || c.req.path.startsWith(`${UI_PATH}/`);
+    await (ui ? uiHeaders : baseHeaders)(c, async () => {
       await next();
       const type = c.res.headers.get("content-type") ?? "";
-      const ui = c.req.path === UI_PATH || c.req.path.startsWith(`${UI_PATH}/`);
       if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", ui ? UI_POLICY : HTML_POLICY);
       else if (!c.res.headers.has("Content-Security-Policy")) c.res.headers.set("Content-Security-Policy", JSON_POLICY);
     });

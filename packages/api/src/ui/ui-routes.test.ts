@@ -28,7 +28,7 @@ describe("the web page without API_KEY (in process)", () => {
     const res = await ctx.app.request("/ui", { headers: HOST });
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(html).toMatch(/^<!DOCTYPE html>|^<html/i);
+    expect(html).toMatch(/^<!DOCTYPE html><html lang="en">/);
     expect(html).toContain('id="convert-form"');
     expect(html).toContain('name="options.crf"');
     expect(html).toContain('value="h264"');

@@ -29,6 +29,7 @@ import { isMultipart } from "./routes/request-body.js";
 import { uploadRoutes } from "./routes/uploads.js";
 import { validationHook } from "./routes/validation-hook.js";
 import { SessionStore } from "./sessions/session-store.js";
+import { registerUiPaths } from "./ui/ui-openapi.js";
 import { uiRoutes } from "./ui/ui-routes.js";
 
 /**
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
     in: "header",
     name: "X-API-Key",
   });
+  registerUiPaths(app.openAPIRegistry);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {

@@ -52,6 +52,16 @@ describe("the web page without API_KEY (in process)", () => {
     await expectError(await ctx.app.request("/ui/assets/..%2f..%2fpackage.json", { headers: HOST }), 404, "not_found");
   });
 
+  it("documents its routes in the OpenAPI document, as needing no key", async () => {
+    ctx = buildTestApp({ apiKey: KEY });
+    const doc = (await (await ctx.app.request("/openapi.json", { headers: HOST })).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    expect(doc.paths["/ui"]?.get?.security).toEqual([]);
+    expect(Object.keys(doc.paths["/ui/login"] ?? {})).toEqual(["post"]);
+    expect(Object.keys(doc.paths["/ui/logout"] ?? {})).toEqual(["post"]);
+  });
+
   it("sends a login straight to the page: there is nothing to log in to", async () => {
     ctx = buildTestApp();
     const res = await login("anything");

@@ -76,8 +76,11 @@ async function watch(page: Page, jobId: string, until: string[]): Promise<{ stat
       if (state.status === "in_progress" && shown.at(-1) !== state.value) shown.push(state.value);
       return until.includes(state.status) ? state.status : undefined;
     },
-    { timeoutMs: 100_000, intervalMs: 50, what: `job ${jobId} on the page to be ${until.join(" or ")}` },
-  );
+    { timeoutMs: 240_000, intervalMs: 50, what: `job ${jobId} on the page to be ${until.join(" or ")}` },
+  ).catch(async (error) => {
+    const api = await deployment.job(jobId, AUTH);
+    throw new Error(`${error.message}; the API says ${api.status} at ${api.progress} %`);
+  });
   return { status, shown };
 }
 
@@ -152,7 +155,7 @@ describe("the web page in a real browser", () => {
     expect(probed.format.format_name).toMatch(/mp4/);
     expect(probed.streams.find((s) => s.codec_type === "video")).toMatchObject({ codec_name: "h264", width: 640 });
     expect(Number(probed.format.duration)).toBeGreaterThan(59);
-  });
+  }, 300_000);
 
   it("shows the API's own validation message next to the field it names", async () => {
     const { page } = session;
@@ -168,6 +171,8 @@ describe("the web page in a real browser", () => {
   it("cancels a second job and retries it, from the keyboard", async () => {
     const { page } = session;
     await page.fill('[name="output"]', "converted/second.mp4");
+    // A shorter encode (the first 15 s), set from the form like any option.
+    await page.fill('[name="options.duration"]', "15");
     await page.focus('[name="output"]');
     const job = await submitFromForm(page, () => page.keyboard.press("Enter"));
     const cancel = row(page, job.job_id).getByRole("button", { name: /^Cancel/ });
@@ -182,7 +187,8 @@ describe("the web page in a real browser", () => {
     expect((await watch(page, job.job_id, ["completed", "failed"])).status).toBe("completed");
     const done = await deployment.job(job.job_id, AUTH);
     expect(done).toMatchObject({ status: "completed", retries: 1 });
-  });
+    expect(done.options).toMatchObject({ duration: 15 });
+  }, 300_000);
 
   it("shows a job's ffmpeg log on demand and a curl for the same submission, without the key", async () => {
     const { page } = session;
@@ -196,7 +202,12 @@ describe("the web page in a real browser", () => {
     expect(curl).not.toContain(API_KEY);
     // The command submits the same job: run its body against the API (another output, so it is a new job).
     const body = JSON.parse(/-d '(.*)'$/s.exec(curl)?.[1] ?? "{}") as Record<string, unknown>;
-    expect(body).toMatchObject({ output: "converted/second.mp4", stream_copy: "never", preset: "h264" });
+    expect(body).toMatchObject({
+      output: "converted/second.mp4",
+      stream_copy: "never",
+      preset: "h264",
+      options: { duration: 15 },
+    });
     const again = await deployment.convert({ ...body, output: "converted/third.mp4" }, AUTH);
     expect(again.status).toBe(202);
   });
@@ -214,6 +225,49 @@ describe("the web page in a real browser", () => {
     await page.getByRole("button", { name: /^short\.mkv/ }).click();
     expect(await page.inputValue('[name="input"]')).toBe("library/short.mkv");
     await expect.poll(() => page.locator("#probe dl").textContent()).toContain("320×240");
+  });
+
+  it("resumes an upload where it stood after the connection drops", async () => {
+    const { page } = session;
+    const small = await makeClip(path.join(deployment.dir, "upload", "resume.mkv"), { seconds: 2 });
+    const seen: string[] = [];
+    await page.route("**/uploads/tus/*", async (route) => {
+      const method = route.request().method();
+      seen.push(method);
+      // The first chunk never arrives: the page must ask where the upload stands and send it again.
+      if (method === "PATCH" && seen.filter((m) => m === "PATCH").length === 1) return route.abort("connectionreset");
+      return route.continue();
+    });
+    await page.setInputFiles("#file", small);
+    await expect
+      .poll(() => page.locator("#upload-status").textContent(), { timeout: 60_000 })
+      .toMatch(/^Uploaded resume\.mkv/);
+    await page.unroute("**/uploads/tus/*");
+    expect(seen).toEqual(["PATCH", "HEAD", "PATCH"]);
+    const uploaded = await page.inputValue('[name="input"]');
+    expect(uploaded).toMatch(/^uploads\/[^/]+\/resume\.mkv$/);
+    const id = uploaded.split("/")[1];
+    const upload = (await (await deployment.request(`/uploads/${id}`, { headers: AUTH })).json()) as {
+      status: string;
+      size_bytes: number;
+    };
+    expect(upload).toMatchObject({ status: "complete", size_bytes: statSync(small).size });
+  });
+
+  it("filters the jobs by status", async () => {
+    const { page } = session;
+    await page.selectOption("#status-filter", "completed");
+    await expect
+      .poll(
+        async () =>
+          new Set(await page.locator("li.job").evaluateAll((lis) => lis.map((li) => li.getAttribute("data-status")))),
+      )
+      .toEqual(new Set(["completed"]));
+    await page.selectOption("#status-filter", "failed");
+    await page.locator("#no-jobs").waitFor();
+    expect(await page.locator("li.job").count()).toBe(0);
+    await page.selectOption("#status-filter", "");
+    await page.locator("li.job").first().waitFor();
   });
 });
 

@@ -120,7 +120,7 @@ function JobsSection() {
       </div>
       <ul id="jobs" class="jobs" aria-live="off" />
       <p id="no-jobs" class="muted" hidden>
-        No jobs yet.
+        No jobs here.
       </p>
       <button type="button" id="more-jobs" hidden>
         Older jobs

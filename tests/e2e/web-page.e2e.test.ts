@@ -65,15 +65,22 @@ async function submitFromForm(page: Page, submit: () => Promise<void>): Promise<
 }
 
 /** Reads the row's status and progress bar until the job ends; every progress value shown on the way. */
-async function watch(page: Page, jobId: string, until: string[]): Promise<{ status: string; shown: number[] }> {
+async function watch(
+  page: Page,
+  jobId: string,
+  until: string[],
+): Promise<{ status: string; shown: number[]; stats: string[] }> {
   const shown: number[] = [];
+  const stats: string[] = [];
   const status = await eventually(
     async () => {
       const state = await row(page, jobId).evaluate((li) => {
         const item = li as unknown as { dataset: { status?: string }; querySelector(s: string): { value: number } };
-        return { status: item.dataset.status ?? "", value: item.querySelector("progress").value };
+        const text = (item.querySelector(".stats") as unknown as { textContent: string }).textContent;
+        return { status: item.dataset.status ?? "", value: item.querySelector("progress").value, text };
       });
       if (state.status === "in_progress" && shown.at(-1) !== state.value) shown.push(state.value);
+      if (state.status === "in_progress" && stats.at(-1) !== state.text) stats.push(state.text);
       return until.includes(state.status) ? state.status : undefined;
     },
     { timeoutMs: 240_000, intervalMs: 50, what: `job ${jobId} on the page to be ${until.join(" or ")}` },
@@ -81,7 +88,7 @@ async function watch(page: Page, jobId: string, until: string[]): Promise<{ stat
     const api = await deployment.job(jobId, AUTH);
     throw new Error(`${error.message}; the API says ${api.status} at ${api.progress} %`);
   });
-  return { status, shown };
+  return { status, shown, stats };
 }
 
 describe("the web page in a real browser", () => {
@@ -139,11 +146,16 @@ describe("the web page in a real browser", () => {
     await page.fill('[name="output"]', "converted/holiday.mp4");
     const job = await submitFromForm(page, () => page.click("#convert-form button[type=submit]"));
     await row(page, job.job_id).waitFor();
-    const { status, shown } = await watch(page, job.job_id, ["completed", "failed"]);
+    const { status, shown, stats } = await watch(page, job.job_id, ["completed", "failed"]);
     expect(status).toBe("completed");
     // The bar moved without a reload: values between the ends, never backwards.
     expect(shown.some((value) => value > 0 && value < 100)).toBe(true);
     expect([...shown].sort((a, b) => a - b)).toEqual(shown);
+    // Speed and ETA while it ran, e.g. "41.7 % · 3.9× · ETA 0:06 · libx264 · on e2e-worker".
+    expect(
+      stats.some((text) => /\d× · ETA \d+:\d\d/.test(text)),
+      stats.join(" | "),
+    ).toBe(true);
     await expect.poll(() => row(page, job.job_id).locator(".stats").textContent()).toMatch(/libx264.*on e2e-worker/);
 
     const download = page.waitForEvent("download");
@@ -252,6 +264,23 @@ describe("the web page in a real browser", () => {
       size_bytes: number;
     };
     expect(upload).toMatchObject({ status: "complete", size_bytes: statSync(small).size });
+  });
+
+  it("takes a file dropped on the page, and says so when ffprobe cannot read it", async () => {
+    const { page } = session;
+    const dropped = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(["not a video at all"], "notes.txt", { type: "text/plain" }));
+      return transfer;
+    })()`);
+    await page.dispatchEvent("#drop", "drop", { dataTransfer: dropped });
+    await expect
+      .poll(() => page.locator("#upload-status").textContent(), { timeout: 30_000 })
+      .toMatch(/^Uploaded notes\.txt \(18 B\)/);
+    expect(await page.inputValue('[name="input"]')).toMatch(/^uploads\/[^/]+\/notes\.txt$/);
+    await expect
+      .poll(() => page.locator("#probe .error").textContent())
+      .toMatch(/^Cannot probe uploads\/.*notes\.txt: /);
   });
 
   it("filters the jobs by status", async () => {
@@ -416,6 +445,7 @@ describe("the page's weight, accessibility and looks", () => {
     { width: 1920, height: 1080 },
     { width: 375, height: 812 },
   ];
+  const backgrounds = { light: new Set<unknown>(), dark: new Set<unknown>() };
   it.each(["login", "app"])(
     "the %s page: no serious or critical axe violation, light and dark, at 1920 and 375 px; screenshots saved",
     async (name) => {
@@ -433,6 +463,7 @@ describe("the page's weight, accessibility and looks", () => {
             await page.locator("#key").waitFor();
           }
           const where = `${name}, ${colorScheme}, ${viewport.width} px`;
+          backgrounds[colorScheme].add(await page.evaluate("getComputedStyle(document.body).backgroundColor"));
           expect(await seriousViolations(page), where).toEqual([]);
           // Nothing wider than the screen: no sideways scrolling on a phone.
           expect(await page.evaluate("document.documentElement.scrollWidth"), where).toBeLessThanOrEqual(
@@ -445,6 +476,33 @@ describe("the page's weight, accessibility and looks", () => {
           await context.close();
         }
       }
+      // The system's setting decides: one background in light, another in dark.
+      expect(backgrounds.light.size).toBe(1);
+      expect(backgrounds.dark.size).toBe(1);
+      expect([...backgrounds.light]).not.toEqual([...backgrounds.dark]);
     },
   );
+});
+
+describe("the web page without API_KEY", () => {
+  const open = new Deployment();
+
+  beforeAll(async () => {
+    await open.startApi();
+  });
+  afterAll(async () => {
+    await open.destroy();
+  });
+
+  it("needs no login: the page, its form and its live list at once, and no session cookie", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${open.baseUrl}/ui`);
+    await page.waitForSelector("#convert-form");
+    expect(await page.locator("#key").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Log out" }).count()).toBe(0);
+    await expect.poll(() => page.locator("#live").textContent()).toBe("● live");
+    expect(await context.cookies()).toEqual([]);
+    await context.close();
+  });
 });

@@ -230,7 +230,11 @@ describe("the web page in a real browser", () => {
     await worker.waitFor({ timeout: 30_000 });
     expect(await worker.textContent()).toMatch(/e2e-worker[\s\S]*libx264 \(CPU\)/);
     await expect.poll(() => page.locator("#queue-depth").textContent()).toMatch(/^Queue: \d+ waiting, \d+ running$/);
-    expect(await page.getAttribute('a[href="/admin/queues"]', "href")).toBe("/admin/queues");
+    // The session opens Bull Board too, without a second prompt.
+    const board = await session.context.newPage();
+    await board.goto(`${deployment.baseUrl}/admin/queues`);
+    await board.getByText(deployment.queueName).first().waitFor({ timeout: 30_000 });
+    await board.close();
 
     await page.locator("#browser > summary").click();
     await page.getByRole("button", { name: "library/" }).click();

@@ -102,6 +102,7 @@ describe("the web page with API_KEY (in process)", () => {
     expect(header).toMatch(/SameSite=Strict/);
     expect(header).toMatch(/Path=\//);
     expect(header).not.toMatch(/Secure/);
+    expect(header).not.toMatch(/Max-Age|Expires/);
     expect(header).not.toContain(KEY);
     const cookie = cookieOf(res);
     expect(cookie).toMatch(/^converter_session=[A-Za-z0-9_-]{43}$/);

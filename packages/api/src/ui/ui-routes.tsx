@@ -6,7 +6,7 @@ import { etag } from "hono/etag";
 import type { AppDeps, AppEnv } from "../deps.js";
 import { UI_ASSETS_PATH, UI_PATH } from "../http-paths.js";
 import { secretsEqual } from "../middleware/api-key-auth.js";
-import { SESSION_COOKIE, SESSION_IDLE_MS, type SessionStore } from "../sessions/session-store.js";
+import { SESSION_COOKIE, type SessionStore } from "../sessions/session-store.js";
 import { toPresetView } from "../views/preset-view.js";
 import { AppPage } from "./app-page.js";
 import { LoginPage } from "./login-page.js";
@@ -44,7 +44,7 @@ export function uiRoutes(deps: Pick<AppDeps, "config">, sessions: SessionStore):
         httpOnly: true,
         sameSite: "Strict",
         secure: isHttps(c.req.url, c.req.header("x-forwarded-proto")),
-        maxAge: Math.floor(SESSION_IDLE_MS / 1000),
+        // No Max-Age: the browser drops it when it closes; the server forgets it after SESSION_IDLE_MS unused.
       });
       return c.redirect(UI_PATH, 303);
     })

@@ -20,9 +20,9 @@ export function initJobs() {
   connect();
 }
 
-/** A job the page itself just submitted: shown at once, before its first event. */
+/** A job the page itself just submitted: shown at once, unless its events got here first (they are newer). */
 export function showJob(job) {
-  upsert(job);
+  if (!rows.has(job.job_id)) upsert(job);
 }
 
 async function load(cursor) {
@@ -51,6 +51,14 @@ function connect() {
   });
   source.addEventListener("error", () => {
     live.textContent = "reconnecting…";
+    // EventSource retries a dropped stream itself, but gives up on an answer that is not a stream (a restart
+    // in progress, a session that ended): start again from the list, which also sends an ended session to login.
+    if (source.readyState === EventSource.CLOSED) {
+      setTimeout(() => {
+        void load();
+        connect();
+      }, 3000);
+    }
   });
   for (const type of ["status", "completed", "failed", "cancelled"]) {
     source.addEventListener(type, (event) => upsert(JSON.parse(event.data)));
@@ -168,9 +176,15 @@ function button(text, label, onclick) {
 }
 
 async function act(entry, method, path) {
+  const before = entry.job.status;
   const answer = await api(method, path);
-  if (answer.ok) upsert(answer.body);
-  else entry.parts.error.textContent = messageOf(answer);
+  if (!answer.ok) {
+    entry.parts.error.textContent = messageOf(answer);
+    return;
+  }
+  // The answer may come after the job's events moved it on (a retried job already running): those win.
+  const current = rows.get(answer.body.job_id);
+  if (!current || current.job.status === before) upsert(answer.body);
 }
 
 async function toggleLog(entry) {

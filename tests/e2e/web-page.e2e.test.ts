@@ -95,13 +95,18 @@ describe("the web page in a real browser", () => {
   it("asks for the key once, keeps only an opaque HttpOnly SameSite=Strict session, and logs out", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
+    const urls: string[] = [];
+    page.on("request", (request) => urls.push(request.url()));
     await page.goto(`${deployment.baseUrl}/ui`);
     await page.fill("#key", "not-the-key");
     await page.click("button[type=submit]");
     await expect.poll(() => page.locator("#key-error").textContent()).toContain("not the API key");
+    expect(await page.content()).not.toContain("not-the-key");
 
-    await page.fill("#key", API_KEY);
-    await page.click("button[type=submit]");
+    // From the keyboard: the field, the key, Enter.
+    await page.focus("#key");
+    await page.keyboard.type(API_KEY);
+    await page.keyboard.press("Enter");
     await page.waitForSelector("#convert-form");
     expect(page.url()).toBe(`${deployment.baseUrl}/ui`);
     const cookies = await context.cookies();
@@ -113,6 +118,7 @@ describe("the web page in a real browser", () => {
     const stored = await page.evaluate("JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage })");
     expect(stored).not.toContain(API_KEY);
     expect(await page.evaluate("document.cookie")).toBe("");
+    expect(urls.filter((url) => url.includes(API_KEY))).toEqual([]);
     await page.locator("#jobs-heading").waitFor();
 
     await page.getByRole("button", { name: "Log out" }).click();

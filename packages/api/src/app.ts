@@ -7,7 +7,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
-import { DASHBOARD_PATH, METRICS_PATH } from "./http-paths.js";
+import { DASHBOARD_PATH, METRICS_PATH, UI_PATH } from "./http-paths.js";
 import { httpMetrics } from "./metrics/http-metrics.js";
 import { apiKeyAuth } from "./middleware/api-key-auth.js";
 import { dashboardGuard } from "./middleware/dashboard-guard.js";
@@ -28,6 +28,9 @@ import { probeRoutes } from "./routes/probe.js";
 import { isMultipart } from "./routes/request-body.js";
 import { uploadRoutes } from "./routes/uploads.js";
 import { validationHook } from "./routes/validation-hook.js";
+import { SessionStore } from "./sessions/session-store.js";
+import { registerUiPaths } from "./ui/ui-openapi.js";
+import { uiRoutes } from "./ui/ui-routes.js";
 
 /**
  * Bull Board's page links a Google Fonts stylesheet. A self-hosted dashboard
@@ -55,8 +58,10 @@ export function createApp(deps: AppDeps) {
   app.use("*", securityHeaders());
   if (deps.metrics) app.use("*", httpMetrics(deps.metrics.http));
   app.use("*", requestOrigin(deps.config));
+  // The web page's logins (docs/adr/0023-web-page.md); held in memory, so a restart asks for the key again.
+  const sessions = deps.sessions ?? new SessionStore();
   if (deps.config.apiKey) {
-    app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : []));
+    app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : [], sessions));
   }
   const jsonBodyLimit = bodyLimit({
     maxSize: deps.config.maxBodyBytes,
@@ -67,6 +72,7 @@ export function createApp(deps: AppDeps) {
   // A multipart POST /convert carries a file: bounded by MAX_UPLOAD_BYTES as it streams, not by this.
   app.use("/convert", (c, next) => (isMultipart(c) ? next() : jsonBodyLimit(c, next)));
   app.use("/probe", jsonBodyLimit);
+  app.use(`${UI_PATH}/*`, (c, next) => (c.req.method === "POST" ? jsonBodyLimit(c, next) : next()));
 
   app.route("/", metaRoutes(deps));
   app.route("/", convertRoutes(deps));
@@ -85,6 +91,7 @@ export function createApp(deps: AppDeps) {
     name: "X-API-Key",
   });
   registerDocsPaths(app.openAPIRegistry);
+  registerUiPaths(app.openAPIRegistry);
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     // Self-hosted: wherever it runs, the document is served by the API it describes.
@@ -104,6 +111,7 @@ export function createApp(deps: AppDeps) {
     security: deps.config.apiKey ? [{ ApiKey: [] }] : [],
   });
   app.route("/", docsRoutes());
+  app.route("/", uiRoutes(deps, sessions));
 
   if (deps.dashboardQueues) {
     const dashboard = new HonoAdapter(serveStatic);

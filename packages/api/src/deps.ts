@@ -10,6 +10,7 @@ import type { ApiMetrics } from "./metrics/api-metrics.js";
 import type { HealthService } from "./services/health-service.js";
 import type { JobService } from "./services/job-service.js";
 import type { ProbeService } from "./services/probe-service.js";
+import type { SessionStore } from "./sessions/session-store.js";
 import type { TusUploads } from "./uploads/tus-uploads.js";
 import type { UploadService } from "./uploads/upload-service.js";
 
@@ -36,6 +37,8 @@ export type AppDeps = {
   metrics?: Pick<ApiMetrics, "render" | "contentType" | "http">;
   /** Live job events for GET /events and /jobs/{id}/events; those routes are absent without it. */
   events?: JobEventLog;
+  /** The web page's logins; a new, empty store when left out. */
+  sessions?: SessionStore;
 };
 
 export type AppEnv = {

@@ -8,3 +8,9 @@ export const DOCS_ASSETS_PATH = "/docs/assets";
 export const PUBLIC_GET_PATHS: ReadonlySet<string> = new Set(["/", "/health", "/docs", "/openapi.json"]);
 /** Prometheus metrics: behind the API key unless METRICS_PUBLIC=true. */
 export const METRICS_PATH = "/metrics";
+/** The web page (docs/adr/0023-web-page.md). */
+export const UI_PATH = "/ui";
+/** The page's own script and stylesheet, served from the package's public/ui folder. */
+export const UI_ASSETS_PATH = "/ui/assets";
+/** The page, its login and logout, and its assets: open to anyone; the page itself decides what to show. */
+export const UI_PUBLIC_PATHS: ReadonlySet<string> = new Set([UI_PATH, `${UI_PATH}/login`, `${UI_PATH}/logout`]);

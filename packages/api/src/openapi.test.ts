@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AppError, type ErrorCode } from "@converter/shared/errors";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DASHBOARD_PATH, DOCS_ASSETS_PATH, PUBLIC_GET_PATHS } from "./http-paths.js";
+import { DASHBOARD_PATH, DOCS_ASSETS_PATH, PUBLIC_GET_PATHS, UI_ASSETS_PATH, UI_PUBLIC_PATHS } from "./http-paths.js";
 import { buildTestApp, openApiDocument } from "./test-support.js";
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -72,6 +72,8 @@ describe("OpenAPI document", () => {
     const undocumented = [
       // Swagger UI's own scripts and styles: part of the /docs page, not of the API.
       `GET ${DOCS_ASSETS_PATH}/swagger-ui-dist/{file}`,
+      // The web page's own scripts and stylesheet, likewise (docs/adr/0023-web-page.md).
+      `GET ${UI_ASSETS_PATH}/{file}`,
     ];
     try {
       const served = new Set(
@@ -100,7 +102,15 @@ describe("OpenAPI document", () => {
     const open = operations()
       .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
       .map(({ path: p }) => p);
-    expect(open.sort()).toEqual([...PUBLIC_GET_PATHS].sort());
+    expect(open.sort()).toEqual([...PUBLIC_GET_PATHS, ...UI_PUBLIC_PATHS].sort());
+  });
+
+  it("gives every operation a 2XX answer, but the web page's form posts (303, redocly.yaml)", () => {
+    const formPosts = ["post /ui/login", "post /ui/logout"];
+    const without = operations()
+      .filter(({ op }) => !Object.keys(op.responses).some((status) => /^2/.test(status)))
+      .map(({ method, path: p }) => `${method} ${p}`);
+    expect(without.sort()).toEqual(formPosts);
   });
 
   it("gives every request and response body an example", () => {

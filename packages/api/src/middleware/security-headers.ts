@@ -1,7 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import type { AppEnv } from "../deps.js";
-import { DASHBOARD_PATH } from "../http-paths.js";
+import { DASHBOARD_PATH, UI_PATH } from "../http-paths.js";
 import { nodeResponse } from "./response-headers.js";
 
 /**
@@ -12,20 +12,33 @@ import { nodeResponse } from "./response-headers.js";
  */
 const SECURE_HEADER_OPTIONS = { xFrameOptions: "DENY", strictTransportSecurity: false } as const;
 const baseHeaders = secureHeaders(SECURE_HEADER_OPTIONS);
+/**
+ * With `no-referrer`, Chromium sends `Origin: null` on the web page's own
+ * form posts (login, logout), which the origin check must refuse; the page
+ * says `same-origin`, which still tells no other site anything.
+ */
+const uiHeaders = secureHeaders({ ...SECURE_HEADER_OPTIONS, referrerPolicy: "same-origin" });
 
 /**
  * A Content-Security-Policy by what the answer is: JSON may load nothing and
- * be framed by nothing; the HTML pages (Swagger UI, Bull Board, the web page)
- * may not be framed either, nor post forms or load plugins elsewhere. Their
- * own scripts (an inline start-up script in Swagger UI's page) are left as
- * they are; a page that sets its own policy keeps it.
+ * be framed by nothing; the HTML pages (Swagger UI, Bull Board) may not be
+ * framed either, nor post forms or load plugins elsewhere. Their own scripts
+ * (an inline start-up script in Swagger UI's page) are left as they are.
  */
 const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const HTML_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+/**
+ * The web page (docs/adr/0023-web-page.md) is ours through and through: its
+ * own script and stylesheet, its own API, nothing inline, nothing from
+ * elsewhere.
+ */
+const UI_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-/** Where an HTML page can be answered; every other route answers JSON or media bytes. */
-const HTML_PREFIXES = ["/docs", DASHBOARD_PATH, "/ui"];
-const mayServeHtml = (path: string) => HTML_PREFIXES.some((prefix) => path.startsWith(prefix));
+const isUiPath = (path: string) => path === UI_PATH || path.startsWith(`${UI_PATH}/`);
+/** Where Swagger UI or Bull Board can answer HTML; every other route answers JSON or media bytes. */
+const mayServeHtml = (path: string) => path.startsWith("/docs") || path.startsWith(DASHBOARD_PATH);
 
 /** The headers secureHeaders sets, read once from a throwaway response: the same list on both paths below. */
 let staticHeaders: [string, string][] | undefined;
@@ -41,12 +54,13 @@ async function secureHeaderList(): Promise<[string, string][]> {
 export function securityHeaders() {
   return createMiddleware<AppEnv>(async (c, next) => {
     const outgoing = nodeResponse(c);
-    if (!outgoing) {
-      // In process (app.request): on the answer, whatever built it.
-      await baseHeaders(c, async () => {
+    const ui = isUiPath(c.req.path);
+    if (!outgoing || ui) {
+      // In process (app.request), and the web page's few requests: on the answer, whatever built it.
+      await (ui ? uiHeaders : baseHeaders)(c, async () => {
         await next();
         const type = c.res.headers.get("content-type") ?? "";
-        if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", HTML_POLICY);
+        if (type.includes("text/html")) c.res.headers.set("Content-Security-Policy", ui ? UI_POLICY : HTML_POLICY);
         else if (!c.res.headers.has("Content-Security-Policy"))
           c.res.headers.set("Content-Security-Policy", JSON_POLICY);
       });

@@ -52,3 +52,8 @@ export type Measurement = {
   /** Makes its own input media (tests/support/media.ts) in the deployment's media root, then measures. */
   run: (context: MeasurementContext) => Promise<MeasurementResult>;
 };
+
+/** A row whose goal is absolute: no baseline, no ratio. */
+export function absoluteRow(metric: string, value: string, goal: string, goalMet: boolean): ResultRow {
+  return { metric, value, baseline: null, ratio: null, goal, goalMet };
+}

@@ -1,10 +1,9 @@
-import { makeClip } from "../../tests/support/media.js";
 import { BareHonoServer } from "../lib/bare-server.js";
 import { type LoadResult, loadWith } from "../lib/http-load.js";
 import type { Measurement, ResultRow } from "../lib/measurement.js";
 import { round } from "../lib/stats.js";
+import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
 
-const INPUT = "incoming/tiny.mkv";
 const CONNECTIONS = 50;
 
 /**
@@ -18,13 +17,8 @@ export const httpReads: Measurement = {
   summary: "GET / and GET /status/{id} req/s (wrk -c50) / a bare Hono JSON route in the same run",
   async run({ deployment, options, log }) {
     const { api } = deployment;
-    await makeClip(deployment.media(INPUT), {
-      width: 160,
-      height: 120,
-      seconds: 0.2,
-      ffmpegPath: deployment.workerConfig.ffmpegPath,
-    });
-    const jobId = await api.submit({ input: INPUT, output: "out/read-me.mp4" });
+    await makeTinyClip(deployment);
+    const jobId = await api.submit({ input: TINY_INPUT, output: "out/read-me.mp4" });
     await api.waitCompleted(jobId, 60_000);
     const bare = await BareHonoServer.start();
     const seconds = options.loadSeconds;

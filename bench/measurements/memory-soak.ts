@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { makeClip } from "../../tests/support/media.js";
-import type { Measurement } from "../lib/measurement.js";
+import { absoluteRow, type Measurement } from "../lib/measurement.js";
 import { rssMb } from "../lib/process-memory.js";
 import { round } from "../lib/stats.js";
+import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
 
-const INPUT = "incoming/tiny.mkv";
 const SAMPLE_MS = 10_000;
 const SUBMISSIONS_PER_SECOND = 5;
 const READERS = 8;
@@ -26,13 +25,8 @@ export const memorySoak: Measurement = {
   skip: (options) => (options.soakSeconds === 0 ? "--soak-seconds 0" : undefined),
   async run({ deployment, options, log }) {
     const { api } = deployment;
-    await makeClip(deployment.media(INPUT), {
-      width: 160,
-      height: 120,
-      seconds: 0.2,
-      ffmpegPath: deployment.workerConfig.ffmpegPath,
-    });
-    let latest = await api.submit({ input: INPUT, output: "out/soak-0.mp4" });
+    await makeTinyClip(deployment);
+    let latest = await api.submit({ input: TINY_INPUT, output: "out/soak-0.mp4" });
     await api.waitCompleted(latest, 60_000);
     const end = performance.now() + options.soakSeconds * 1000;
     const samples: { seconds: number; mb: number }[] = [];
@@ -48,7 +42,7 @@ export const memorySoak: Measurement = {
     let reads = 0;
     const submitter = async () => {
       while (performance.now() < end) {
-        latest = await api.submit({ input: INPUT, output: `out/soak-${submitted++}.mp4` });
+        latest = await api.submit({ input: TINY_INPUT, output: `out/soak-${submitted++}.mp4` });
         await sleep(1000 / SUBMISSIONS_PER_SECOND);
       }
     };
@@ -76,22 +70,13 @@ export const memorySoak: Measurement = {
     const last = samples.at(-1)?.mb ?? Number.NaN;
     return {
       rows: [
-        {
-          metric: `API RSS slope over a ${options.soakSeconds} s soak (after the first minute)`,
-          value: `${round(slope, 3)} MB/min`,
-          baseline: null,
-          ratio: null,
-          goal: `<= ${GOAL_SLOPE_MB_PER_MIN} MB/min`,
-          goalMet: slope <= GOAL_SLOPE_MB_PER_MIN,
-        },
-        {
-          metric: "API RSS peak during the soak",
-          value: `${peak} MB`,
-          baseline: null,
-          ratio: null,
-          goal: `<= ${GOAL_RSS_MB} MB`,
-          goalMet: peak <= GOAL_RSS_MB,
-        },
+        absoluteRow(
+          `API RSS slope over a ${options.soakSeconds} s soak (after the first minute)`,
+          `${round(slope, 3)} MB/min`,
+          `<= ${GOAL_SLOPE_MB_PER_MIN} MB/min`,
+          slope <= GOAL_SLOPE_MB_PER_MIN,
+        ),
+        absoluteRow("API RSS peak during the soak", `${peak} MB`, `<= ${GOAL_RSS_MB} MB`, peak <= GOAL_RSS_MB),
       ],
       notes: [
         `${submitted} submissions and ${reads} reads in ${options.soakSeconds} s; RSS ${samples[0]?.mb} MB at the start, ${last} MB at the end, peak ${peak} MB`,

@@ -8,7 +8,7 @@ import { makeClip } from "../../tests/support/media.js";
 import type { ApiClient } from "../lib/api-client.js";
 import { directCommandOf } from "../lib/direct-ffmpeg.js";
 import { workerFfmpegSeconds } from "../lib/job-log.js";
-import type { Measurement } from "../lib/measurement.js";
+import { absoluteRow, type Measurement } from "../lib/measurement.js";
 import { cpuDelta, cpuSeconds } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
 import { round } from "../lib/stats.js";
@@ -99,14 +99,7 @@ export const shortJobs: Measurement = {
           goal: `<= ${GOAL_RATIO}`,
           goalMet: ratio <= GOAL_RATIO,
         },
-        {
-          metric: "API RSS after the short jobs",
-          value: `${rssEnd} MB`,
-          baseline: null,
-          ratio: null,
-          goal: `<= ${GOAL_RSS_MB} MB`,
-          goalMet: rssEnd <= GOAL_RSS_MB,
-        },
+        absoluteRow("API RSS after the short jobs", `${rssEnd} MB`, `<= ${GOAL_RSS_MB} MB`, rssEnd <= GOAL_RSS_MB),
       ],
       notes: [
         `ffmpeg ran ${round(ffmpegSeconds, 1)} s in the workers; worker time per job around it: ${round(perJobOverheadMs, 1)} ms`,

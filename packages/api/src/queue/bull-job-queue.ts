@@ -1,9 +1,11 @@
 import { cancelChannel, cancelMarkerKey, FAILED_JOB_RETENTION_SECONDS } from "@converter/shared/queue";
+import { FlowProducer } from "bullmq";
 import type { Redis } from "ioredis";
 import { withTimeout } from "../with-timeout.js";
 import { addPromptly, ensureReady, QUEUE_OP_TIMEOUT_MS } from "./add-promptly.js";
 import { type ConversionQueue, type JobQueue, toBullPriority } from "./conversion-queue.js";
 import { ConversionQueues } from "./conversion-queues.js";
+import { segmentedFlow } from "./segmented-flow.js";
 
 /** Where a job is, in whichever route's queue holds it: one look at every queue at once. */
 async function findAnywhere(queues: ConversionQueues, jobId: string) {
@@ -20,6 +22,7 @@ async function findAnywhere(queues: ConversionQueues, jobId: string) {
 export function bullJobQueue(queues: ConversionQueues | ConversionQueue, connection: Redis): JobQueue {
   const all = queues instanceof ConversionQueues ? queues : ConversionQueues.single(queues);
   const base = all.base;
+  const flows = new FlowProducer({ connection });
   const read = <T>(promise: Promise<T>) => withTimeout(promise, QUEUE_OP_TIMEOUT_MS, "read");
   const clearCancel = (jobId: string) =>
     withTimeout(connection.del(cancelMarkerKey(base.name, jobId)), QUEUE_OP_TIMEOUT_MS, "cancel clear");
@@ -36,6 +39,12 @@ export function bullJobQueue(queues: ConversionQueues | ConversionQueue, connect
       // The marker must outlive a run that is still stopping: it is what ends that run.
       if (state === "active") return "active";
       await clearCancel(data.job_id);
+      if (data.segments && (state === "failed" || state === "completed")) {
+        // A flow is queued again whole: its parts are gone with the run that ended (ADR 0026).
+        await withTimeout(found.job.remove({ removeChildren: true }), QUEUE_OP_TIMEOUT_MS, "remove");
+        await jobQueue.enqueue(data, priority);
+        return "queued";
+      }
       if (state === "failed" || state === "completed") {
         // Retried in place, not removed and added: a removal would read as an operator's cancel.
         await withTimeout(
@@ -72,6 +81,10 @@ export function bullJobQueue(queues: ConversionQueues | ConversionQueue, connect
     },
     async enqueue(data, priority) {
       const queue = all.forOptions(data.options);
+      if (data.segments) {
+        await addPromptly(queue, connection, data.job_id, () => flows.add(segmentedFlow(data, all, priority)));
+        return;
+      }
       await addPromptly(queue, connection, data.job_id, () =>
         queue.add("convert", data, { jobId: data.job_id, priority: toBullPriority(priority) }),
       );

@@ -3,6 +3,7 @@ import {
   type JobResult,
   type JobView,
   ResolvedOptions,
+  SegmentsView,
   shownPercent,
   VideoPipeline,
 } from "@converter/shared/jobs";
@@ -71,5 +72,16 @@ export function toJobView(
     queue: routeQueueName(routing.queueName, route),
     waiting_reason: row.status === "queued" ? (routing.waitingReason?.(route) ?? null) : null,
     pipeline: pipeline.success ? pipeline.data : null,
+    segments: segmentsOf(row),
+  };
+}
+
+/** A segmented job's children, progress to a tenth like the job's own; null for a single-pass job. */
+function segmentsOf(row: JobRow): SegmentsView | null {
+  const parsed = SegmentsView.safeParse(row.segments);
+  if (!parsed.success) return null;
+  return {
+    ...parsed.data,
+    children: parsed.data.children.map((child) => ({ ...child, progress: shownPercent(child.progress) })),
   };
 }

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { readdirSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { parseSegmentChildId } from "@converter/shared/queue";
@@ -15,7 +16,14 @@ const run = promisify(execFile);
 const deployment = new Deployment();
 const WORKERS = ["seg-worker-1", "seg-worker-2"];
 
-type Child = { id: string; kind: string; index: number | null; status: string; worker: string | null };
+type Child = {
+  id: string;
+  kind: string;
+  index: number | null;
+  status: string;
+  worker: string | null;
+  attempts: number;
+};
 type Segments = { length_seconds: number; reason: string; expected_frames: number; children: Child[] };
 
 beforeAll(async () => {
@@ -104,6 +112,7 @@ describe("segmented encoding (real api and two workers)", () => {
     expect(Math.abs(g.duration - s.duration)).toBeLessThanOrEqual(1 / 25);
     const figure = await ssim(segmentedFile, singleFile);
     console.info(`segmented vs single-pass SSIM (All): ${figure}`);
+    console.info(`segmented job record: ${JSON.stringify(b.job, null, 2)}`);
     expect(figure).toBeGreaterThanOrEqual(0.98);
 
     // The parts are gone once joined.
@@ -117,6 +126,41 @@ describe("segmented encoding (real api and two workers)", () => {
     expect(await errorOf(tooShort)).toMatchObject({ status: 422, code: "validation_failed" });
     const word = await deployment.convert({ input: "in/clip.mp4", options: { segments: "many" } });
     expect(await errorOf(word)).toMatchObject({ status: 422, code: "validation_failed" });
+  });
+
+  it("retries a failed child alone: its siblings run once, the job completes", async () => {
+    const job = await submit({
+      input: "in/long.mp4",
+      output: "retry/out.mp4",
+      stream_copy: "never",
+      options: { segments: 4 },
+    });
+    // The temporary file of segment 1 vanishes under its ffmpeg: a transient failure of that child alone.
+    const folder = path.join(deployment.mediaRoot, "retry");
+    const target = `..seg.${job.job_id}.v001.partial.${job.job_id}.`;
+    await eventually(
+      () => {
+        const name = (() => {
+          try {
+            return readdirSync(folder).find((n) => n.startsWith(target));
+          } catch {
+            return undefined;
+          }
+        })();
+        if (!name) return undefined;
+        unlinkSync(path.join(folder, name));
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 5, what: "segment 1's temporary file" },
+    );
+    const { job: ended } = await deployment.waitForEnd(job.job_id, 120_000);
+    expect(ended.status).toBe("completed");
+    const children = (ended.segments as Segments).children;
+    expect(children.find((c) => c.index === 1)).toMatchObject({ status: "completed", attempts: 2 });
+    for (const child of children.filter((c) => c.index !== 1)) expect(child.attempts).toBe(1);
+    const counted = await countFrames(path.join(folder, "out.mp4"));
+    expect(counted.frames).toBe(500);
+    expect(deployment.partialFiles()).toEqual([]);
   });
 
   it("cancels every child: running ones stop, waiting ones never run", async () => {

@@ -13,6 +13,8 @@ export const REDIS_URL = process.env.REDIS_URL || "redis://127.0.0.1:6379";
 export type DeploymentSettings = {
   /** Settings for both processes on top of the bench's own, e.g. `{ MAX_CONCURRENT_JOBS: "2" }`. */
   env?: Record<string, string>;
+  /** Pins the worker to this CPU core (`taskset -c N`), e.g. to compare one core with two. */
+  workerCpu?: number;
 };
 
 let started = 0;
@@ -39,7 +41,7 @@ export class Deployment {
   private constructor(
     readonly dir: string,
     readonly port: number,
-    settings: DeploymentSettings,
+    readonly settings: DeploymentSettings,
   ) {
     this.mediaRoot = path.join(dir, "media");
     mkdirSync(this.mediaRoot, { recursive: true });
@@ -93,7 +95,9 @@ export class Deployment {
       // At warn neither prints a ready line: ready is GET /health listing the worker.
       const options = { readyLine: null, detached: true };
       deployment.services.push(await ServiceProcess.start("api", deployment.env, options));
-      deployment.services.push(await ServiceProcess.start("worker", deployment.env, options));
+      const cpu = settings.workerCpu;
+      const pinned = cpu === undefined ? {} : { wrapper: ["taskset", "-c", String(cpu)] };
+      deployment.services.push(await ServiceProcess.start("worker", deployment.env, { ...options, ...pinned }));
       await deployment.waitHealthy(60_000);
     } catch (error) {
       await deployment.destroy(log);
@@ -118,6 +122,24 @@ export class Deployment {
     throw new Error(
       `the deployment was not healthy after ${timeoutMs} ms; last GET /health: ${last}\n${this.outputTails()}`,
     );
+  }
+
+  /**
+   * Starts one more worker on the same queue, pinned to a CPU core
+   * (`taskset -c N`), and waits until GET /health lists both.
+   */
+  async addWorker(name: string, cpu: number): Promise<void> {
+    const env = { ...this.env, WORKER_NAME: name };
+    const wrapper = ["taskset", "-c", String(cpu)];
+    this.services.push(await ServiceProcess.start("worker", env, { readyLine: null, detached: true, wrapper }));
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline) {
+      this.assertRunning("during start-up");
+      const health = await this.api.healthyWithWorker().catch(() => undefined);
+      if (health?.workers.some((worker) => worker.name === name)) return;
+      await sleep(100);
+    }
+    throw new Error(`the second worker did not show in GET /health within 60 s\n${this.outputTails()}`);
   }
 
   /** GET /health, once the deployment is up. */

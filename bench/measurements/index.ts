@@ -3,6 +3,7 @@ import { copyVsEncode } from "./copy-vs-encode.js";
 import { dispatchLatency } from "./dispatch-latency.js";
 import { downloadVsCat } from "./download-vs-cat.js";
 import { idleEventStreams } from "./idle-event-streams.js";
+import { segmentedEncoding } from "./segmented-encoding.js";
 import { serviceVsFfmpeg } from "./service-vs-ffmpeg.js";
 import { uploadVsCp } from "./upload-vs-cp.js";
 
@@ -14,4 +15,5 @@ export const MEASUREMENTS: readonly Measurement[] = [
   uploadVsCp,
   downloadVsCat,
   idleEventStreams,
+  segmentedEncoding,
 ];

@@ -28,6 +28,8 @@ export type ServiceStartOptions = {
    * (with any child the process left in it).
    */
   detached?: boolean;
+  /** A command the process runs under, e.g. `["taskset", "-c", "0"]` to pin it to one core (bench/). */
+  wrapper?: readonly string[];
 };
 
 /** A real api or worker process, started from the built dist/ as a user would run it. */
@@ -56,7 +58,12 @@ export class ServiceProcess {
       timeoutMs = 30_000,
       detached = false,
     } = options;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "packages", kind, "dist", "main.js")], {
+    const command = [
+      ...(options.wrapper ?? []),
+      process.execPath,
+      path.join(REPO_ROOT, "packages", kind, "dist", "main.js"),
+    ];
+    const child = spawn(command[0] as string, command.slice(1), {
       env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...env },
       stdio: ["ignore", "pipe", "pipe"],
       detached,

@@ -171,6 +171,11 @@ export class Deployment {
     return path.join(this.mediaRoot, relative);
   }
 
+  /** The pids of every worker process, in the order they started. */
+  get workerPids(): number[] {
+    return this.services.flatMap((s) => (s.name === "worker" && s.child.pid !== undefined ? [s.child.pid] : []));
+  }
+
   /** SIGKILL to both process groups at once: the last resort of a `process.on("exit")` handler. */
   killNow(): void {
     for (const service of this.services) service.kill();

@@ -1,7 +1,8 @@
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { makeClip } from "../../tests/support/media.js";
 import type { Measurement } from "../lib/measurement.js";
 import { seconds } from "../lib/pairs.js";
+import { cpuSeconds } from "../lib/process-cpu.js";
 import { median, round } from "../lib/stats.js";
 
 const INPUT = "incoming/long.mp4";
@@ -36,7 +37,15 @@ export const segmentedEncoding: Measurement = {
     // About eight segments: enough for two workers to share evenly.
     const length = Math.max(1, Math.round(options.duration / 8));
     const timeoutMs = Math.max(600_000, options.duration * 120_000);
+    const load = () =>
+      loadavg()
+        .map((n) => n.toFixed(1))
+        .join(" ");
+    const loadBefore = load();
+    const workersCpu = () => deployment.workerPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const cpu: Record<string, number[]> = { single: [], seg1: [], seg2: [] };
     const convert = async (name: string, segmented: boolean): Promise<{ ms: number; job: unknown }> => {
+      const c0 = workersCpu();
       const t0 = performance.now();
       const jobId = await api.submit({
         input: INPUT,
@@ -47,7 +56,9 @@ export const segmentedEncoding: Measurement = {
       });
       const job = await api.waitCompleted(jobId, timeoutMs);
       const ms = performance.now() - t0;
-      log(`${name}: ${seconds(ms)}`);
+      const used = workersCpu() - c0;
+      cpu[name.split("-")[0] ?? name]?.push(used);
+      log(`${name}: ${seconds(ms)}, ${used.toFixed(2)} CPU s in the workers and their ffmpeg, load ${load()}`);
       return { ms, job };
     };
 
@@ -77,6 +88,8 @@ export const segmentedEncoding: Measurement = {
     const tSeg2 = median(twoWorkers) ?? Number.NaN;
     const speedup = t1 / tSeg2;
     const overhead = tSeg1 / t1;
+    const cpuSingle = median(cpu.single ?? []) ?? Number.NaN;
+    const cpuOverhead = (median(cpu.seg1 ?? []) ?? Number.NaN) / cpuSingle;
     const children = (last as { segments?: { children: { worker: string | null }[] } } | undefined)?.segments?.children;
     const workers = [...new Set(children?.map((c) => c.worker) ?? [])];
     return {
@@ -97,8 +110,18 @@ export const segmentedEncoding: Measurement = {
           goal: `<= ${GOAL_OVERHEAD}`,
           goalMet: overhead <= GOAL_OVERHEAD,
         },
+        {
+          metric: `${options.duration} s 1080p: CPU seconds, segmented over single pass, 1 worker (context)`,
+          value: `${(median(cpu.seg1 ?? []) ?? Number.NaN).toFixed(2)} CPU s (segmented)`,
+          baseline: `${cpuSingle.toFixed(2)} CPU s (single pass)`,
+          ratio: round(cpuOverhead, 3) ?? cpuOverhead,
+          goal: null,
+          goalMet: null,
+        },
       ],
       notes: [
+        `load average (1, 5, 15 min) before: ${loadBefore}; after: ${load()} on ${cpus().length} cores`,
+        `CPU seconds per run (workers and their ffmpeg/ffprobe): single ${cpu.single?.map((c) => c.toFixed(2)).join(", ")}; segmented on 1 worker ${cpu.seg1?.map((c) => c.toFixed(2)).join(", ")}; on 2 workers ${cpu.seg2?.map((c) => c.toFixed(2)).join(", ")}`,
         `segments of ${length} s (${children?.length ?? "?"} children, audio included), run by ${workers.join(", ")}`,
         `per run: single ${single.map(seconds).join(", ")}; segmented on 1 worker ${oneWorker.map(seconds).join(", ")}; segmented on 2 workers ${twoWorkers.map(seconds).join(", ")}`,
         "workers pinned with taskset -c 0 and -c 1; the API is not pinned",
@@ -110,6 +133,10 @@ export const segmentedEncoding: Measurement = {
         segmented_one_worker_ms: oneWorker.map((ms) => round(ms, 1)),
         segmented_two_workers_ms: twoWorkers.map((ms) => round(ms, 1)),
         segment_seconds: length,
+        cpu_seconds: cpu,
+        cpu_overhead: round(cpuOverhead, 4),
+        load_before: loadBefore,
+        load_after: load(),
         children: children?.length ?? null,
         workers,
       },

@@ -163,6 +163,33 @@ describe("segmented encoding (real api and two workers)", () => {
     expect(deployment.partialFiles()).toEqual([]);
   });
 
+  it("runs a cancelled segmented job again, whole, on retry", async () => {
+    const job = await submit({
+      input: "in/clip.mp4",
+      output: "again/out.mp4",
+      stream_copy: "never",
+      options: { segments: 4 },
+    });
+    const cancel = await deployment.request(`/jobs/${job.job_id}`, { method: "DELETE" });
+    expect(cancel.status).toBe(200);
+    // A child that was running may still be stopping: the retry answers 409 until it has.
+    const retry = await eventually(
+      async () => {
+        const res = await deployment.request(`/jobs/${job.job_id}/retry`, { method: "POST" });
+        if (res.status === 409) return undefined;
+        return res;
+      },
+      { timeoutMs: 30_000, intervalMs: 200, what: "the retry to be accepted" },
+    );
+    expect(retry.status).toBe(202);
+    const requeued = (await retry.json()) as Job;
+    expect((requeued.segments as Segments).children.every((c) => c.status === "queued")).toBe(true);
+    const { job: ended } = await deployment.waitForEnd(job.job_id);
+    expect(ended).toMatchObject({ status: "completed", retries: 1 });
+    expect((ended.segments as Segments).children.every((c) => c.status === "completed")).toBe(true);
+    expect((await countFrames(path.join(deployment.mediaRoot, "again", "out.mp4"))).frames).toBe(200);
+  });
+
   it("cancels every child: running ones stop, waiting ones never run", async () => {
     const job = await submit({
       input: "in/long.mp4",

@@ -38,13 +38,29 @@ export function bullJobQueue(queues: ConversionQueues | ConversionQueue, connect
       const state = await read(found.job.getState());
       // The marker must outlive a run that is still stopping: it is what ends that run.
       if (state === "active") return "active";
-      await clearCancel(data.job_id);
-      if (data.segments && (state === "failed" || state === "completed")) {
+      // A segmented job whose flow has not ended yet (a child still stopping, the parent about to take its
+      // child's failure) is still stopping too.
+      if (data.segments && state !== "failed" && state !== "completed") return "active";
+      if (data.segments) {
         // A flow is queued again whole: its parts are gone with the run that ended (ADR 0026).
-        await withTimeout(found.job.remove({ removeChildren: true }), QUEUE_OP_TIMEOUT_MS, "remove");
+        // BullMQ refuses while a child still runs (a cancelled one stopping): that is "active" too.
+        const removed = await withTimeout(
+          found.job.remove({ removeChildren: true }).then(
+            () => true,
+            (error: Error) => {
+              if (/locked/.test(error.message)) return false;
+              throw error;
+            },
+          ),
+          QUEUE_OP_TIMEOUT_MS,
+          "remove",
+        );
+        if (!removed) return "active";
+        await clearCancel(data.job_id);
         await jobQueue.enqueue(data, priority);
         return "queued";
       }
+      await clearCancel(data.job_id);
       if (state === "failed" || state === "completed") {
         // Retried in place, not removed and added: a removal would read as an operator's cancel.
         await withTimeout(

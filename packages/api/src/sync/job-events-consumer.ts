@@ -169,9 +169,12 @@ export class JobEventsConsumer {
   /** The API removes a queued job it cancels itself; anything else is an operator in Bull Board. */
   private async recordRemoved(jobId: string): Promise<void> {
     const { store, sync } = this.deps;
-    // Removed and queued again (a segmented job's retry queues a new flow, ADR 0026): this removal is history.
-    if (await optional(this.deps.queue.getJob(jobId))) return;
     const logs = await sync.logsOf(jobId);
+    // Removed and queued again (a segmented job's retry queues a new flow, ADR 0026): this
+    // removal is history. Read last, with the write right after it: the retry's add goes
+    // over the same connection, so either this read sees the new job or the record is
+    // still the ended one, which the write leaves alone.
+    if (await optional(this.deps.queue.getJob(jobId))) return;
     const byClient = store.getRow(jobId)?.cancelRequestedAt;
     store.markFailed(
       jobId,

@@ -34,8 +34,8 @@ export const segmentedEncoding: Measurement = {
       seconds: options.duration,
       ffmpegPath: deployment.workerConfig.ffmpegPath,
     });
-    // About eight segments: enough for two workers to share evenly.
-    const length = Math.max(1, Math.round(options.duration / 8));
+    // About sixteen segments: two workers share them within one segment of even (eight apiece, or eight and seven).
+    const length = Math.max(1, Math.round(options.duration / 16));
     const timeoutMs = Math.max(600_000, options.duration * 120_000);
     const load = () =>
       loadavg()

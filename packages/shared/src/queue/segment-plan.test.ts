@@ -4,6 +4,7 @@ import {
   parseSegmentChildId,
   planSegments,
   segmentChildId,
+  segmentListName,
   segmentOptions,
   segmentOutputPath,
   segmentRefs,
@@ -152,5 +153,6 @@ describe("the children of a plan", () => {
     expect(parseSegmentChildId(id)).toBeUndefined();
     expect(segmentOutputPath("out/movie.mp4", id, { kind: "video", index: 3 })).toBe(`out/.seg.${id}.v003.partial`);
     expect(segmentOutputPath("movie.mp4", id, { kind: "audio", index: null })).toBe(`.seg.${id}.a.partial`);
+    expect(segmentListName(id)).toBe(`.seg.${id}.list.partial`);
   });
 });

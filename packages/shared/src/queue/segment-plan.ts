@@ -111,6 +111,11 @@ export function segmentOutputPath(output: string, jobId: string, ref: SegmentRef
   return path.posix.join(path.posix.dirname(output), `.seg.${jobId}.${tag}.partial`);
 }
 
+/** The join's concat list, beside the parts in the output's folder. */
+export function segmentListName(jobId: string): string {
+  return `.seg.${jobId}.list.partial`;
+}
+
 /**
  * The options of one child: a video segment encodes [start, end) of the
  * input with no audio; the audio child encodes the whole span's audio and

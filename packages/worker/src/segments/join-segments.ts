@@ -1,7 +1,14 @@
 import path from "node:path";
 import { MUXERS } from "@converter/shared/ffmpeg";
+import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import { probeMedia, probeStreamCounts } from "@converter/shared/probe";
-import { ConvertJobReturn, type SegmentPlan, segmentOutputPath, segmentRefs } from "@converter/shared/queue";
+import {
+  ConvertJobReturn,
+  type SegmentPlan,
+  segmentListName,
+  segmentOutputPath,
+  segmentRefs,
+} from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 import type { AdmittedJob } from "../lifecycle/admit-job.js";
@@ -9,6 +16,7 @@ import { PermanentFailure, permanent, transient } from "../lifecycle/job-failure
 import { finishedResult } from "../lifecycle/job-result.js";
 import type { ProcessorDeps } from "../lifecycle/processor-deps.js";
 import { publishOutput } from "../lifecycle/publish-output.js";
+import { stopReasonOf } from "../lifecycle/stop-reason.js";
 import { removeIn, temporaryName } from "../lifecycle/temporary-files.js";
 import { createFileIn } from "../media-files/open-beneath.js";
 import { buildJoinArgs, concatList } from "./join-args.js";
@@ -37,9 +45,7 @@ export async function joinSegments(
   const { data, files } = admitted;
   const runId = run.token?.slice(0, 8) ?? "join";
   const tempName = temporaryName(files.targetName, data.job_id, runId);
-  const listName = path.posix
-    .basename(segmentOutputPath(data.output, data.job_id, { kind: "video", index: 0 }))
-    .replace(/v000\.partial$/, "list.partial");
+  const listName = segmentListName(data.job_id);
   const parts = segmentRefs(plan).map((ref) => ({
     ref,
     name: path.posix.basename(segmentOutputPath(data.output, data.job_id, ref)),
@@ -67,6 +73,9 @@ export async function joinSegments(
       ...(run.signal ? { signal: run.signal } : {}),
       timeoutMs: admitted.limits.jobTimeoutSeconds * 1000,
     });
+    if (ran.aborted && stopReasonOf(run.signal?.reason) === "cancelled") {
+      throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
+    }
     if (ran.aborted) throw transient("worker_error", "the join was stopped; it runs again");
     if (ran.exitCode !== 0) {
       permanentFailure = true;

@@ -9,6 +9,13 @@ const INPUT = "incoming/long.mp4";
 const GOAL_SPEEDUP = 1.7;
 const GOAL_OVERHEAD = 1.1;
 
+/** How many cores a phase's workers had on average: their CPU seconds over the wall seconds. */
+function cores(cpu: readonly number[] | undefined, wallMs: readonly number[]): string {
+  const used = (cpu ?? []).reduce((a, b) => a + b, 0);
+  const wall = wallMs.reduce((a, b) => a + b, 0) / 1000;
+  return wall > 0 ? (used / wall).toFixed(2) : "?";
+}
+
 /**
  * Split-and-parallel encoding (docs/adr/0026-split-and-parallel-encoding.md),
  * all in one run on the same clip and options: a worker pinned to core 0
@@ -121,6 +128,7 @@ export const segmentedEncoding: Measurement = {
       ],
       notes: [
         `load average (1, 5, 15 min) before: ${loadBefore}; after: ${load()} on ${cpus().length} cores`,
+        `cores the workers got (CPU s / wall s): single pass ${cores(cpu.single, single)}, segmented on 1 worker ${cores(cpu.seg1, oneWorker)}, on 2 workers ${cores(cpu.seg2, twoWorkers)}; the speed-up can be no more than the ratio of the last to the first while other processes share the cores`,
         `CPU seconds per run (workers and their ffmpeg/ffprobe): single ${cpu.single?.map((c) => c.toFixed(2)).join(", ")}; segmented on 1 worker ${cpu.seg1?.map((c) => c.toFixed(2)).join(", ")}; on 2 workers ${cpu.seg2?.map((c) => c.toFixed(2)).join(", ")}`,
         `segments of ${length} s (${children?.length ?? "?"} children, audio included), run by ${workers.join(", ")}`,
         `per run: single ${single.map(seconds).join(", ")}; segmented on 1 worker ${oneWorker.map(seconds).join(", ")}; segmented on 2 workers ${twoWorkers.map(seconds).join(", ")}`,

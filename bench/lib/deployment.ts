@@ -15,6 +15,8 @@ export type DeploymentSettings = {
   env?: Record<string, string>;
   /** Worker processes (default 1); 0 runs the API alone, e.g. to keep every submission queued. */
   workers?: number;
+  /** Pins the worker to this CPU core (`taskset -c N`), e.g. to compare one core with two. */
+  workerCpu?: number;
 };
 
 let started = 0;
@@ -41,7 +43,7 @@ export class Deployment {
   private constructor(
     readonly dir: string,
     readonly port: number,
-    settings: DeploymentSettings,
+    readonly settings: DeploymentSettings,
   ) {
     this.mediaRoot = path.join(dir, "media");
     mkdirSync(this.mediaRoot, { recursive: true });
@@ -75,7 +77,7 @@ export class Deployment {
     return pid;
   }
 
-  /** The worker processes' pids. */
+  /** The pids of every worker process, in the order they started. */
   get workerPids(): number[] {
     return this.services.flatMap((service) =>
       service.name === "worker" && service.child.pid !== undefined ? [service.child.pid] : [],
@@ -105,8 +107,15 @@ export class Deployment {
       const workers = settings.workers ?? 1;
       for (let n = 1; n <= workers; n++) {
         const name = workers === 1 ? deployment.env.WORKER_NAME : `${deployment.env.WORKER_NAME}-${n}`;
+        // Pinned workers take the cores from workerCpu on, one each.
+        const cpu = settings.workerCpu === undefined ? undefined : settings.workerCpu + n - 1;
+        const pinned = cpu === undefined ? {} : { commandPrefix: ["taskset", "-c", String(cpu)] };
         deployment.services.push(
-          await ServiceProcess.start("worker", { ...deployment.env, WORKER_NAME: name ?? "" }, options),
+          await ServiceProcess.start(
+            "worker",
+            { ...deployment.env, WORKER_NAME: name ?? "" },
+            { ...options, ...pinned },
+          ),
         );
       }
       await deployment.waitHealthy(60_000, workers);
@@ -133,6 +142,24 @@ export class Deployment {
     throw new Error(
       `the deployment was not healthy after ${timeoutMs} ms; last GET /health: ${last}\n${this.outputTails()}`,
     );
+  }
+
+  /**
+   * Starts one more worker on the same queue, pinned to a CPU core
+   * (`taskset -c N`), and waits until GET /health lists both.
+   */
+  async addWorker(name: string, cpu: number): Promise<void> {
+    const env = { ...this.env, WORKER_NAME: name };
+    const commandPrefix = ["taskset", "-c", String(cpu)];
+    this.services.push(await ServiceProcess.start("worker", env, { readyLine: null, detached: true, commandPrefix }));
+    const deadline = performance.now() + 60_000;
+    while (performance.now() < deadline) {
+      this.assertRunning("during start-up");
+      const health = await this.api.healthyWithWorkers(1).catch(() => undefined);
+      if (health?.workers.some((worker) => worker.name === name)) return;
+      await sleep(100);
+    }
+    throw new Error(`the second worker did not show in GET /health within 60 s\n${this.outputTails()}`);
   }
 
   /** GET /health, once the deployment is up. */

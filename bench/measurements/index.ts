@@ -5,6 +5,7 @@ import { downloadVsCat } from "./download-vs-cat.js";
 import { httpReads } from "./http-reads.js";
 import { idleEventStreams } from "./idle-event-streams.js";
 import { memorySoak } from "./memory-soak.js";
+import { segmentedEncoding } from "./segmented-encoding.js";
 import { serviceVsFfmpeg } from "./service-vs-ffmpeg.js";
 import { shortJobs } from "./short-jobs.js";
 import { submissionBurst } from "./submission-burst.js";
@@ -22,4 +23,5 @@ export const MEASUREMENTS: readonly Measurement[] = [
   downloadVsCat,
   idleEventStreams,
   memorySoak,
+  segmentedEncoding,
 ];

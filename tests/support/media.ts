@@ -18,6 +18,8 @@ export type ClipSpec = {
   ffmpegPath?: string;
   /** Pixel format of the H.264 video, e.g. "yuv422p10le" for High 4:2:2 10-bit; yuv420p when left out. */
   pixFmt?: string;
+  /** Keyframe interval in frames (x264's -g); x264's own default (250) when left out. */
+  gop?: number;
 };
 
 /**
@@ -31,6 +33,7 @@ export async function makeClip(file: string, spec: ClipSpec = {}): Promise<strin
   if (video) args.push("-f", "lavfi", "-i", `testsrc2=size=${width}x${height}:rate=${rate}:duration=${seconds}`);
   if (audio) args.push("-f", "lavfi", "-i", `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
   if (video) args.push("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", spec.pixFmt ?? "yuv420p");
+  if (video && spec.gop !== undefined) args.push("-g", String(spec.gop));
   if (audio) args.push("-c:a", spec.audioCodec ?? "aac");
   args.push(file);
   await run(spec.ffmpegPath ?? "ffmpeg", args);

@@ -17,9 +17,11 @@ import { startFiles } from "./start-files.js";
 import { stopOnSignals } from "./stop-on-signals.js";
 import { type Db, databaseProblem, openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import { SegmentStore } from "./store/segment-store.js";
 import { JobEventsConsumer } from "./sync/job-events-consumer.js";
 import { type JobEndListener, JobStateSync } from "./sync/job-state-sync.js";
 import { Reconciler, reconcileLiveJobs } from "./sync/reconcile.js";
+import { SegmentEvents } from "./sync/segment-events.js";
 import { API_VERSION } from "./version.js";
 import { JobViews } from "./views/job-views.js";
 import { WebhookDispatcher } from "./webhooks/webhook-dispatcher.js";
@@ -96,6 +98,11 @@ async function main(): Promise<void> {
       maxInputBytes: config.maxInputBytes,
       routing,
       changes: events,
+      segmenting: {
+        ffprobePath: config.ffprobePath,
+        policyMinSeconds: config.segmentPolicyMinSeconds,
+        defaultSeconds: config.segmentDefaultSeconds,
+      },
     }),
     health: new HealthService({
       redis: redis.commands,
@@ -226,6 +233,9 @@ async function startSync(deps: {
   // One sync and one events consumer per route queue (ADR 0016): each job's events are in one stream.
   const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
   const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
+  const segments = new SegmentEvents(store, new SegmentStore(db, store), (name) =>
+    queues.all().find((queue) => queue.name === name),
+  );
   const consumers = queues.all().map(
     (queue) =>
       new JobEventsConsumer({
@@ -233,6 +243,7 @@ async function startSync(deps: {
         queue,
         store,
         sync: syncFor(queue),
+        segments,
         log,
         onError: warnRedis,
       }),

@@ -34,6 +34,8 @@ export const ERROR_CODES = [
   "output_gone",
   "range_not_satisfiable",
   "folder_not_found",
+  // split-and-parallel encoding (docs/adr/0026-split-and-parallel-encoding.md)
+  "segments_unsupported",
   // requests refused for where they come from (docs/adr/0019-origin-and-host-policy.md), and dashboard actions the API owns
   "cross_origin_refused",
   "host_not_allowed",
@@ -86,6 +88,7 @@ const HTTP_STATUS_OF: Partial<Record<ErrorCode, number>> = {
   output_gone: 410,
   range_not_satisfiable: 416,
   folder_not_found: 404,
+  segments_unsupported: 422,
   // POST /probe: a file ffprobe cannot read; for a job it is the job's error instead.
   invalid_media: 422,
   cross_origin_refused: 403,

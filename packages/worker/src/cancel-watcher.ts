@@ -8,8 +8,12 @@ export type CancelWatcherDeps = {
   /** For reading the durable markers. */
   connection: Redis;
   queueName: string;
-  /** The ids of the jobs this worker is running now (kept up to date by the worker). */
-  running: ReadonlySet<string>;
+  /**
+   * The jobs this worker is running now, by the id a cancel names (kept up
+   * to date by the worker): a segmented job's children answer to their
+   * parent's id (ADR 0026).
+   */
+  running: { has(jobId: string): boolean; ids(): string[] };
   /** Stops one of this worker's jobs. */
   cancel: (jobId: string) => void;
   log: Logger;
@@ -47,7 +51,7 @@ export function watchCancelRequests(deps: CancelWatcherDeps): CancelWatcher {
 
   const warnPoll = throttledWarning(deps.log, "could not read cancel markers (retrying)");
   const poll = async () => {
-    const ids = [...deps.running];
+    const ids = deps.running.ids();
     if (ids.length === 0) return;
     try {
       const found = await Promise.all(ids.map((id) => isCancelRequested(id)));

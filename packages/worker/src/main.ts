@@ -12,7 +12,7 @@ import {
 import { startWorkerHealthFile } from "./health/health-file.js";
 import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
-import { bullLockKey, sweepTemporaryFiles } from "./temp-sweep.js";
+import { bullLockKey, bullWaitingChildrenKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { WORKER_VERSION } from "./version.js";
 import { createConversionWorker } from "./worker.js";
 
@@ -71,11 +71,14 @@ async function main(): Promise<void> {
   // In the background: a large media library must not delay taking jobs.
   void sweepTemporaryFiles({
     mediaRoot,
-    // A job holds its lock in the queue of its route (ADR 0016): any of them.
-    isJobRunning: async (jobId) =>
-      (await connection.exists(
-        ...JOB_ROUTES.map((route) => bullLockKey(routeQueueName(config.queueName, route), jobId)),
-      )) > 0,
+    // A job holds its lock in the queue of its route (ADR 0016): any of them. A segmented job
+    // waiting for its children (ADR 0026) holds no lock, but its finished pieces are still needed.
+    isJobRunning: async (jobId) => {
+      const queues = JOB_ROUTES.map((route) => routeQueueName(config.queueName, route));
+      if ((await connection.exists(...queues.map((queue) => bullLockKey(queue, jobId)))) > 0) return true;
+      const waiting = await Promise.all(queues.map((queue) => connection.zscore(bullWaitingChildrenKey(queue), jobId)));
+      return waiting.some((score) => score !== null);
+    },
     minIdleMs: config.stallTimeoutMs + config.lockDurationMs,
     log,
   }).catch((error: Error) =>

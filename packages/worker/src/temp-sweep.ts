@@ -66,3 +66,8 @@ export async function sweepTemporaryFiles(deps: {
 export function bullLockKey(queueName: string, jobId: string): string {
   return `bull:${queueName}:${jobId}:lock`;
 }
+
+/** BullMQ's set of a queue's parents waiting for their children (a segmented job, ADR 0026). */
+export function bullWaitingChildrenKey(queueName: string): string {
+  return `bull:${queueName}:waiting-children`;
+}

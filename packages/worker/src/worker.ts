@@ -12,6 +12,8 @@ import type { StopReason } from "./lifecycle/stop-reason.js";
 import type { GatedWorker } from "./routing/gated-worker.js";
 import { createRouteConsumers } from "./routing/route-consumers.js";
 import { servedRoutes } from "./routing/served-routes.js";
+import { createChildProcessor, isSegmentChild } from "./segments/child-processor.js";
+import { createJoinProcessor, isJoin } from "./segments/join-processor.js";
 import { describeWorker } from "./worker-description.js";
 
 export type ConversionWorkerDeps = {
@@ -67,6 +69,8 @@ export type ConversionWorker = {
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
   const running = new Set<string>();
+  // BullMQ job id → the job a cancel names: itself, or a segmented job's parent for its children (ADR 0026).
+  const owners = new Map<string, string>();
   const counters = zeroCounters();
   const nvenc = new NvencSessions(deps.nvencMaxSessions ?? 0);
   const routes = servedRoutes(deps.hardware, deps.encoders);
@@ -74,10 +78,13 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     subscriber: deps.connection.duplicate(),
     connection: deps.connection,
     queueName: deps.queueName,
-    running,
+    running: { has: (jobId) => [...owners.values()].includes(jobId), ids: () => [...new Set(owners.values())] },
     // Only the worker holding the job stops it; for the others this is a no-op.
     cancel: (jobId) => {
-      for (const worker of consumers.workers) worker.cancelJob(jobId, "cancelled" satisfies StopReason);
+      for (const [id, owner] of owners) {
+        if (owner !== jobId) continue;
+        for (const worker of consumers.workers) worker.cancelJob(id, "cancelled" satisfies StopReason);
+      }
     },
     log: deps.log,
     ...(deps.cancelPollIntervalMs ? { pollIntervalMs: deps.cancelPollIntervalMs } : {}),
@@ -88,6 +95,12 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     counters,
     isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
   });
+  const join = createJoinProcessor({
+    ...deps,
+    counters,
+    isCancelRequested: (jobId) => cancels.isCancelRequested(jobId),
+  });
+  const child = createChildProcessor(deps, convert);
   const heartbeat = startHeartbeat({
     connection: deps.connection,
     queueName: deps.queueName,
@@ -99,13 +112,16 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
   const consumers = createRouteConsumers(deps, routes, nvenc, async (job, token, signal) => {
     const id = job.id as string;
     running.add(id);
+    owners.set(id, typeof job.data?.job_id === "string" ? job.data.job_id : id);
     counters.jobs_started += 1;
     // The fleet sees this worker's slot taken at once, not at the next beat.
     heartbeat.beatNow();
     try {
-      return await convert(job, token, signal);
+      const processor = isJoin(job) ? join : isSegmentChild(job) ? child : convert;
+      return await processor(job, token, signal);
     } finally {
       running.delete(id);
+      owners.delete(id);
       heartbeat.beatNow();
     }
   });

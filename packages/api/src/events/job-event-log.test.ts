@@ -37,6 +37,7 @@ function job(id: string, status: JobStatus, progress = 0): JobView {
     queue: "conversions-gpu-preferred",
     waiting_reason: null,
     pipeline: null,
+    segments: null,
   };
 }
 

@@ -36,18 +36,18 @@ const KEEP_COMPLETED_SECONDS = 7 * 24 * 3600;
  * instead of hanging and then enqueuing behind the client's back.
  */
 export function createConversionQueue(connection: Redis, name: string): ConversionQueue {
-  return new Queue<ConvertJobData, ConvertJobReturn>(name, {
-    connection,
-    defaultJobOptions: {
-      // Transient failures (a worker lost its Redis link, a disk hiccup) retry;
-      // permanent ones (bad media) throw UnrecoverableError in the worker.
-      attempts: 3,
-      backoff: { type: "exponential", delay: 5000 },
-      removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
-      removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
-    },
-  });
+  return new Queue<ConvertJobData, ConvertJobReturn>(name, { connection, defaultJobOptions: JOB_OPTIONS });
 }
+
+/** Every conversion job's options, a segmented job's children included (a flow does not take the queue's defaults). */
+export const JOB_OPTIONS = {
+  // Transient failures (a worker lost its Redis link, a disk hiccup) retry;
+  // permanent ones (bad media) throw UnrecoverableError in the worker.
+  attempts: 3,
+  backoff: { type: "exponential", delay: 5000 },
+  removeOnComplete: { age: KEEP_COMPLETED_SECONDS },
+  removeOnFail: { age: FAILED_JOB_RETENTION_SECONDS },
+} as const;
 
 /** API priority 1–10 (10 most urgent) → BullMQ priority (1 most urgent). */
 export function toBullPriority(priority: number): number {

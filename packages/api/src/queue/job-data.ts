@@ -1,5 +1,5 @@
 import { ResolvedOptions } from "@converter/shared/jobs";
-import type { ConvertJobData } from "@converter/shared/queue";
+import { type ConvertJobData, SegmentPlan } from "@converter/shared/queue";
 import type { JobRow } from "../store/schema.js";
 
 /** The queue payload of a stored job, for queueing it again (a retry, a job Redis lost). */
@@ -13,5 +13,6 @@ export function jobDataFromRow(row: JobRow): ConvertJobData {
     overwrite: row.overwrite,
     request_id: row.requestId,
     stream_copy: row.streamCopy,
+    ...(row.segmentPlan ? { segments: SegmentPlan.parse(row.segmentPlan) } : {}),
   };
 }

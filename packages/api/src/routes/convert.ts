@@ -92,8 +92,9 @@ const convertRouteWith = (multipart: MiddlewareHandler<AppEnv>) =>
       ),
       422: errorResponse(
         "Invalid body or Idempotency-Key, path outside MEDIA_ROOT, unknown preset, input over MAX_INPUT_BYTES, an " +
-          "Idempotency-Key reused with another body (`validation_failed`, `invalid_path`, `unknown_preset`, " +
-          "`input_too_large`, `idempotency_mismatch`)",
+          "Idempotency-Key reused with another body, `options.segments` on a job that encodes no video or sets fps " +
+          "(`validation_failed`, `invalid_path`, `unknown_preset`, `input_too_large`, `idempotency_mismatch`, " +
+          "`segments_unsupported`)",
       ),
       429: errorResponse("Too many jobs waiting (`queue_full`); see `Retry-After`"),
       503: errorResponse("Redis is unreachable (`redis_unavailable`); the job was not accepted"),

@@ -29,6 +29,11 @@ const EXAMPLES: Record<HttpErrorCode, ErrorBody["error"]> = {
     message: "converted/clip.mp4 exists; send overwrite: true to replace it",
   },
   payload_too_large: { code: "payload_too_large", message: "the request body is larger than 65536 bytes" },
+  segments_unsupported: {
+    code: "segments_unsupported",
+    message: "options.segments needs an encoded video stream: this job copies or drops its video",
+    details: { field: "options.segments" },
+  },
   validation_failed: {
     code: "validation_failed",
     message: "options.crf: Too big: expected number to be <=63",

@@ -70,6 +70,7 @@ export const jobExample = {
   queue: "conversions",
   waiting_reason: null,
   pipeline: { decode: "cpu", scale: "cpu", encode: "cpu", note: null },
+  segments: null,
 } satisfies JobView;
 
 export const queuedJobExample = {

@@ -1,8 +1,10 @@
 import { AppError } from "@converter/shared/errors";
 import type { JobView } from "@converter/shared/jobs";
 import { resolveOutputPath } from "@converter/shared/media-path";
+import { SegmentPlan } from "@converter/shared/queue";
 import { jobDataFromRow } from "../queue/job-data.js";
 import type { JobStore } from "../store/job-store.js";
+import { SegmentStore } from "../store/segment-store.js";
 import { jobNotFoundError, outputBusyError, queueFullError, queueUnreachableError } from "./job-errors.js";
 import type { JobServiceDeps } from "./service-deps.js";
 
@@ -61,6 +63,8 @@ export class Retries {
       // A concurrent retry of the same job got there first.
       throw new AppError("job_not_retryable", `job ${jobId} is no longer failed or cancelled`);
     }
+    // A segmented job runs again whole (ADR 0026): every child queued anew.
+    if (row.segmentPlan) new SegmentStore(deps.db, store).reset(jobId, SegmentPlan.parse(row.segmentPlan));
     return this.read(jobId);
   }
 

@@ -4,6 +4,7 @@ import type { JobChangeListener } from "../store/job-store.js";
 import type { JobRouting } from "../views/job-view.js";
 import type { WebhookNotifier } from "../webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "../webhooks/webhook-url-check.js";
+import type { SegmentingDeps } from "./segmenting.js";
 
 /** What the job services need; main.ts builds it, tests build their own. */
 export type JobServiceDeps = {
@@ -25,4 +26,6 @@ export type JobServiceDeps = {
   changes?: JobChangeListener;
   /** Refuses a webhook_url the server cannot or must not call; absent: any URL is stored. */
   checkWebhookUrl?: WebhookUrlCheck;
+  /** Split-and-parallel encoding (ADR 0026); absent: jobs that ask are planned nowhere and run in a single pass. */
+  segmenting?: SegmentingDeps;
 };

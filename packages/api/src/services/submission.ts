@@ -11,17 +11,22 @@ import {
 } from "@converter/shared/jobs";
 import { defaultOutputPath, resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
 import { resolveOptions } from "@converter/shared/presets";
-import type { ConvertJobData } from "@converter/shared/queue";
+import type { ConvertJobData, SegmentPlan } from "@converter/shared/queue";
 import { inTransaction } from "../store/db.js";
 import type { IdempotencyStore } from "../store/idempotency-store.js";
 import type { JobStore } from "../store/job-store.js";
+import { SegmentStore } from "../store/segment-store.js";
 import { outputBusyError, queueFullError, queueUnreachableError } from "./job-errors.js";
+import { planSegmentedJob } from "./segmenting.js";
 import type { JobServiceDeps } from "./service-deps.js";
 
 export const DEFAULT_PRIORITY = 5;
 
 /** A request that passed every check: paths canonical (relative to MEDIA_ROOT, symlinks resolved). */
 type CheckedRequest = { preset: string; options: ResolvedOptions; input: string; output: string };
+
+/** A checked request and, for a segmented job, its cut (ADR 0026). */
+type CheckedJob = { checked: CheckedRequest; segments: SegmentPlan | undefined };
 
 /** What a job copies rather than re-encodes (ADR 0022); `auto` unless the request says otherwise. */
 const streamCopyOf = (request: ConvertRequest) => request.stream_copy ?? DEFAULT_STREAM_COPY;
@@ -44,7 +49,7 @@ export class Submissions {
     requestId: string,
     idempotency?: { key: string; requestHash: string },
   ): Promise<JobView> {
-    const checked = await this.check(request);
+    const { checked, segments } = await this.check(request);
     const jobId = newJobId();
     const priority = request.priority ?? DEFAULT_PRIORITY;
     const createdAt = (this.deps.now?.() ?? new Date()).toISOString();
@@ -61,6 +66,8 @@ export class Submissions {
         requestId,
         createdAt,
         logs: [],
+        segmentPlan: segments ?? null,
+        segments: segments ? SegmentStore.initialView(jobId, segments) : null,
       });
       if (outcome.ok && idempotency) this.idempotency.remember({ ...idempotency, jobId, createdAt });
       return outcome;
@@ -73,6 +80,7 @@ export class Submissions {
       overwrite: request.overwrite === true,
       request_id: requestId,
       stream_copy: streamCopyOf(request),
+      ...(segments ? { segments } : {}),
     };
     try {
       await this.deps.queue.enqueue(data, priority);
@@ -89,8 +97,10 @@ export class Submissions {
   }
 
   /** Every check of a request, cheapest first; the webhook_url's may wait on DNS, so it comes last. */
-  private async check(request: ConvertRequest): Promise<CheckedRequest> {
-    const resolved = resolveOptions(request.preset, request.options, request.output);
+  private async check(request: ConvertRequest): Promise<CheckedJob> {
+    // `segments` says how to encode, not what: it is not one of the resolved options.
+    const { segments: requested, ...overrides } = request.options ?? {};
+    const resolved = resolveOptions(request.preset, request.options && overrides, request.output);
     if (!resolved.ok) throw resolved.error;
     const { preset, options } = resolved.value;
     const { input, output } = await this.checkPaths(request, options);
@@ -99,7 +109,13 @@ export class Submissions {
       if (problem) throw problem;
     }
     if (this.store.countQueued() >= this.deps.maxQueuedJobs) throw queueFullError(this.deps.maxQueuedJobs);
-    return { preset, options, input, output };
+    const segments = await planSegmentedJob(this.deps.segmenting, {
+      inputPath: path.join(this.deps.mediaRoot, input),
+      options,
+      streamCopy: streamCopyOf(request),
+      requested,
+    });
+    return { checked: { preset, options, input, output }, segments };
   }
 
   /** The input exists and is not too large; the output is free. Both come back canonical. */

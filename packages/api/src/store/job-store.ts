@@ -47,7 +47,15 @@ export class JobStore {
       const writer = this.liveJobWriting(row.output);
       if (writer) return { ok: false as const, conflictingJobId: writer };
       // The table's defaults for what the caller left out: a prepared statement binds every column it names.
-      this.writes.insertSubmitted.run({ progress: 0, webhookUrl: null, streamCopy: "auto", logs: [], ...row });
+      this.writes.insertSubmitted.run({
+        progress: 0,
+        webhookUrl: null,
+        streamCopy: "auto",
+        logs: [],
+        ...row,
+        segmentPlan: jsonOrNull(row.segmentPlan),
+        segments: jsonOrNull(row.segments),
+      });
       return { ok: true as const };
     });
   }

@@ -20,6 +20,8 @@ export type SubmittedJobRow = Pick<
   | "requestId"
   | "createdAt"
   | "logs"
+  | "segmentPlan"
+  | "segments"
 >;
 
 const isLive = inArray(jobs.status, [...LIVE_STATUSES]);
@@ -56,6 +58,9 @@ export function prepareJobWrites(db: Db) {
         requestId: sql.placeholder("requestId"),
         createdAt: sql.placeholder("createdAt"),
         logs: sql.placeholder("logs"),
+        // Nullable JSON: through the column a null would be stored as the text "null"; the caller encodes these.
+        segmentPlan: param("segmentPlan"),
+        segments: param("segments"),
       } satisfies Record<keyof SubmittedJobRow, unknown>)
       .prepare(),
     getRow: db.select().from(jobs).where(byId).prepare(),

@@ -42,6 +42,10 @@ export const jobs = sqliteTable(
     /** Where the video was decoded, scaled and encoded (a VideoPipeline; ADR 0017). */
     pipeline: text("pipeline", { mode: "json" }),
     logs: text("logs", { mode: "json" }).notNull().default([]),
+    /** A segmented job's cut (a SegmentPlan, ADR 0026): what its flow is queued again from. Null for a single pass. */
+    segmentPlan: text("segment_plan", { mode: "json" }),
+    /** A segmented job's children as the job shows them (a SegmentsView); written by SegmentStore alone. */
+    segments: text("segments", { mode: "json" }),
     /** Set when OUTPUT_RETENTION_DAYS removed the output; the record stays until JOB_RETENTION_DAYS. */
     outputDeletedAt: text("output_deleted_at"),
   },

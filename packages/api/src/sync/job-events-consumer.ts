@@ -1,10 +1,12 @@
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
+import { parseSegmentChildId, type SegmentRef } from "@converter/shared/queue";
 import { QueueEvents } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
 import type { JobStateSync } from "./job-state-sync.js";
+import type { SegmentEvents } from "./segment-events.js";
 
 /** While a job runs, its log tail in SQLite is refreshed at most this often. */
 const LOG_REFRESH_MS = 5000;
@@ -25,6 +27,8 @@ export class JobEventsConsumer {
       queue: ConversionQueue;
       store: JobStore;
       sync: JobStateSync;
+      /** A segmented job's children (ADR 0026); absent: their events are ignored. */
+      segments?: SegmentEvents;
       log: Logger;
       /** Connection errors repeat every reconnect attempt; the caller decides how loudly to log them. */
       onError?: (error: Error) => void;
@@ -65,36 +69,83 @@ export class JobEventsConsumer {
    */
   private subscribe(): void {
     const on = this.events.on.bind(this.events);
-    on("active", ({ jobId }) => this.serial("active", jobId, () => this.recordActive(jobId)));
-    on("progress", ({ jobId, data }) => this.serial("progress", jobId, () => this.recordProgress(jobId, data)));
-    on("completed", ({ jobId, returnvalue }) =>
-      this.serial("completed", jobId, async () => {
-        this.lastLogRefresh.delete(jobId);
-        // finished_at is when the worker finished, not when this event was read.
-        const job = await optional(this.deps.queue.getJob(jobId));
-        await this.deps.sync.completed(jobId, returnvalue, job?.finishedOn);
-      }),
+    this.subscribeChildren();
+    const own = (jobId: string) => parseSegmentChildId(jobId) === undefined;
+    on("active", ({ jobId }) => own(jobId) && this.serial("active", jobId, () => this.recordActive(jobId)));
+    on(
+      "progress",
+      ({ jobId, data }) => own(jobId) && this.serial("progress", jobId, () => this.recordProgress(jobId, data)),
+    );
+    on(
+      "completed",
+      ({ jobId, returnvalue }) =>
+        own(jobId) &&
+        this.serial("completed", jobId, async () => {
+          this.lastLogRefresh.delete(jobId);
+          // finished_at is when the worker finished, not when this event was read.
+          const job = await optional(this.deps.queue.getJob(jobId));
+          await this.deps.sync.completed(jobId, returnvalue, job?.finishedOn);
+        }),
     );
     // BullMQ emits "failed" only for a final failure; a failure with attempts
     // left shows as "waiting" or "delayed" instead.
-    on("failed", ({ jobId, failedReason }) =>
-      this.serial("failed", jobId, async () => {
-        this.lastLogRefresh.delete(jobId);
-        const job = await optional(this.deps.queue.getJob(jobId));
-        await this.deps.sync.failed(jobId, failedReason, job?.finishedOn);
-      }),
+    on(
+      "failed",
+      ({ jobId, failedReason }) =>
+        own(jobId) &&
+        this.serial("failed", jobId, async () => {
+          this.lastLogRefresh.delete(jobId);
+          const job = await optional(this.deps.queue.getJob(jobId));
+          // A segmented job failed by a child (ADR 0026) shows the child's failure.
+          const reason = this.deps.segments ? await this.deps.segments.parentFailure(failedReason) : undefined;
+          await this.deps.sync.failed(jobId, reason ? JSON.stringify(reason) : failedReason, job?.finishedOn);
+          this.deps.segments?.parentEnded(jobId);
+        }),
     );
     const backToQueue =
       (what: string) =>
       ({ jobId, prev }: { jobId: string; prev?: string }) =>
+        own(jobId) &&
         this.serial(what, jobId, () => {
           if (what === "waiting" && prev === undefined) return; // a fresh submission: already queued
+          // A segmented job's parent waits to join once its children are done: it is running, not queued.
+          if (what === "waiting" && prev === "waiting-children") return;
           this.deps.store.markQueued(jobId);
         });
     on("waiting", backToQueue("waiting"));
     on("delayed", backToQueue("delayed"));
     on("stalled", backToQueue("stalled"));
-    on("removed", ({ jobId }) => this.serial("removed", jobId, () => this.recordRemoved(jobId)));
+    on("removed", ({ jobId }) => own(jobId) && this.serial("removed", jobId, () => this.recordRemoved(jobId)));
+  }
+
+  /** Events of a segmented job's children go into their parent's `segments` (ADR 0026), in stream order too. */
+  private subscribeChildren(): void {
+    const on = this.events.on.bind(this.events);
+    const child = (
+      what: string,
+      jobId: string,
+      handle: (s: SegmentEvents, parent: string, ref: SegmentRef) => unknown,
+    ) => {
+      const found = parseSegmentChildId(jobId);
+      const segments = this.deps.segments;
+      if (!found || !segments) return;
+      this.serial(what, jobId, async () => {
+        await handle(segments, found.parent, found.ref);
+      });
+    };
+    on("active", ({ jobId }) =>
+      child("active", jobId, async (s, parent, ref) =>
+        s.active(parent, ref, await optional(this.deps.queue.getJob(jobId))),
+      ),
+    );
+    on("progress", ({ jobId, data }) => child("progress", jobId, (s, parent, ref) => s.progress(parent, ref, data)));
+    on("completed", ({ jobId, returnvalue }) =>
+      child("completed", jobId, (s, parent, ref) => s.completed(parent, ref, returnvalue)),
+    );
+    on("failed", ({ jobId }) => child("failed", jobId, (s, parent, ref) => s.failed(parent, ref)));
+    for (const what of ["waiting", "delayed", "stalled"] as const) {
+      on(what, ({ jobId }: { jobId: string }) => child(what, jobId, (s, parent, ref) => s.queued(parent, ref)));
+    }
   }
 
   private async recordActive(jobId: string): Promise<void> {
@@ -119,6 +170,11 @@ export class JobEventsConsumer {
   private async recordRemoved(jobId: string): Promise<void> {
     const { store, sync } = this.deps;
     const logs = await sync.logsOf(jobId);
+    // Removed and queued again (a segmented job's retry queues a new flow, ADR 0026): this
+    // removal is history. Read last, with the write right after it: the retry's add goes
+    // over the same connection, so either this read sees the new job or the record is
+    // still the ended one, which the write leaves alone.
+    if (await optional(this.deps.queue.getJob(jobId))) return;
     const byClient = store.getRow(jobId)?.cancelRequestedAt;
     store.markFailed(
       jobId,
@@ -128,6 +184,7 @@ export class JobEventsConsumer {
       new Date().toISOString(),
       logs,
     );
+    this.deps.segments?.parentEnded(jobId);
     await sync.finished(jobId);
   }
 }

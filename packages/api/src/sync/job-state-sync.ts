@@ -98,6 +98,9 @@ export class JobStateSync {
         if (job.progress && typeof job.progress === "object") this.progress(id, job.progress);
         await this.refreshLogs(id);
         break;
+      case "waiting-children":
+        // A segmented job whose children run (ADR 0026): their own events say how far it is.
+        break;
       default:
         this.store.markQueued(id);
     }

@@ -3,14 +3,15 @@ import {
   type JobResult,
   type JobView,
   ResolvedOptions,
+  SegmentsView,
   shownPercent,
   VideoPipeline,
 } from "@converter/shared/jobs";
 import { DEFAULT_QUEUE_NAME, type JobRoute, routeOf, routeQueueName } from "@converter/shared/queue";
 import type { JobRow, WebhookDeliveryRow } from "../store/schema.js";
 
-/** A job's row as views read it: without `logs`, which GET /jobs/{id}/logs alone shows. */
-export type ViewedJobRow = Omit<JobRow, "logs">;
+/** A job's row as views read it: without `logs` (GET /jobs/{id}/logs alone shows them) nor a segmented job's plan (for its retry). */
+export type ViewedJobRow = Omit<JobRow, "logs" | "segmentPlan">;
 
 /**
  * How the views name a job's queue and say why it waits (ADR 0016): the
@@ -74,5 +75,16 @@ export function toJobView(
     queue: routeQueueName(routing.queueName, route),
     waiting_reason: row.status === "queued" ? (routing.waitingReason?.(route) ?? null) : null,
     pipeline: pipeline.success ? pipeline.data : null,
+    segments: segmentsOf(row),
+  };
+}
+
+/** A segmented job's children, progress to a tenth like the job's own; null for a single-pass job. */
+function segmentsOf(row: Pick<JobRow, "segments">): SegmentsView | null {
+  const parsed = SegmentsView.safeParse(row.segments);
+  if (!parsed.success) return null;
+  return {
+    ...parsed.data,
+    children: parsed.data.children.map((child) => ({ ...child, progress: shownPercent(child.progress) })),
   };
 }

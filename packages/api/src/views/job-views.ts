@@ -8,9 +8,9 @@ import { type JobRouting, toJobView } from "./job-view.js";
 /**
  * Every column a view shows: not `logs` (up to 200 ffmpeg lines of JSON, for
  * GET /jobs/{id}/logs alone), which every status poll would otherwise read
- * and parse.
+ * and parse, nor a segmented job's plan (read by its retry).
  */
-const { logs: _logs, ...viewedColumns } = getTableColumns(jobs);
+const { logs: _logs, segmentPlan: _segmentPlan, ...viewedColumns } = getTableColumns(jobs);
 
 /** The delivery of a job's current run: the round is the job's `retries`. */
 const currentDelivery = and(eq(webhookDeliveries.jobId, jobs.id), eq(webhookDeliveries.round, jobs.retries));

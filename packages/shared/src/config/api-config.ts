@@ -19,6 +19,9 @@ const ApiEnv = z.object({
   WEBHOOK_BACKOFF_SECONDS: intVar(0, 3600).default(10),
   CANCEL_WAIT_SECONDS: intVar(0, 300).default(10),
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
+  // Split-and-parallel encoding (docs/adr/0026-split-and-parallel-encoding.md).
+  SEGMENT_POLICY_MIN_DURATION: intVar(0, 7 * 86_400).default(0),
+  SEGMENT_DEFAULT_LENGTH: intVar(1, 3600).default(20),
   // Files over HTTP (docs/adr/0021-files-over-http.md).
   MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
   UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),
@@ -100,6 +103,10 @@ export type ApiConfig = {
   metricsPublic: boolean;
   /** How often an idle event stream gets a comment line, so proxies keep it open. */
   sseHeartbeatMs: number;
+  /** Inputs at least this long (seconds) are encoded in segments unless the job says otherwise; 0: never by policy. */
+  segmentPolicyMinSeconds: number;
+  /** The segment length of `options.segments: "auto"` and of the policy, in seconds. */
+  segmentDefaultSeconds: number;
 };
 
 export function loadApiConfig(env: Record<string, string | undefined>): ApiConfig {
@@ -139,5 +146,7 @@ export function loadApiConfig(env: Record<string, string | undefined>): ApiConfi
     allowedHosts: e.ALLOWED_HOSTS ?? [],
     metricsPublic: e.METRICS_PUBLIC,
     sseHeartbeatMs: e.SSE_HEARTBEAT_SECONDS * 1000,
+    segmentPolicyMinSeconds: e.SEGMENT_POLICY_MIN_DURATION,
+    segmentDefaultSeconds: e.SEGMENT_DEFAULT_LENGTH,
   };
 }

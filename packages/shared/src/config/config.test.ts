@@ -34,6 +34,8 @@ describe("loadApiConfig", () => {
       allowedHosts: [],
       metricsPublic: false,
       sseHeartbeatMs: 15_000,
+      segmentPolicyMinSeconds: 0,
+      segmentDefaultSeconds: 20,
     });
   });
 

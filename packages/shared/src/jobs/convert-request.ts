@@ -1,13 +1,18 @@
 import { z } from "zod";
 import { STREAM_COPY_MODES } from "./media-words.js";
 import { OPTION_FIELDS } from "./option-fields.js";
+import { SegmentsOption } from "./segments.js";
 
 /**
  * Overrides of a preset, field by field. Every field is optional; `null` is
  * not accepted (leave the field out instead) so a client cannot confuse
  * "unset" with "remove".
  */
-export const ConvertOptions = z.object(OPTION_FIELDS).partial().strict().meta({ id: "ConvertOptions" });
+export const ConvertOptions = z
+  .object({ ...OPTION_FIELDS, segments: SegmentsOption })
+  .partial()
+  .strict()
+  .meta({ id: "ConvertOptions" });
 export type ConvertOptions = z.infer<typeof ConvertOptions>;
 
 /** A media path as the client writes it: relative to MEDIA_ROOT. Checked further by resolveMediaPath. */

@@ -11,4 +11,5 @@ export * from "./media-words.js";
 export * from "./option-fields.js";
 export * from "./progress-rules.js";
 export * from "./resolved-options.js";
+export * from "./segments.js";
 export * from "./video-pipeline.js";

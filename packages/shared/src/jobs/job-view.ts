@@ -3,6 +3,7 @@ import { JobError, JobResult } from "./job-outcome.js";
 import { JOB_STATUSES } from "./job-status.js";
 import { STREAM_COPY_MODES } from "./media-words.js";
 import { ResolvedOptions } from "./resolved-options.js";
+import { SegmentsView } from "./segments.js";
 import { VideoPipeline } from "./video-pipeline.js";
 
 export const WEBHOOK_DELIVERY_STATES = ["pending", "delivered", "failed"] as const;
@@ -53,6 +54,8 @@ export const JobView = z
     waiting_reason: z.string().nullable(),
     /** Where the video was decoded, scaled and encoded (ADR 0017); null before start and without a video encode. */
     pipeline: VideoPipeline.nullable(),
+    /** A segmented job's plan, children, their progress and workers (ADR 0026); null for a single-pass job. */
+    segments: SegmentsView.nullable(),
   })
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobView>;

@@ -7,3 +7,5 @@
 export * from "./input-safety.js";
 export * from "./media-info.js";
 export * from "./probe-media.js";
+export * from "./stream-counts.js";
+export * from "./video-frames.js";

@@ -49,7 +49,7 @@ type ProbeRun = {
 };
 
 /** ffprobe with a time limit and bounded output; rejects only when it cannot be started (ENOENT). */
-function runProbe(ffprobePath: string, args: string[], fds: number[]): Promise<ProbeRun> {
+export function runProbe(ffprobePath: string, args: string[], fds: number[]): Promise<ProbeRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffprobePath, args, { stdio: ["ignore", "pipe", "pipe", ...fds] });
     let stdout = "";

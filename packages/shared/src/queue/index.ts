@@ -7,5 +7,6 @@ export * from "./job-failure.js";
 export * from "./job-payload.js";
 export * from "./job-routes.js";
 export * from "./queue-keys.js";
+export * from "./segment-plan.js";
 export * from "./worker-heartbeat.js";
 export * from "./worker-registry.js";

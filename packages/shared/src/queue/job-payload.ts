@@ -3,6 +3,7 @@ import { JobResult } from "../jobs/job-outcome.js";
 import { STREAM_COPY_MODES } from "../jobs/media-words.js";
 import { ResolvedOptions } from "../jobs/resolved-options.js";
 import { VideoPipeline } from "../jobs/video-pipeline.js";
+import { SegmentPlan, SegmentRef } from "./segment-plan.js";
 
 /** What the API puts on the queue. The worker parses it again and trusts nothing else. */
 export const ConvertJobData = z.object({
@@ -21,6 +22,10 @@ export const ConvertJobData = z.object({
   stream_copy: z.enum(STREAM_COPY_MODES).optional(),
   /** Set by the worker once the output is in place, so a retry can recognise it (inode and size). */
   published: z.object({ ino: z.number(), size: z.number(), encoder: z.string().nullable() }).optional(),
+  /** On a segmented job's parent (the join): how the input was cut (ADR 0026). */
+  segments: SegmentPlan.optional(),
+  /** On a child of a segmented job: which part it encodes; `output` is then the part's hidden file. */
+  segment: SegmentRef.optional(),
 });
 export type ConvertJobData = z.infer<typeof ConvertJobData>;
 

@@ -6,6 +6,9 @@ import { permanent, transient } from "./job-failure.js";
 import type { RunningEncode } from "./plan-encode.js";
 import { removeIn } from "./temporary-files.js";
 
+/** What publishing needs of a run: a single-pass encode or a segmented job's join (ADR 0026). */
+export type PublishedRun = Pick<RunningEncode, "job" | "data" | "token" | "files" | "tempName" | "encoder">;
+
 /** How long the lock is extended while the finished file is published. */
 const PUBLISH_LOCK_MS = 30_000;
 
@@ -16,7 +19,7 @@ const PUBLISH_LOCK_MS = 30_000;
  * overwrite the other run's work.
  */
 export async function publishOutput(
-  plan: RunningEncode,
+  plan: PublishedRun,
   tempFile: Stats,
   isCancelRequested: (jobId: string) => Promise<boolean>,
 ): Promise<void> {
@@ -47,7 +50,7 @@ export async function publishOutput(
  * the publish). Without overwrite, link() fails if the target appeared
  * meanwhile, so an existing file is never replaced.
  */
-async function moveIntoPlace(plan: RunningEncode, overwrite: boolean, shownAs: string): Promise<void> {
+async function moveIntoPlace(plan: PublishedRun, overwrite: boolean, shownAs: string): Promise<void> {
   const dir = plan.files.outputDir;
   const temp = fdPath(dir.fd, plan.tempName);
   const target = fdPath(dir.fd, plan.files.targetName);

@@ -1,0 +1,2 @@
+ALTER TABLE `jobs` ADD `segment_plan` text;--> statement-breakpoint
+ALTER TABLE `jobs` ADD `segments` text;

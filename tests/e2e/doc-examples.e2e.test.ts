@@ -23,11 +23,13 @@ beforeAll(async () => {
   const home = path.join(deployment.dir, "home");
   // What the examples name: the README's ~/Videos/holiday.mkv (long enough to be
   // cancelled while it runs), API_DOCUMENTATION.md's incoming/sample.mkv, a
-  // holiday.mkv to upload, a file too big to convert and one ffprobe refuses.
+  // holiday.mkv to upload, a movie.mp4 to segment, a file too big to convert and one ffprobe refuses.
   await makeClip(path.join(home, "Videos", "holiday.mkv"), { width: 640, height: 360, seconds: 10 });
   await makeClip(path.join(media, "incoming", "sample.mkv"), { width: 640, height: 360, seconds: 4 });
   await makeClip(path.join(deployment.dir, "holiday.mkv"), { width: 320, height: 240, seconds: 2 });
   await makeClip(path.join(media, "incoming", "holiday.mkv"), { width: 320, height: 240, seconds: 2 });
+  // Segmented encoding's movie.mp4: a keyframe every second, so 2 s segments can be cut.
+  await makeClip(path.join(media, "incoming", "movie.mp4"), { width: 320, height: 240, seconds: 6, gop: 25 });
   writeFileSync(path.join(media, "incoming", "huge.mkv"), "");
   truncateSync(path.join(media, "incoming", "huge.mkv"), 30_000_000_000); // sparse: no disk used
   writeFileSync(path.join(media, "incoming", "notes.txt"), "not a video\n");

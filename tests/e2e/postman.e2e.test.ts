@@ -14,6 +14,8 @@ const deployment = new Deployment({ API_KEY });
 
 beforeAll(async () => {
   await makeClip(path.join(deployment.mediaRoot, "incoming", "sample.mkv"), { width: 640, height: 360, seconds: 2 });
+  // The segmented-encoding folder's input: a keyframe every second, so 1 s segments can be cut.
+  await makeClip(path.join(deployment.mediaRoot, "incoming", "segmentable.mp4"), { seconds: 3, gop: 25 });
   await makeClip(path.join(deployment.dir, "sample.mkv"), { width: 320, height: 240, seconds: 1 });
   await deployment.startApi();
   await deployment.startWorker({ HARDWARE: "cpu" });

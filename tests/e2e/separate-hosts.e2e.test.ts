@@ -108,6 +108,8 @@ beforeAll(async () => {
   await Promise.all([
     makeClip(media("short.mkv"), { width: 640, height: 360, seconds: 3 }),
     makeClip(media("long.mkv"), { width: 640, height: 360, seconds: 12 }),
+    // A keyframe every second, in MP4 (its frames on the frame rate's slots): 2 s segments can be cut.
+    makeClip(media("segmented.mp4"), { width: 640, height: 360, seconds: 12, gop: 25 }),
   ]);
   await deployment.startApi({ CANCEL_WAIT_SECONDS: "10" });
   await Promise.all(HOST_NAMES.map((name, i) => startHostWorker(name, net?.hosts[i] as NetHost)));
@@ -231,10 +233,32 @@ describe.skipIf(unavailable !== null)("workers on separate hosts (network namesp
     expect(d().partialFiles()).toEqual([]);
   }, 420_000);
 
-  // Needs split-and-parallel (segmented) encoding, being built on the segments branch (ADR 0026,
-  // not merged here). Then: submit in/long.mkv with `options.segments` short enough for several
-  // video children, poll the job until its `segments.children` show children in_progress with
-  // `worker` host-a and host-b at the same moment (as runningOnEveryHost does for jobs), and
-  // expect the job completed with a whole output. Until then this stays a todo, not a fake.
-  it.todo("runs a segmented job's children on several hosts at once (needs segmented encoding)");
+  it("runs a segmented job's children on several hosts at once, and joins them into one whole output", async () => {
+    // The kill above took host-a's worker: a host comes back as an operator would bring it back.
+    if (workers.get("host-a")?.process.alive !== true) await startHostWorker("host-a", hostNamed("host-a"));
+    const job = await submit({ input: "in/segmented.mp4", output: "segmented/out.mp4", options: { segments: 2 } });
+    type Child = { kind: string; status: string; worker: string | null };
+    const children = (view: Job) => ((view.segments as { children?: Child[] } | null)?.children ?? []) as Child[];
+    expect(children(job).filter((c) => c.kind === "video").length).toBeGreaterThanOrEqual(5);
+    // Both hosts encode children of the one job at the same moment.
+    const together = await eventually(
+      async () => {
+        const view = await d().job(job.job_id);
+        const busy = new Set(children(view).flatMap((c) => (c.status === "in_progress" && c.worker ? [c.worker] : [])));
+        return HOST_NAMES.every((name) => busy.has(name)) ? [...busy] : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: "children of one job running on both hosts at once" },
+    );
+    const [done] = await settle([job.job_id], 300_000);
+    expect(done, JSON.stringify(done?.error)).toMatchObject({ status: "completed", error: null });
+    const ran = new Set(children(done as Job).map((c) => c.worker));
+    console.log(
+      `SEPARATE-HOSTS segmented: ${children(done as Job).length} children, running together on ${together.join(", ")}; ` +
+        `children per host: ${HOST_NAMES.map((h) => `${h}=${children(done as Job).filter((c) => c.worker === h).length}`).join(", ")}`,
+    );
+    expect(HOST_NAMES.every((name) => ran.has(name))).toBe(true);
+    const duration = Number((await probe(path.join(d().mediaRoot, "segmented", "out.mp4"))).format.duration);
+    expect(duration).toBeCloseTo(12, 0);
+    expect(d().partialFiles()).toEqual([]);
+  }, 420_000);
 });

@@ -85,18 +85,33 @@ describe("planSegments", () => {
   it("plans only the span the job converts (start and duration)", () => {
     const plan = planSegments({
       frames: frames(10, 25, 25),
-      options: { start: 1.5, duration: 6 },
+      options: { start: 1.48, duration: 6 },
       length: 2,
       reason: "requested",
       audio: true,
     });
-    // 3.5 and 5.5 lie between two keyframes: the earlier one is taken.
+    // 3.48 and 5.48 lie nearer the keyframe before them.
     expect(plan?.video.map((s) => [s.start, s.end])).toEqual([
-      [1.5, 3],
+      [1.48, 3],
       [3, 5],
-      [5, 7.5],
+      [5, 7.48],
     ]);
     expect(plan?.expected_frames).toBe(150);
+  });
+
+  it("gives no plan when the frames sit between the frame rate's slots (Matroska's 21 ms AAC shift)", () => {
+    const aligned = frames(10, 25, 25);
+    const shifted = {
+      ...aligned,
+      times: aligned.times.map((t) => t + 0.021),
+      keyframes: aligned.keyframes.map((t) => t + 0.021),
+    };
+    expect(
+      planSegments({ frames: aligned, options: whole, length: 2, reason: "requested", audio: true }),
+    ).toBeDefined();
+    expect(
+      planSegments({ frames: shifted, options: whole, length: 2, reason: "requested", audio: true }),
+    ).toBeUndefined();
   });
 
   it("gives no plan when the input has too few keyframes for two segments", () => {

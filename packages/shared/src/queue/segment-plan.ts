@@ -59,6 +59,7 @@ export function planSegments(input: {
     if (near !== undefined && near > previous) cuts.push(near);
   }
   if (cuts.length < 2) return undefined;
+  if (offGrid(frames, start)) return undefined;
   const inSpan = (t: number, from: number, to: number) => t >= from && t < to;
   const video = cuts.map((from, index) => {
     const to = cuts[index + 1] ?? end;
@@ -74,6 +75,20 @@ export function planSegments(input: {
     video,
     audio: input.audio,
   };
+}
+
+/**
+ * Whether the span's frames sit between the slots of the frame rate counted
+ * from its start (Matroska shifts the video by AAC's priming delay, 21 ms).
+ * ffmpeg's constant-frame-rate output then adds or drops a frame near a
+ * seek, so the segments' count need not be a single pass's; such an input
+ * runs in a single pass rather than fail the join's check.
+ */
+function offGrid(frames: VideoFrames, start: number): boolean {
+  const first = frames.times.find((t) => t >= start);
+  if (first === undefined) return false;
+  const phase = ((first - start) / frames.frameSeconds) % 1;
+  return phase > 0.02 && phase < 0.98;
 }
 
 function nearest(values: number[], target: number): number | undefined {

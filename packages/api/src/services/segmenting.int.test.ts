@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { ResolvedOptions } from "@converter/shared/jobs";
+import { findPreset } from "@converter/shared/presets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { planSegmentedJob } from "./segmenting.js";
 
@@ -12,20 +13,8 @@ const dir = mkdtempSync(path.join(tmpdir(), "segmenting-"));
 const clip = path.join(dir, "clip.mp4");
 const silent = path.join(dir, "silent.mp4");
 
-const options: ResolvedOptions = {
-  container: "mp4",
-  video_codec: "h264",
-  crf: 23,
-  video_bitrate: null,
-  width: null,
-  height: null,
-  fps: null,
-  audio_codec: "aac",
-  audio_bitrate: "128k",
-  start: null,
-  duration: null,
-  hardware: "cpu",
-};
+/** Preset h264's options (H.264 + AAC in MP4), on the CPU. */
+const options: ResolvedOptions = { ...h264Options(), hardware: "cpu" };
 const deps = { ffprobePath: "ffprobe", policyMinSeconds: 0, defaultSeconds: 2 };
 
 /** 6 s of testsrc2 at 25 fps with a keyframe a second (and a tone, unless silent). */
@@ -75,3 +64,9 @@ describe("planSegmentedJob with the real ffprobe", () => {
     expect(plan).toBeUndefined();
   });
 });
+
+function h264Options(): ResolvedOptions {
+  const preset = findPreset("h264");
+  if (!preset) throw new Error("no h264 preset");
+  return preset.options;
+}

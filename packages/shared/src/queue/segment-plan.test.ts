@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
+import { findPreset } from "../presets/index.js";
 import {
   parseSegmentChildId,
   planSegments,
@@ -19,20 +20,8 @@ function frames(seconds: number, rate: number, gop: number): VideoFrames {
 
 const whole = { start: null, duration: null };
 
-const options: ResolvedOptions = {
-  container: "mp4",
-  video_codec: "h264",
-  crf: 23,
-  video_bitrate: null,
-  width: null,
-  height: null,
-  fps: null,
-  audio_codec: "aac",
-  audio_bitrate: "128k",
-  start: null,
-  duration: null,
-  hardware: "auto",
-};
+/** Preset h264's options (H.264 + AAC in MP4). */
+const options: ResolvedOptions = { ...h264Options() };
 
 describe("planSegments", () => {
   it("cuts at the keyframes nearest each multiple of the length, counting every frame once", () => {
@@ -171,3 +160,9 @@ describe("the children of a plan", () => {
     expect(segmentListName(id)).toBe(`.seg.${id}.list.partial`);
   });
 });
+
+function h264Options(): ResolvedOptions {
+  const preset = findPreset("h264");
+  if (!preset) throw new Error("no h264 preset");
+  return preset.options;
+}

@@ -33,6 +33,8 @@ beforeAll(async () => {
     seconds: 60,
   });
   await makeClip(path.join(deployment.mediaRoot, "library", "short.mkv"), { seconds: 2 });
+  // A keyframe every second, in MP4: a segmented job can cut it into 1 s segments (ADR 0026).
+  await makeClip(path.join(deployment.mediaRoot, "library", "segmentable.mp4"), { seconds: 4, gop: 25 });
   await deployment.startApi();
   await deployment.startWorker();
   browser = await launchChromium();
@@ -307,6 +309,27 @@ describe("the web page in a real browser", () => {
     expect(await page.locator("li.job").count()).toBe(0);
     await page.selectOption("#status-filter", "");
     await page.locator("li.job").first().waitFor();
+  });
+
+  it("shows a segmented job's children done and the workers that ran them", async () => {
+    const { page } = session;
+    const res = await deployment.convert(
+      {
+        input: "library/segmentable.mp4",
+        output: "converted/segmented.mp4",
+        stream_copy: "never",
+        options: { segments: 1 },
+      },
+      AUTH,
+    );
+    expect(res.status).toBe(202);
+    const job = (await res.json()) as Job;
+    expect(job.segments).not.toBeNull();
+    const { status } = await watch(page, job.job_id, ["completed", "failed", "cancelled"]);
+    expect(status).toBe("completed");
+    await expect
+      .poll(() => row(page, job.job_id).locator(".stats").textContent())
+      .toMatch(/5 of 5 segments done on e2e-worker/);
   });
 });
 

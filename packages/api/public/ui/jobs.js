@@ -150,7 +150,16 @@ function stats(job) {
   }
   if (job.encoder) bits.push(job.encoder);
   if (job.worker) bits.push(`on ${job.worker}`);
+  if (job.segments) bits.push(segmentsText(job.segments));
   return bits.join(" · ");
+}
+
+/** A segmented job (ADR 0026): how many of its children are done, and the workers that ran them. */
+function segmentsText(segments) {
+  const children = segments.children ?? [];
+  const done = children.filter((child) => child.status === "completed").length;
+  const workers = [...new Set(children.map((child) => child.worker).filter(Boolean))];
+  return `${done} of ${children.length} segments done${workers.length ? ` on ${workers.join(", ")}` : ""}`;
 }
 
 function actions(entry) {

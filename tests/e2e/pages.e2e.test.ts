@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser.js";
 import { makeClip } from "../support/media.js";
 import { REPO_ROOT } from "../support/processes.js";
 import { Deployment } from "./harness.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const API_KEY = "pages-e2e-key-0123456789abcdef";
 const SCREENSHOTS = path.join(REPO_ROOT, "data", "screenshots");
 
@@ -14,23 +14,10 @@ const deployment = new Deployment({ API_KEY });
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (scripts/test does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await makeClip(path.join(deployment.mediaRoot, "in.mkv"));
   await deployment.startApi();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--headless",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,9 +1,8 @@
 import type { Logger } from "@converter/shared/logger";
 import { throttledWarning } from "@converter/shared/logger";
-import type { JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
+import { type JobRoute, readWorkerHeartbeats, type WorkerHeartbeat } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 import { withTimeout } from "../with-timeout.js";
-import { readHeartbeats } from "./read-heartbeats.js";
 import { waitingReasonFor } from "./waiting-reason.js";
 
 const READ_TIMEOUT_MS = 1000;
@@ -30,7 +29,7 @@ export class FleetMonitor {
   /** The live workers now, read from Redis (throws when Redis does not answer within a second). */
   async read(): Promise<WorkerHeartbeat[]> {
     const workers = await withTimeout(
-      readHeartbeats(this.deps.redis, this.deps.queueName),
+      readWorkerHeartbeats(this.deps.redis, this.deps.queueName),
       READ_TIMEOUT_MS,
       "worker heartbeats",
     );

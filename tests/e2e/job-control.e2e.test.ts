@@ -143,16 +143,21 @@ describe("job control over HTTP (real api and worker processes)", () => {
     const worker = await startWorker("control-stall");
     const job = await submit({ input: "in/long.mkv", output: "out/stall.mp4" });
     await runningWithProgress(job.job_id);
-    const [pid] = ffmpegPidsOfJob(job.job_id);
+    // The progress read can lag the process table by a moment either way: find the encode's ffmpeg itself.
+    const pid = await eventually(() => ffmpegPidsOfJob(job.job_id)[0], {
+      timeoutMs: 5000,
+      intervalMs: 20,
+      what: "the job's ffmpeg",
+    });
     const frozenAt = Date.now();
-    process.kill(pid as number, "SIGSTOP");
+    process.kill(pid, "SIGSTOP");
     const { job: done } = await deployment.waitForEnd(job.job_id, 150_000);
     console.log(
       `FAULT ffmpeg-stalled: submitted 1, ${done.status} 1 (attempts ${done.attempts}), lost 0, ` +
         `recovered in ${((Date.now() - frozenAt) / 1000).toFixed(1)} s with STALL_TIMEOUT_SECONDS=5`,
     );
     expect(done).toMatchObject({ status: "completed", attempts: 2 });
-    expect(() => process.kill(pid as number, 0)).toThrow();
+    expect(() => process.kill(pid, 0)).toThrow();
     expect(deployment.partialFiles()).toEqual([]);
     await worker.stop();
   });
@@ -165,7 +170,11 @@ describe("job control over HTTP (real api and worker processes)", () => {
     expect(await worker.stop("SIGTERM", 20_000)).toBe(0);
     const exitedAt = Date.now();
     expect(exitedAt - stoppedAt).toBeLessThan(10_000);
-    expect(ffmpegPidsOfJob(job.job_id)).toEqual([]);
+    // Its ffmpeg dies with it (PR_SET_PDEATHSIG), delivered as the kernel reaps the worker.
+    await eventually(() => (ffmpegPidsOfJob(job.job_id).length === 0 ? true : undefined), {
+      timeoutMs: 3000,
+      what: "the worker's ffmpeg to exit with it",
+    });
     expect(deployment.partialFiles()).toEqual([]);
     await eventually(async () => ((await deployment.job(job.job_id)).status === "queued" ? true : undefined), {
       what: "the job back in the queue",
@@ -189,7 +198,15 @@ describe("job control over HTTP (real api and worker processes)", () => {
     });
     const stoppedAt = Date.now();
     expect(await worker.stop("SIGTERM", 60_000)).toBe(0);
-    const finished = await deployment.job(job.job_id);
+    // The API hears of the completion through Redis a moment after the worker reported it and exited; a job
+    // handed back instead would stay queued (no worker is left), and this wait would fail.
+    const finished = await eventually(
+      async () => {
+        const view = await deployment.job(job.job_id);
+        return view.status === "completed" || view.status === "failed" ? view : undefined;
+      },
+      { timeoutMs: 10_000, what: "the API to record how the job ended" },
+    );
     console.log(
       `FAULT worker-sigterm-finish: submitted 1, ${finished.status} 1 (attempts ${finished.attempts}), lost 0, ` +
         `worker exited ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after SIGTERM, once the job was done`,

@@ -278,8 +278,27 @@ describe("the web page in a real browser", () => {
     expect(upload).toMatchObject({ status: "complete", size_bytes: statSync(small).size });
   });
 
-  it("takes a file dropped on the page, and says so when ffprobe cannot read it", async () => {
+  it("takes a file dropped on the page, and says so when ffprobe cannot read it, even if an earlier pick's probe answers last", async () => {
     const { page } = session;
+    // The probe of the file picked first is held until the dropped file's probe has answered:
+    // the page must keep showing the newer selection (a stale answer once overwrote it).
+    let releaseHeldProbe = () => {};
+    const heldProbe = new Promise<void>((resolve) => (releaseHeldProbe = resolve));
+    await page.route("**/probe", async (route) => {
+      if ((route.request().postDataJSON() as { input?: string }).input === "library/short.mkv") await heldProbe;
+      await route.continue();
+    });
+    const heldAnswer = page.waitForResponse(
+      (response) =>
+        response.url().endsWith("/probe") && response.request().postDataJSON()?.input === "library/short.mkv",
+    );
+    await page.locator("#browser").evaluate((details: { open: boolean }) => {
+      details.open = false;
+    });
+    await page.locator("#browser > summary").click();
+    await page.getByRole("button", { name: "library/" }).click();
+    await page.getByRole("button", { name: /^short\.mkv/ }).click();
+
     const dropped = await page.evaluateHandle(`(() => {
       const transfer = new DataTransfer();
       transfer.items.add(new File(["not a video at all"], "notes.txt", { type: "text/plain" }));
@@ -290,9 +309,15 @@ describe("the web page in a real browser", () => {
       .poll(() => page.locator("#upload-status").textContent(), { timeout: 30_000 })
       .toMatch(/^Uploaded notes\.txt \(18 B\)/);
     expect(await page.inputValue('[name="input"]')).toMatch(/^uploads\/[^/]+\/notes\.txt$/);
-    await expect
-      .poll(() => page.locator("#probe .error").textContent())
-      .toMatch(/^Cannot probe uploads\/.*notes\.txt: /);
+    const cannotProbe = /^Cannot probe uploads\/.*notes\.txt: /;
+    await expect.poll(() => page.locator("#probe .error").textContent()).toMatch(cannotProbe);
+
+    releaseHeldProbe();
+    await (await heldAnswer).finished();
+    await page.waitForTimeout(250); // time for the page to handle the late answer, were it to use it
+    await page.unroute("**/probe");
+    expect(await page.locator("#probe").textContent()).toMatch(cannotProbe);
+    expect(await page.inputValue('[name="input"]')).toMatch(/notes\.txt$/);
   });
 
   it("filters the jobs by status", async () => {

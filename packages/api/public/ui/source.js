@@ -80,12 +80,20 @@ async function listFolder(dir, cursor, onSelected) {
   more.onclick = () => listFolder(dir, answer.body.next_cursor, onSelected);
 }
 
+/**
+ * Counts selections, so a slow probe of an earlier file cannot overwrite the
+ * probe of the one picked since (its answer may arrive last).
+ */
+let latestSelection = 0;
+
 /** Puts the path in the form and shows what ffprobe says of it. */
 async function select(path, onSelected) {
+  const selection = ++latestSelection;
   onSelected(path);
   const box = document.getElementById("probe");
   box.replaceChildren(el("p", { class: "muted" }, `Probing ${path}…`));
   const answer = await api("POST", "/probe", { input: path });
+  if (selection !== latestSelection) return;
   if (!answer.ok) {
     box.replaceChildren(el("p", { class: "error" }, `Cannot probe ${path}: ${messageOf(answer)}`));
     return;

@@ -4,7 +4,6 @@ import { HonoAdapter } from "@bull-board/hono";
 import { AppError } from "@converter/shared/errors";
 import { serveStatic } from "@hono/node-server/serve-static";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps, AppEnv } from "./deps.js";
 import { DASHBOARD_PATH, METRICS_PATH, UI_PATH } from "./http-paths.js";
@@ -15,6 +14,7 @@ import { handleError } from "./middleware/error-handler.js";
 import { requestContext } from "./middleware/request-context.js";
 import { requestOrigin } from "./middleware/request-origin.js";
 import { securityHeaders } from "./middleware/security-headers.js";
+import { smallBody } from "./middleware/small-body.js";
 import { convertRoutes } from "./routes/convert.js";
 import { docsRoutes, registerDocsPaths } from "./routes/docs.js";
 import { eventRoutes } from "./routes/events.js";
@@ -63,12 +63,7 @@ export function createApp(deps: AppDeps) {
   if (deps.config.apiKey) {
     app.use("*", apiKeyAuth(deps.config.apiKey, deps.config.metricsPublic ? [METRICS_PATH] : [], sessions));
   }
-  const jsonBodyLimit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw new AppError("payload_too_large", `the request body is larger than ${deps.config.maxBodyBytes} bytes`);
-    },
-  });
+  const jsonBodyLimit = smallBody(deps.config.maxBodyBytes);
   // A multipart POST /convert carries a file: bounded by MAX_UPLOAD_BYTES as it streams, not by this.
   app.use("/convert", (c, next) => (isMultipart(c) ? next() : jsonBodyLimit(c, next)));
   app.use("/probe", jsonBodyLimit);

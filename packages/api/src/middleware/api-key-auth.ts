@@ -5,6 +5,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../deps.js";
 import { DASHBOARD_PATH, DOCS_ASSETS_PATH, PUBLIC_GET_PATHS, UI_ASSETS_PATH, UI_PUBLIC_PATHS } from "../http-paths.js";
 import { SESSION_COOKIE, type SessionStore } from "../sessions/session-store.js";
+import { requestHeader } from "./request-header.js";
 
 /**
  * Constant-time comparison that cannot throw: both sides are hashed to 32
@@ -41,12 +42,12 @@ export function apiKeyAuth(apiKey: string, alsoPublic: readonly string[] = [], s
     if (UI_PUBLIC_PATHS.has(path) || (isRead && path.startsWith(`${UI_ASSETS_PATH}/`))) return next();
     if (sessions?.touch(getCookie(c, SESSION_COOKIE))) return next();
     if (path === DASHBOARD_PATH || path.startsWith(`${DASHBOARD_PATH}/`)) {
-      const password = basicAuthPassword(c.req.header("authorization"));
+      const password = basicAuthPassword(requestHeader(c, "authorization"));
       if (password !== undefined && secretsEqual(password, apiKey)) return next();
       c.header("WWW-Authenticate", 'Basic realm="FFmpeg Converter queues", charset="UTF-8"');
       throw new AppError("unauthorized", "the dashboard needs HTTP Basic auth with the API key as password");
     }
-    const given = c.req.header("x-api-key");
+    const given = requestHeader(c, "x-api-key");
     if (given !== undefined && secretsEqual(given, apiKey)) return next();
     throw new AppError("unauthorized", given === undefined ? "X-API-Key header is required" : "X-API-Key is not valid");
   });

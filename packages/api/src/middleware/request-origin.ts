@@ -3,6 +3,7 @@ import type { ApiConfig } from "@converter/shared/config/api";
 import { AppError } from "@converter/shared/errors";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../deps.js";
+import { requestHeader } from "./request-header.js";
 
 type OriginConfig = Pick<ApiConfig, "apiKey" | "host" | "allowedHosts">;
 
@@ -28,7 +29,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function requestOrigin(config: OriginConfig) {
   const allowed = allowedNames(config);
   return createMiddleware<AppEnv>(async (c, next) => {
-    const host = c.req.header("host");
+    const host = requestHeader(c, "host");
     if (!config.apiKey && host !== undefined && !hostAllowed(hostName(host), allowed)) {
       throw new AppError(
         "host_not_allowed",
@@ -36,8 +37,8 @@ export function requestOrigin(config: OriginConfig) {
       );
     }
     if (SAFE_METHODS.has(c.req.method)) return next();
-    const site = c.req.header("sec-fetch-site");
-    const origin = c.req.header("origin");
+    const site = requestHeader(c, "sec-fetch-site");
+    const origin = requestHeader(c, "origin");
     if (site === "cross-site" || site === "same-site" || (origin !== undefined && !sameOrigin(origin, host, config))) {
       throw new AppError(
         "cross_origin_refused",

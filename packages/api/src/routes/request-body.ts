@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import type { Context } from "hono";
 import type { AppEnv } from "../deps.js";
+import { requestHeader } from "../middleware/request-header.js";
 
 /**
  * The request body as a Node stream, for the routes that stream it to disk:
@@ -26,11 +27,12 @@ export function requestHeaders(c: Context<AppEnv>): IncomingHttpHeaders {
 
 /** The announced body size; undefined when the client streams without one. */
 export function contentLength(c: Context<AppEnv>): number | undefined {
-  const value = Number(c.req.header("content-length") ?? Number.NaN);
+  const value = Number(requestHeader(c, "content-length") ?? Number.NaN);
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
-export const isMultipart = (c: Context<AppEnv>) => /^multipart\/form-data\b/i.test(c.req.header("content-type") ?? "");
+export const isMultipart = (c: Context<AppEnv>) =>
+  /^multipart\/form-data\b/i.test(requestHeader(c, "content-type") ?? "");
 
 /** Form fields beside the file in a multipart body: few, and each at most MAX_BODY_BYTES. */
 export const MAX_FORM_FIELDS = 20;

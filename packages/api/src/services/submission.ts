@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@converter/shared/errors";
 import { newJobId } from "@converter/shared/ids";
@@ -126,7 +125,7 @@ export class Submissions {
     const { mediaRoot } = this.deps;
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
-    await this.checkInputSize(input.value.absolute, input.value.relative);
+    this.checkInputSize(input.value.size, input.value.relative);
     const wanted =
       request.output ??
       defaultOutputPath(input.value.relative, CONTAINER_EXTENSIONS[options.container][0] ?? options.container);
@@ -151,17 +150,14 @@ export class Submissions {
     };
   }
 
-  private async checkInputSize(absolute: string, shown: string): Promise<void> {
+  /** The size the path check read (a file replaced since is the worker's to report). */
+  private checkInputSize(size: number, shown: string): void {
     const limit = this.deps.maxInputBytes;
-    if (limit === undefined) return;
-    // A file gone since it was resolved is the worker's to report; only a known size is judged here.
-    const size = (await stat(absolute).catch(() => undefined))?.size ?? 0;
-    if (size > limit) {
-      throw new AppError("input_too_large", `${shown} is ${size} bytes; MAX_INPUT_BYTES allows ${limit}`, {
-        field: "input",
-        limit: "MAX_INPUT_BYTES",
-        max_bytes: limit,
-      });
-    }
+    if (limit === undefined || size <= limit) return;
+    throw new AppError("input_too_large", `${shown} is ${size} bytes; MAX_INPUT_BYTES allows ${limit}`, {
+      field: "input",
+      limit: "MAX_INPUT_BYTES",
+      max_bytes: limit,
+    });
   }
 }

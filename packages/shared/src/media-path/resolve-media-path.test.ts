@@ -59,7 +59,8 @@ describe("resolveInputPath", () => {
     const result = await resolveInputPath(root, "incoming/a.mkv");
     expect(result).toEqual({
       ok: true,
-      value: { absolute: path.join(root, "incoming/a.mkv"), relative: "incoming/a.mkv" },
+      // The size comes from the same stat that found a regular file (the submission's MAX_INPUT_BYTES check).
+      value: { absolute: path.join(root, "incoming/a.mkv"), relative: "incoming/a.mkv", size: 1 },
     });
   });
 
@@ -100,6 +101,18 @@ describe("resolveOutputPath", () => {
       ok: true,
       value: { absolute: path.join(root, "converted/deep/x.mp4"), relative: "converted/deep/x.mp4", exists: false },
     });
+  });
+
+  it("writes through a symlinked folder that stays inside the root, to the folder's real path", async () => {
+    symlinkSync(path.join(root, "incoming"), path.join(root, "inbox"));
+    const result = await resolveOutputPath(root, "inbox/new.mp4");
+    expect(result).toEqual({
+      ok: true,
+      value: { absolute: path.join(root, "incoming/new.mp4"), relative: "inbox/new.mp4", exists: false },
+    });
+    // A link to a file is no folder, whether it is the parent or an ancestor further up.
+    expect(await codeOf(resolveOutputPath(root, "inside-link.mkv/x.mp4"))).toBe("invalid_path");
+    expect(await codeOf(resolveOutputPath(root, "inside-link.mkv/deeper/x.mp4"))).toBe("invalid_path");
   });
 
   it("reports an existing file", async () => {

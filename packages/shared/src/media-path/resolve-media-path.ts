@@ -71,7 +71,10 @@ export async function realMediaRoot(mediaRoot: string): Promise<string> {
  * An existing input file under the media root. Symlinks are followed and the
  * target must still be inside the root and be a regular file.
  */
-export async function resolveInputPath(root: string, userPath: string): Promise<Result<ResolvedMediaPath>> {
+export async function resolveInputPath(
+  root: string,
+  userPath: string,
+): Promise<Result<ResolvedMediaPath & { size: number }>> {
   const checked = checkRelativePath(userPath, "input");
   if (!checked.ok) return checked;
   const candidate = path.join(root, checked.value);
@@ -95,7 +98,7 @@ export async function resolveInputPath(root: string, userPath: string): Promise<
     return pathErrnoProblem(cause, "input", checked.value);
   }
   if (!info.isFile()) return invalid("input", `${checked.value} is not a regular file`);
-  return ok({ absolute: real, relative: checked.value });
+  return ok({ absolute: real, relative: checked.value, size: info.size });
 }
 
 /**
@@ -130,11 +133,12 @@ export async function resolveOutputPath(
     return ok({ absolute: real, relative: checked.value, exists: true });
   }
 
-  let ancestor: string;
+  let ancestor: { dir: string; info: Stats };
   let realAncestor: string;
   try {
     ancestor = await nearestExistingAncestor(path.dirname(candidate));
-    realAncestor = await realpath(ancestor);
+    // The root is real already (callers pass realMediaRoot's answer): one realpath fewer per new folder.
+    realAncestor = ancestor.dir === root ? root : await realpath(ancestor.dir);
   } catch (cause) {
     // A dangling symlink on the way realpath()s to ENOENT: the folder cannot be made.
     if ((cause as NodeJS.ErrnoException).code === "ENOENT") {
@@ -145,24 +149,27 @@ export async function resolveOutputPath(
   if (realAncestor !== root && !isInside(root, realAncestor)) {
     return invalid("output", `${checked.value} resolves outside the media root`);
   }
-  if (!(await stat(realAncestor)).isDirectory()) {
+  // lstat saw a folder itself (not a link): its real path is that folder, no second look needed.
+  const isFolder = ancestor.info.isSymbolicLink()
+    ? (await stat(realAncestor)).isDirectory()
+    : ancestor.info.isDirectory();
+  if (!isFolder) {
     return invalid("output", `${checked.value} goes through something that is not a folder`);
   }
-  const absolute = path.join(realAncestor, path.relative(ancestor, candidate));
+  const absolute = path.join(realAncestor, path.relative(ancestor.dir, candidate));
   return ok({ absolute, relative: checked.value, exists: false });
 }
 
-/** The closest folder on the way up that exists; only "does not exist" moves up, other errors are thrown. */
-async function nearestExistingAncestor(dir: string): Promise<string> {
+/** The closest folder on the way up that exists, with what lstat said of it; only "does not exist" moves up, other errors are thrown. */
+async function nearestExistingAncestor(dir: string): Promise<{ dir: string; info: Stats }> {
   let current = dir;
   for (;;) {
     try {
-      await lstat(current);
-      return current;
+      return { dir: current, info: await lstat(current) };
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code !== "ENOENT") throw cause;
       const parent = path.dirname(current);
-      if (parent === current) return current;
+      if (parent === current) throw cause;
       current = parent;
     }
   }

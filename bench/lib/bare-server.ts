@@ -23,6 +23,12 @@ export class BareHonoServer {
     return new BareHonoServer(child, `http://127.0.0.1:${Number(String(chunk).trim())}/`);
   }
 
+  /** Its process id, for its CPU time (bench/lib/process-cpu.ts). */
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error("the bare Hono server has no process id");
+    return this.child.pid;
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = once(this.child, "exit");

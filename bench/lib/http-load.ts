@@ -3,7 +3,14 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export type LoadResult = { requestsPerSecond: number; p50Ms: number | null; p99Ms: number | null; errors: number };
+export type LoadResult = {
+  requestsPerSecond: number;
+  /** Requests wrk completed in the run. */
+  requests: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  errors: number;
+};
 
 /**
  * Drives one URL with wrk (a C load generator, so the load costs little CPU
@@ -26,10 +33,12 @@ export async function loadWith(
   }
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1];
   if (!rps) throw new Error(`could not read wrk's summary:\n${stdout}`);
+  const requests = /(\d+) requests in /.exec(stdout)?.[1];
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
   return {
     requestsPerSecond: Number(rps),
+    requests: Number(requests ?? 0),
     p50Ms: latencyMs(stdout, "50%"),
     p99Ms: latencyMs(stdout, "99%"),
     errors: Number(errors ?? 0) + (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0),

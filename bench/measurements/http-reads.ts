@@ -1,6 +1,7 @@
 import { BareHonoServer } from "../lib/bare-server.js";
 import { type LoadResult, loadWith } from "../lib/http-load.js";
 import type { Measurement, ResultRow } from "../lib/measurement.js";
+import { cpuSeconds } from "../lib/process-cpu.js";
 import { round } from "../lib/stats.js";
 import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
 
@@ -22,11 +23,16 @@ export const httpReads: Measurement = {
     await api.waitCompleted(jobId, 60_000);
     const bare = await BareHonoServer.start();
     const seconds = options.loadSeconds;
-    const load = async (name: string, url: string): Promise<LoadResult> => {
+    // CPU per request of the server under load: steadier than req/s on a small machine, where
+    // wrk and whatever else runs take the cores in turns (issue 12's second pass).
+    const cpuMicros: Record<string, number> = {};
+    const load = async (name: string, url: string, pid: number): Promise<LoadResult> => {
       await loadWith(url, { connections: CONNECTIONS, seconds: 2 }); // JIT warm-up, not counted
       log(`${name}: wrk -c${CONNECTIONS} for ${seconds} s`);
+      const before = cpuSeconds(pid).self;
       const result = await loadWith(url, { connections: CONNECTIONS, seconds });
       if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed requests under load`);
+      if (result.requests > 0) cpuMicros[name] = ((cpuSeconds(pid).self - before) / result.requests) * 1e6;
       return result;
     };
     let baseline: LoadResult;
@@ -34,9 +40,9 @@ export const httpReads: Measurement = {
     let status: LoadResult;
     try {
       // Baseline between the two service runs, so a drifting machine favours neither.
-      root = await load("API GET /", `${api.baseUrl}/`);
-      baseline = await load("bare Hono GET /", bare.url);
-      status = await load("API GET /status/{job_id}", `${api.baseUrl}/status/${jobId}`);
+      root = await load("API GET /", `${api.baseUrl}/`, deployment.apiPid);
+      baseline = await load("bare Hono GET /", bare.url, bare.pid);
+      status = await load("API GET /status/{job_id}", `${api.baseUrl}/status/${jobId}`, deployment.apiPid);
     } finally {
       await bare.stop();
     }
@@ -52,6 +58,11 @@ export const httpReads: Measurement = {
         goalMet: ratio >= goal,
       };
     };
+    const cpuRatio = (name: string) => {
+      const bareMicros = cpuMicros["bare Hono GET /"];
+      const micros = cpuMicros[name];
+      return bareMicros && micros ? round(bareMicros / micros, 3) : "?";
+    };
     const latency = (name: string, r: LoadResult) => `${name} p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`;
     return {
       rows: [
@@ -60,8 +71,13 @@ export const httpReads: Measurement = {
       ],
       notes: [
         `wrk -c${CONNECTIONS} -t2 for ${seconds} s each: ${latency("bare", baseline)}; ${latency("GET /", root)}; ${latency("GET /status", status)}`,
+        `server CPU per request (/proc, over each run): ${Object.entries(cpuMicros)
+          .map(([name, micros]) => `${name} ${round(micros, 1)} µs`)
+          .join(
+            "; ",
+          )}; bare ÷ API, the same ratios in CPU: GET / ${cpuRatio("API GET /")}, GET /status ${cpuRatio("API GET /status/{job_id}")}`,
       ],
-      data: { bare: baseline, root, status },
+      data: { bare: baseline, root, status, cpu_micros_per_request: cpuMicros },
     };
   },
 };

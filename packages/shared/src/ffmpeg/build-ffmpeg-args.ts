@@ -1,4 +1,4 @@
-import type { EncodedVideoCodec } from "../jobs/media-words.js";
+import type { Container, EncodedVideoCodec } from "../jobs/media-words.js";
 import { DEFAULT_CRF } from "../jobs/option-fields.js";
 import type { ResolvedOptions } from "../jobs/resolved-options.js";
 import { inputSafetyArgs } from "../probe/input-safety.js";
@@ -30,6 +30,18 @@ export type FfmpegPlan = {
   copy?: { video: boolean; audio: boolean };
 };
 
+/**
+ * How every ffmpeg run of the worker starts: no banner, no stdin, overwrite
+ * (the target is a temporary file of its own), and progress as key=value
+ * lines on stdout instead of the stats line (worker/src/ffmpeg parses them).
+ */
+export const RUN_ARGS = ["-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats"] as const;
+
+/** For the MP4 family, the moov atom first, so players can start before the whole file is read. */
+export function fastStartArgs(container: Container): string[] {
+  return container === "mp4" || container === "mov" || container === "m4a" ? ["-movflags", "+faststart"] : [];
+}
+
 /** Input options of the GPU path: NVDEC decodes and keeps the frames in GPU memory. */
 export const GPU_DECODE_ARGS = ["-hwaccel", "cuda", "-hwaccel_output_format", "cuda"] as const;
 
@@ -43,7 +55,7 @@ export const GPU_DECODE_ARGS = ["-hwaccel", "cuda", "-hwaccel_output_format", "c
  */
 export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   const { options: o } = plan;
-  const args = ["-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats"];
+  const args: string[] = [...RUN_ARGS];
   // Seeking before -i is fast and, since ffmpeg 2.1, frame-accurate when re-encoding.
   if (o.start !== null && o.start > 0) args.push("-ss", formatSeconds(o.start));
   args.push(...inputSafetyArgs());
@@ -60,10 +72,7 @@ export function buildFfmpegArgs(plan: FfmpegPlan): string[] {
   args.push(...videoArgs(plan));
   args.push(...(plan.copy?.audio ? ["-c:a", "copy"] : audioArgs(o)));
   args.push("-sn", "-dn", "-map_metadata", "0", "-max_muxing_queue_size", "1024");
-  if (o.container === "mp4" || o.container === "mov" || o.container === "m4a") {
-    // moov atom first, so players can start before the whole file is read.
-    args.push("-movflags", "+faststart");
-  }
+  args.push(...fastStartArgs(o.container));
   if (plan.maxOutputBytes !== undefined) args.push("-fs", String(plan.maxOutputBytes));
   args.push("-f", MUXERS[o.container], `file:${plan.outputPath}`);
   return args;

@@ -1,3 +1,4 @@
+import { fastStartArgs, RUN_ARGS } from "@converter/shared/ffmpeg";
 import type { Container } from "@converter/shared/jobs";
 
 /** What the join writes, and from which files; `muxer` is MUXERS[container]. */
@@ -19,15 +20,13 @@ export type JoinPlan = {
  * the media root; only the `file` protocol is allowed.
  */
 export function buildJoinArgs(plan: JoinPlan): string[] {
-  const args = ["-hide_banner", "-nostdin", "-y", "-progress", "pipe:1", "-nostats"];
+  const args: string[] = [...RUN_ARGS];
   args.push("-protocol_whitelist", "file", "-f", "concat", "-safe", "0", "-i", `file:${plan.listPath}`);
   if (plan.audioPath !== null) args.push("-protocol_whitelist", "file", "-i", `file:${plan.audioPath}`);
   args.push("-map", "0:v:0");
   if (plan.audioPath !== null) args.push("-map", "1:a:0");
   args.push("-c", "copy", "-map_metadata", "-1");
-  if (plan.container === "mp4" || plan.container === "mov" || plan.container === "m4a") {
-    args.push("-movflags", "+faststart");
-  }
+  args.push(...fastStartArgs(plan.container));
   args.push("-f", plan.muxer, `file:${plan.outputPath}`);
   return args;
 }

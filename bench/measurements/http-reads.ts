@@ -25,19 +25,19 @@ export const httpReads: Measurement = {
     const seconds = options.loadSeconds;
     // CPU per request of the server under load: steadier than req/s on a small machine, where
     // wrk and whatever else runs take the cores in turns (issue 12's second pass).
-    const cpuMicros: Record<string, number> = {};
-    const load = async (name: string, url: string, pid: number): Promise<LoadResult> => {
+    type Loaded = LoadResult & { cpuMicrosPerRequest: number | null };
+    const load = async (name: string, url: string, pid: number): Promise<Loaded> => {
       await loadWith(url, { connections: CONNECTIONS, seconds: 2 }); // JIT warm-up, not counted
       log(`${name}: wrk -c${CONNECTIONS} for ${seconds} s`);
       const before = cpuSeconds(pid).self;
       const result = await loadWith(url, { connections: CONNECTIONS, seconds });
       if (result.errors > 0) throw new Error(`${name}: ${result.errors} failed requests under load`);
-      if (result.requests > 0) cpuMicros[name] = ((cpuSeconds(pid).self - before) / result.requests) * 1e6;
-      return result;
+      const used = cpuSeconds(pid).self - before;
+      return { ...result, cpuMicrosPerRequest: result.requests > 0 ? (used / result.requests) * 1e6 : null };
     };
-    let baseline: LoadResult;
-    let root: LoadResult;
-    let status: LoadResult;
+    let baseline: Loaded;
+    let root: Loaded;
+    let status: Loaded;
     try {
       // Baseline between the two service runs, so a drifting machine favours neither.
       root = await load("API GET /", `${api.baseUrl}/`, deployment.apiPid);
@@ -58,11 +58,11 @@ export const httpReads: Measurement = {
         goalMet: ratio >= goal,
       };
     };
-    const cpuRatio = (name: string) => {
-      const bareMicros = cpuMicros["bare Hono GET /"];
-      const micros = cpuMicros[name];
-      return bareMicros && micros ? round(bareMicros / micros, 3) : "?";
-    };
+    const micros = (r: Loaded) => (r.cpuMicrosPerRequest === null ? "?" : `${round(r.cpuMicrosPerRequest, 1)} µs`);
+    const cpuRatio = (r: Loaded) =>
+      baseline.cpuMicrosPerRequest && r.cpuMicrosPerRequest
+        ? round(baseline.cpuMicrosPerRequest / r.cpuMicrosPerRequest, 3)
+        : "?";
     const latency = (name: string, r: LoadResult) => `${name} p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`;
     return {
       rows: [
@@ -71,13 +71,9 @@ export const httpReads: Measurement = {
       ],
       notes: [
         `wrk -c${CONNECTIONS} -t2 for ${seconds} s each: ${latency("bare", baseline)}; ${latency("GET /", root)}; ${latency("GET /status", status)}`,
-        `server CPU per request (/proc, over each run): ${Object.entries(cpuMicros)
-          .map(([name, micros]) => `${name} ${round(micros, 1)} µs`)
-          .join(
-            "; ",
-          )}; bare ÷ API, the same ratios in CPU: GET / ${cpuRatio("API GET /")}, GET /status ${cpuRatio("API GET /status/{job_id}")}`,
+        `server CPU per request (/proc, over each run): GET / ${micros(root)}; bare ${micros(baseline)}; GET /status ${micros(status)}; bare ÷ API, the same ratios in CPU: GET / ${cpuRatio(root)}, GET /status ${cpuRatio(status)}`,
       ],
-      data: { bare: baseline, root, status, cpu_micros_per_request: cpuMicros },
+      data: { bare: baseline, root, status },
     };
   },
 };

@@ -14,7 +14,7 @@ import type { AppEnv } from "../deps.js";
  * and the like), which a client may send only once anyway.
  */
 export function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
-  const incoming = (c.env as Partial<AppEnv["Bindings"]> | undefined)?.incoming;
+  const incoming = c.env?.incoming;
   if (incoming?.headers === undefined) return c.req.header(name);
   const value = incoming.headers[name];
   return Array.isArray(value) ? value.join(", ") : value;

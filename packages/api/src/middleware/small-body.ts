@@ -25,7 +25,7 @@ export function smallBody(maxBytes: number): MiddlewareHandler<AppEnv> {
     },
   });
   return createMiddleware<AppEnv>(async (c, next) => {
-    const incoming = (c.env as Partial<AppEnv["Bindings"]> | undefined)?.incoming;
+    const incoming = c.env?.incoming;
     if (!incoming || incoming.readableEnded || incoming.readableDidRead) return inProcess(c, next);
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const announced = Number(incoming.headers["content-length"]);

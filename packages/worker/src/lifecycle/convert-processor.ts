@@ -105,7 +105,7 @@ async function convertAdmitted(deps: ProcessorDeps, admitted: AdmittedJob, run: 
  * else (our bug, the machine's trouble) logged whole here and retried as a
  * worker_error without this node's paths.
  */
-function asJobFailure(error: unknown, deps: ProcessorDeps, job: Job, shown?: (text: string) => string): unknown {
+export function asJobFailure(error: unknown, deps: ProcessorDeps, job: Job, shown?: (text: string) => string): unknown {
   if (isDecidedOutcome(error)) return error;
   const output: unknown = job.data?.output;
   const known = typeof output === "string" ? fileFailure(error, output) : undefined;

@@ -1,7 +1,8 @@
 import type { ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { admitJob } from "../lifecycle/admit-job.js";
-import { isDecidedOutcome, permanent, transient } from "../lifecycle/job-failure.js";
+import { asJobFailure } from "../lifecycle/convert-processor.js";
+import { permanent } from "../lifecycle/job-failure.js";
 import type { ProcessorDeps } from "../lifecycle/processor-deps.js";
 import { joinSegments } from "./join-segments.js";
 
@@ -22,12 +23,8 @@ export function createJoinProcessor(deps: ProcessorDeps) {
         await admission.job.files.close();
       }
     } catch (error) {
-      if (isDecidedOutcome(error)) throw error;
-      deps.log.error({ err: error, job_id: job.id }, "unexpected error while joining segments");
-      throw transient(
-        "worker_error",
-        error instanceof Error ? error.message.replaceAll(deps.mediaRoot, "") : String(error),
-      );
+      // As a single pass's: a filesystem refusal about the output as its failure, the rest retried without paths.
+      throw asJobFailure(error, deps, job);
     }
   };
 }

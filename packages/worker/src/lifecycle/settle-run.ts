@@ -1,8 +1,9 @@
 import type { Stats } from "node:fs";
 import { lstat } from "node:fs/promises";
-import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
+import { CANCELLED_BY_CLIENT, type Container } from "@converter/shared/jobs";
 import { WaitingError } from "bullmq";
 import { failureCause, isDiskFull } from "../ffmpeg/failure-cause.js";
+import type { FfmpegOutcome } from "../ffmpeg/run-ffmpeg.js";
 import { fdPath } from "../media-files/descriptor-paths.js";
 import { diskFull } from "./disk-space.js";
 import { verdictFailure } from "./input-verdict.js";
@@ -22,12 +23,7 @@ export async function settleRun(plan: RunningEncode, outcome: EncodeOutcome, sta
   const shown = (text: string) => shownPaths(plan, text);
   const rejected = verdictFailure(verdict, shown);
   if (rejected) throw rejected;
-  if (run.timedOut) {
-    throw permanent(
-      "job_timeout",
-      `ffmpeg ran longer than JOB_TIMEOUT_SECONDS (${plan.limits.jobTimeoutSeconds} s) and was killed`,
-    );
-  }
+  if (run.timedOut) throw timeoutFailure(plan.limits.jobTimeoutSeconds);
   if (run.aborted) await stopped(plan, outcome.stopReason, stallTimeoutMs);
   const tempFile = await stillOurs(plan);
   // -fs stops ffmpeg at the limit and it exits 0: a cut-short file must not be published as a result.
@@ -37,14 +33,8 @@ export async function settleRun(plan: RunningEncode, outcome: EncodeOutcome, sta
       `the output reached MAX_OUTPUT_BYTES (${plan.limits.maxOutputBytes} bytes); ffmpeg was stopped there and the partial file discarded`,
     );
   }
-  // Before the exit status: ffmpeg 5.1 exits 0 when only its trailer could not be written.
-  if (run.writeErrors.length > 0) throw writeFailure(plan, run.writeErrors);
-  if (run.exitCode !== 0) {
-    if (run.stderrTail.some(isDiskFull)) throw diskFull(plan.data.output, "ffmpeg could not write it");
-    const cause = shown(failureCause(run.stderrTail, plan.data.options.container) ?? "no output");
-    const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
-    throw permanent("ffmpeg_failed", `ffmpeg ${how}: ${cause}`);
-  }
+  const failed = exitFailure(run, { output: plan.data.output, container: plan.data.options.container, shown });
+  if (failed) throw failed;
   // Removed under ffmpeg's feet (an operator, a sweep on another node): not
   // the media's fault, so another attempt may well succeed.
   if (!tempFile) {
@@ -54,6 +44,29 @@ export async function settleRun(plan: RunningEncode, outcome: EncodeOutcome, sta
     );
   }
   return tempFile;
+}
+
+/** ffmpeg killed at the wall-clock limit: the media (or its options) costs more than a job may take. */
+export function timeoutFailure(jobTimeoutSeconds: number) {
+  return permanent("job_timeout", `ffmpeg ran longer than JOB_TIMEOUT_SECONDS (${jobTimeoutSeconds} s) and was killed`);
+}
+
+/** What a failure says of the output ffmpeg wrote: its name as the client gave it, its container, paths as shown. */
+type RunOutput = { output: string; container: Container; shown: (text: string) => string };
+
+/**
+ * What ffmpeg's own end says of a run nobody stopped: a write it could not
+ * finish (before the exit status: ffmpeg 5.1 exits 0 when only its trailer
+ * could not be written), a full disk (retried: space may be freed), or
+ * another non-zero exit in ffmpeg's own words. Undefined for a clean end.
+ */
+export function exitFailure(run: FfmpegOutcome, job: RunOutput) {
+  if (run.writeErrors.length > 0) return writeFailure(job, run.writeErrors);
+  if (run.exitCode === 0) return undefined;
+  if (run.stderrTail.some(isDiskFull)) return diskFull(job.output, "ffmpeg could not write it");
+  const cause = job.shown(failureCause(run.stderrTail, job.container) ?? "no output");
+  const how = run.signal ? `was killed by ${run.signal}` : `exited with status ${run.exitCode}`;
+  return permanent("ffmpeg_failed", `ffmpeg ${how}: ${cause}`);
 }
 
 /**
@@ -108,9 +121,9 @@ async function stillOurs(plan: RunningEncode): Promise<Stats | undefined> {
  * could not finish for any other reason (the media's or the muxer's: final).
  * The file is never published, whatever ffmpeg's exit status.
  */
-function writeFailure(plan: RunningEncode, lines: readonly string[]) {
-  const shown = shownPaths(plan, lines[0] ?? "");
-  if (lines.some(isDiskFull)) return diskFull(plan.data.output, `ffmpeg could not finish writing it (${shown})`);
+function writeFailure(job: RunOutput, lines: readonly string[]) {
+  const shown = job.shown(lines[0] ?? "");
+  if (lines.some(isDiskFull)) return diskFull(job.output, `ffmpeg could not finish writing it (${shown})`);
   if (lines.some((line) => /Input\/output error/.test(line))) {
     return transient("worker_error", `the worker could not write the output (${shown}); the job will be retried`);
   }

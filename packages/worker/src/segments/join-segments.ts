@@ -12,10 +12,12 @@ import {
 import type { Job } from "bullmq";
 import { runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
 import type { AdmittedJob } from "../lifecycle/admit-job.js";
+import { withoutNodePaths } from "../lifecycle/file-failure.js";
 import { PermanentFailure, permanent, transient } from "../lifecycle/job-failure.js";
 import { finishedResult } from "../lifecycle/job-result.js";
 import type { ProcessorDeps } from "../lifecycle/processor-deps.js";
 import { publishOutput } from "../lifecycle/publish-output.js";
+import { exitFailure, timeoutFailure } from "../lifecycle/settle-run.js";
 import { stopReasonOf } from "../lifecycle/stop-reason.js";
 import { removeIn, temporaryName } from "../lifecycle/temporary-files.js";
 import { createFileIn } from "../media-files/open-beneath.js";
@@ -53,7 +55,6 @@ export async function joinSegments(
   const videoParts = parts.filter((p) => p.ref.kind === "video").map((p) => `${DIR_FD_PATH}/${p.name}`);
   const audioPart = parts.find((p) => p.ref.kind === "audio");
   const children = await childReturns(run.job);
-  let permanentFailure = false;
   const temp = await createFileIn(files.outputDir, tempName);
   try {
     const list = await createFileIn(files.outputDir, listName);
@@ -73,22 +74,22 @@ export async function joinSegments(
       ...(run.signal ? { signal: run.signal } : {}),
       timeoutMs: admitted.limits.jobTimeoutSeconds * 1000,
     });
+    if (ran.timedOut) throw timeoutFailure(admitted.limits.jobTimeoutSeconds);
     if (ran.aborted && stopReasonOf(run.signal?.reason) === "cancelled") {
       throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);
     }
     if (ran.aborted) throw transient("worker_error", "the join was stopped; it runs again");
-    if (ran.exitCode !== 0) {
-      permanentFailure = true;
-      throw permanent(
-        "ffmpeg_failed",
-        `joining the segments failed: ${ran.stderrTail.at(-1) ?? `exit ${ran.exitCode}`}`,
-      );
-    }
+    // As a single pass's end: a full disk is retried (the parts stay for it), the rest is final.
+    const failed = exitFailure(ran, {
+      output: data.output,
+      container: data.options.container,
+      shown: (text) => `joining the segments: ${withoutNodePaths(text, deps.mediaRoot)}`,
+    });
+    if (failed) throw failed;
     const joined = await probeStreamCounts(deps.ffprobePath, { fd: temp.fd });
     const problem = joined ? joinProblem(plan, joined) : "the joined output is unreadable";
     const probed = await probeMedia(deps.ffprobePath, { fd: temp.fd });
     if (problem || !probed.ok) {
-      permanentFailure = true;
       throw permanent("ffmpeg_failed", problem ?? "the joined output is unreadable");
     }
     await admitted.jobLog(
@@ -107,7 +108,7 @@ export async function joinSegments(
     });
   } catch (error) {
     await removeIn(files.outputDir, tempName).catch(() => undefined);
-    if (permanentFailure || error instanceof PermanentFailure) {
+    if (error instanceof PermanentFailure) {
       await Promise.all(parts.map((p) => removeIn(files.outputDir, p.name).catch(() => undefined)));
     }
     throw error;

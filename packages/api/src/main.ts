@@ -231,11 +231,14 @@ async function startSync(deps: {
   const store = new JobStore(db, deps.events);
   const warnRedis = throttledWarning(log, "redis connection error (retrying)");
   // One sync and one events consumer per route queue (ADR 0016): each job's events are in one stream.
-  const syncs = new Map(queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded)]));
-  const syncFor = (queue: (typeof queues)["base"]) => syncs.get(queue) ?? new JobStateSync(queue, store, log);
   const segments = new SegmentEvents(store, new SegmentStore(db, store), (name) =>
     queues.all().find((queue) => queue.name === name),
   );
+  const syncs = new Map(
+    queues.all().map((queue) => [queue, new JobStateSync(queue, store, log, deps.jobEnded, segments)]),
+  );
+  const syncFor = (queue: (typeof queues)["base"]) =>
+    syncs.get(queue) ?? new JobStateSync(queue, store, log, undefined, segments);
   const consumers = queues.all().map(
     (queue) =>
       new JobEventsConsumer({

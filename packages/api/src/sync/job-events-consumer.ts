@@ -96,10 +96,7 @@ export class JobEventsConsumer {
         this.serial("failed", jobId, async () => {
           this.lastLogRefresh.delete(jobId);
           const job = await optional(this.deps.queue.getJob(jobId));
-          // A segmented job failed by a child (ADR 0026) shows the child's failure.
-          const reason = this.deps.segments ? await this.deps.segments.parentFailure(failedReason) : undefined;
-          await this.deps.sync.failed(jobId, reason ? JSON.stringify(reason) : failedReason, job?.finishedOn);
-          this.deps.segments?.parentEnded(jobId);
+          await this.deps.sync.failed(jobId, failedReason, job?.finishedOn);
         }),
     );
     const backToQueue =

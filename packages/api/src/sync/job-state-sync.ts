@@ -3,6 +3,7 @@ import { ConvertJobReturn, decodeFailure, JobProgress } from "@converter/shared/
 import type { Job } from "bullmq";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
+import type { SegmentEvents } from "./segment-events.js";
 
 /**
  * Told of every terminal transition this layer records (the webhook
@@ -24,6 +25,8 @@ export class JobStateSync {
     private readonly log: Logger,
     /** Told of every terminal transition; absent where webhooks are not delivered (tests). */
     private readonly onJobEnd?: JobEndListener,
+    /** Segmented jobs' children (ADR 0026); absent where no job is segmented (tests). */
+    private readonly segments?: Pick<SegmentEvents, "parentFailure" | "parentEnded">,
   ) {}
 
   /** After a terminal transition was written: queue its webhook (never throws, never waits on a receiver). */
@@ -75,7 +78,11 @@ export class JobStateSync {
 
   async failed(jobId: string, failedReason: string | undefined, finishedOn: number | undefined): Promise<void> {
     const logs = await this.logsOf(jobId);
-    this.store.markFailed(jobId, decodeFailure(failedReason), iso(finishedOn), logs);
+    // A segmented job failed by a child shows the child's failure, and its unfinished children end with it:
+    // here, so the live events and the start-up reconciliation record it alike.
+    const failure = this.segments ? await this.segments.parentFailure(failedReason) : decodeFailure(failedReason);
+    this.store.markFailed(jobId, failure, iso(finishedOn), logs);
+    this.segments?.parentEnded(jobId);
     await this.finished(jobId);
   }
 

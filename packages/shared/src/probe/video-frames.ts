@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { VideoFrames } from "../queue/segment-plan.js";
 import { inputSafetyArgs } from "./input-safety.js";
+import { parseFrameRate } from "./media-info.js";
 import { runProbe } from "./probe-media.js";
 
 const PacketsJson = z.object({
@@ -38,8 +39,9 @@ export async function probeVideoFrames(ffprobePath: string, file: string): Promi
   }
   const stream = parsed.streams[0];
   if (!stream) return undefined;
-  const timeBase = ratio(stream.time_base);
-  const rate = ratio(stream.avg_frame_rate) || ratio(stream.r_frame_rate);
+  // ffprobe's "N/D" ratios, read as the stream view reads frame rates; 0 where unreadable.
+  const timeBase = parseFrameRate(stream.time_base) ?? 0;
+  const rate = parseFrameRate(stream.avg_frame_rate) ?? parseFrameRate(stream.r_frame_rate) ?? 0;
   if (!timeBase || !rate) return undefined;
   const times: number[] = [];
   const keyframes: number[] = [];
@@ -53,12 +55,4 @@ export async function probeVideoFrames(ffprobePath: string, file: string): Promi
   times.sort((a, b) => a - b);
   keyframes.sort((a, b) => a - b);
   return { times, keyframes, frameSeconds: 1 / rate };
-}
-
-/** "1/15360" or "30000/1001" as a number; 0 for "0/0" or anything unreadable. */
-function ratio(text: string): number {
-  const [n, d] = text.split("/").map(Number);
-  if (n === undefined || !Number.isFinite(n)) return 0;
-  if (d === undefined) return n;
-  return d > 0 && Number.isFinite(d) ? n / d : 0;
 }

@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import path from "node:path";
 import { AppError } from "@converter/shared/errors";
 import type { Container } from "@converter/shared/jobs";
@@ -55,8 +54,7 @@ export class OutputFiles {
     const gone = (why: string) => new AppError("output_gone", `the output of job ${jobId}, ${job.output}, ${why}`);
     const resolved = await resolveInputPath(this.mediaRoot, job.output);
     if (!resolved.ok) throw gone("was removed");
-    const info = await stat(resolved.value.absolute).catch(() => undefined);
-    if (!info) throw gone("was removed");
+    const info = resolved.value.stats;
     if (job.result && job.result.size_bytes !== info.size) throw gone("was replaced by another file");
     return {
       absolute: resolved.value.absolute,

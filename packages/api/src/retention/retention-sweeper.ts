@@ -126,8 +126,7 @@ export class RetentionSweeper {
     const resolved = await resolveInputPath(this.deps.mediaRoot, job.output);
     if (!resolved.ok) return false;
     const size = (job.result as { size_bytes?: number } | null)?.size_bytes;
-    const info = await stat(resolved.value.absolute).catch(() => undefined);
-    if (!info || info.size !== size) return false;
+    if (resolved.value.stats.size !== size) return false;
     await rm(resolved.value.absolute, { force: true });
     return true;
   }

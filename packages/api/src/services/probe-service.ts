@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import { AppError } from "@converter/shared/errors";
 import type { MediaDescription } from "@converter/shared/files";
 import { resolveInputPath } from "@converter/shared/media-path";
@@ -17,14 +16,13 @@ export class ProbeService {
   async describe(input: string): Promise<MediaDescription> {
     const resolved = await resolveInputPath(this.deps.mediaRoot, input);
     if (!resolved.ok) throw resolved.error;
-    const { absolute, relative } = resolved.value;
-    const size = (await stat(absolute)).size;
+    const { absolute, relative, stats } = resolved.value;
     const probe = await probeMedia(this.deps.ffprobePath, absolute);
     if (!probe.ok) {
       throw new AppError("invalid_media", `${relative}: ${probe.reason.replaceAll(absolute, relative)}`, {
         field: "input",
       });
     }
-    return toMediaDescription(relative, size, probe.info);
+    return toMediaDescription(relative, stats.size, probe.info);
   }
 }

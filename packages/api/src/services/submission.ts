@@ -125,7 +125,7 @@ export class Submissions {
     const { mediaRoot } = this.deps;
     const input = await resolveInputPath(mediaRoot, request.input);
     if (!input.ok) throw input.error;
-    this.checkInputSize(input.value.size, input.value.relative);
+    this.checkInputSize(input.value.stats.size, input.value.relative);
     const wanted =
       request.output ??
       defaultOutputPath(input.value.relative, CONTAINER_EXTENSIONS[options.container][0] ?? options.container);

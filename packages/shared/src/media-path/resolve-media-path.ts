@@ -74,7 +74,7 @@ export async function realMediaRoot(mediaRoot: string): Promise<string> {
 export async function resolveInputPath(
   root: string,
   userPath: string,
-): Promise<Result<ResolvedMediaPath & { size: number }>> {
+): Promise<Result<ResolvedMediaPath & { stats: Stats }>> {
   const checked = checkRelativePath(userPath, "input");
   if (!checked.ok) return checked;
   const candidate = path.join(root, checked.value);
@@ -98,7 +98,8 @@ export async function resolveInputPath(
     return pathErrnoProblem(cause, "input", checked.value);
   }
   if (!info.isFile()) return invalid("input", `${checked.value} is not a regular file`);
-  return ok({ absolute: real, relative: checked.value, size: info.size });
+  // What the check read: callers take the size, inode and times from it instead of a stat of their own.
+  return ok({ absolute: real, relative: checked.value, stats: info });
 }
 
 /**

@@ -49,7 +49,7 @@ export class JobStateSync {
   }
 
   markActive(job: Job): void {
-    this.store.markActive(job.id as string, iso(job.processedOn), job.attemptsStarted || job.attemptsMade + 1);
+    this.store.markActive(job.id as string, iso(job.processedOn), attemptOf(job));
   }
 
   progress(jobId: string, data: unknown): void {
@@ -59,8 +59,7 @@ export class JobStateSync {
   }
 
   async completed(jobId: string, returnValue: unknown, finishedOn: number | undefined): Promise<void> {
-    const value = typeof returnValue === "string" ? safeJson(returnValue) : returnValue;
-    const parsed = ConvertJobReturn.safeParse(value);
+    const parsed = parseReturnValue(returnValue);
     const logs = await this.logsOf(jobId);
     if (parsed.success) {
       this.store.markCompleted(jobId, parsed.data, iso(finishedOn), logs);
@@ -113,6 +112,14 @@ export class JobStateSync {
     }
     return state;
   }
+}
+
+/** Which run of the job this is, counting from 1: BullMQ counts starts, older jobs only finished attempts. */
+export const attemptOf = (job: Job) => job.attemptsStarted || job.attemptsMade + 1;
+
+/** A worker's return value (a JSON string in BullMQ's events) read through the shared schema. */
+export function parseReturnValue(returnValue: unknown) {
+  return ConvertJobReturn.safeParse(typeof returnValue === "string" ? safeJson(returnValue) : returnValue);
 }
 
 function safeJson(text: string): unknown {

@@ -1,9 +1,10 @@
 import type { JobError } from "@converter/shared/jobs";
-import { ConvertJobReturn, decodeFailure, JobProgress, type SegmentRef } from "@converter/shared/queue";
+import { decodeFailure, JobProgress, type SegmentRef } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
 import type { SegmentStore } from "../store/segment-store.js";
+import { attemptOf, parseReturnValue } from "./job-state-sync.js";
 
 /**
  * A segmented job's children in SQLite (ADR 0026): each child's transitions
@@ -23,7 +24,7 @@ export class SegmentEvents {
     this.segments.updateChild(parent, ref, {
       status: "in_progress",
       worker: job?.processedBy ?? undefined,
-      attempts: job ? job.attemptsStarted || job.attemptsMade + 1 : undefined,
+      attempts: job ? attemptOf(job) : undefined,
     });
     // The job runs once any of its children does; its attempts stay the join's.
     this.store.markActive(parent, new Date(job?.processedOn ?? Date.now()).toISOString(), 1);
@@ -35,8 +36,7 @@ export class SegmentEvents {
   }
 
   completed(parent: string, ref: SegmentRef, returnValue: unknown): void {
-    const value = typeof returnValue === "string" ? safeJson(returnValue) : returnValue;
-    const parsed = ConvertJobReturn.safeParse(value);
+    const parsed = parseReturnValue(returnValue);
     this.segments.updateChild(parent, ref, {
       status: "completed",
       worker: parsed.success ? parsed.data.worker : undefined,
@@ -77,13 +77,5 @@ export class SegmentEvents {
     if (!child?.failedReason) return decoded;
     const failure = decodeFailure(child.failedReason);
     return { code: failure.code, message: `segment ${match[2]}: ${failure.message}` };
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

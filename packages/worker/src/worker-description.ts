@@ -14,7 +14,8 @@ export function describeWorker(w: {
   gpu?: WorkerGpu | null;
   version?: string;
   routes: JobRoute[];
-  running: ReadonlySet<string>;
+  /** The BullMQ ids of the jobs this worker runs now (keys), with the job a cancel names (values). */
+  running: ReadonlyMap<string, string>;
   nvenc: NvencSessions;
   counters: WorkerCounters;
 }): () => WorkerHeartbeat {
@@ -33,7 +34,7 @@ export function describeWorker(w: {
     decoders: w.decoders ?? {},
     gpu_decode_with_cpu_encode: w.gpuDecodeWithCpuEncode ?? false,
     gpu: w.gpu ?? null,
-    running_jobs: [...w.running],
+    running_jobs: [...w.running.keys()],
     nvenc_sessions: { in_use: w.nvenc.used, limit: w.nvenc.limit },
     counters: { ...w.counters, ffmpeg_seconds: Math.round(w.counters.ffmpeg_seconds * 1000) / 1000 },
     heartbeat_at: new Date().toISOString(),

@@ -68,8 +68,8 @@ export type ConversionWorker = {
  * by it), and a close that lets running jobs finish for the grace period.
  */
 export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWorker {
-  const running = new Set<string>();
-  // BullMQ job id → the job a cancel names: itself, or a segmented job's parent for its children (ADR 0026).
+  // The jobs running here: BullMQ job id → the job a cancel names: itself, or a segmented job's parent
+  // for its children (ADR 0026).
   const owners = new Map<string, string>();
   const counters = zeroCounters();
   const nvenc = new NvencSessions(deps.nvencMaxSessions ?? 0);
@@ -107,11 +107,10 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
     workerName: deps.workerName,
     intervalMs: deps.heartbeatIntervalMs ?? 10_000,
     log: deps.log,
-    describe: describeWorker({ ...deps, routes, running, nvenc, counters }),
+    describe: describeWorker({ ...deps, routes, running: owners, nvenc, counters }),
   });
   const consumers = createRouteConsumers(deps, routes, nvenc, async (job, token, signal) => {
     const id = job.id as string;
-    running.add(id);
     owners.set(id, typeof job.data?.job_id === "string" ? job.data.job_id : id);
     counters.jobs_started += 1;
     // The fleet sees this worker's slot taken at once, not at the next beat.
@@ -120,7 +119,6 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
       const processor = isJoin(job) ? join : isSegmentChild(job) ? child : convert;
       return await processor(job, token, signal);
     } finally {
-      running.delete(id);
       owners.delete(id);
       heartbeat.beatNow();
     }
@@ -137,7 +135,7 @@ export function createConversionWorker(deps: ConversionWorkerDeps): ConversionWo
       await Promise.all(workers.map((worker) => worker.waitUntilReady()));
     },
     async close() {
-      await closeWithGrace(workers, running, deps);
+      await closeWithGrace(workers, owners, deps);
       // These talk to Redis, which may be gone: none may hold the stop (the heartbeat key expires by itself).
       await Promise.all([
         atMost(consumers.stop(), CLOSE_STEP_MS),
@@ -201,13 +199,13 @@ function watchWorkerEvents(
  */
 async function closeWithGrace(
   workers: GatedWorker<ConvertJobData, ConvertJobReturn>[],
-  running: ReadonlySet<string>,
+  running: ReadonlyMap<string, string>,
   deps: Pick<ConversionWorkerDeps, "log" | "shutdownGraceMs">,
 ): Promise<void> {
   const closing = Promise.all(workers.map((worker) => worker.close()));
   if (running.size > 0) {
     deps.log.info(
-      { jobs: [...running], grace_ms: deps.shutdownGraceMs },
+      { jobs: [...running.keys()], grace_ms: deps.shutdownGraceMs },
       "waiting for running jobs before handing them back",
     );
   }

@@ -123,12 +123,17 @@ export function parseSegmentChildId(id: string): { parent: string; ref: SegmentR
  */
 export function segmentOutputPath(output: string, jobId: string, ref: SegmentRef): string {
   const tag = ref.kind === "audio" ? "a" : `v${String(ref.index).padStart(3, "0")}`;
-  return path.posix.join(path.posix.dirname(output), `.seg.${jobId}.${tag}.partial`);
+  return path.posix.join(path.posix.dirname(output), `${segmentPrefix(jobId)}${tag}.partial`);
 }
 
 /** The join's concat list, beside the parts in the output's folder. */
 export function segmentListName(jobId: string): string {
-  return `.seg.${jobId}.list.partial`;
+  return `${segmentPrefix(jobId)}list.partial`;
+}
+
+/** How every file of a segmented job's parts in its output folder starts: its parts and the join's list. */
+export function segmentPrefix(jobId: string): string {
+  return `.seg.${jobId}.`;
 }
 
 /**

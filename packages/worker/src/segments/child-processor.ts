@@ -1,10 +1,10 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
-import type { ConvertJobReturn } from "@converter/shared/queue";
+import { type ConvertJobReturn, segmentPrefix } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { PermanentFailure, permanent } from "../lifecycle/job-failure.js";
-import { removeIn } from "../lifecycle/temporary-files.js";
+import { removeIn, TEMP_SUFFIX } from "../lifecycle/temporary-files.js";
 import { fdPath } from "../media-files/descriptor-paths.js";
 import { openDirectoryBeneath } from "../media-files/open-beneath.js";
 
@@ -46,15 +46,15 @@ async function parentEnded(connection: Redis, job: Job): Promise<boolean> {
   return deferred !== null || failed !== null;
 }
 
-/** Removes the parts of a segmented job (`.seg.<job id>.*.partial`) from its output folder. */
+/** Removes the parts of a segmented job (segmentPrefix, then `*.partial`) from its output folder. */
 async function removeParts(mediaRoot: string, data: { job_id?: unknown; output?: unknown }): Promise<void> {
   if (typeof data.job_id !== "string" || typeof data.output !== "string") return;
   const dir = await openDirectoryBeneath(mediaRoot, path.posix.dirname(data.output), { create: false });
   try {
-    const prefix = `.seg.${data.job_id}.`;
+    const prefix = segmentPrefix(data.job_id);
     const names = await readdir(fdPath(dir.fd));
     await Promise.all(
-      names.filter((name) => name.startsWith(prefix) && name.endsWith(".partial")).map((name) => removeIn(dir, name)),
+      names.filter((name) => name.startsWith(prefix) && name.endsWith(TEMP_SUFFIX)).map((name) => removeIn(dir, name)),
     );
   } finally {
     await dir.close();

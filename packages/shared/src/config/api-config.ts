@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_SEGMENT_SECONDS, MIN_SEGMENT_SECONDS } from "../jobs/segments.js";
 import { boolVar, ConfigError, DEFAULT_MAX_INPUT_BYTES, intVar, type LOG_LEVELS, parseEnv, SHARED_ENV } from "./env.js";
 
 export { ConfigError, loadConfigOrExit } from "./env.js";
@@ -21,7 +22,7 @@ const ApiEnv = z.object({
   RECONCILE_INTERVAL_SECONDS: intVar(1, 3600).default(60),
   // Split-and-parallel encoding (docs/adr/0026-split-and-parallel-encoding.md).
   SEGMENT_POLICY_MIN_DURATION: intVar(0, 7 * 86_400).default(0),
-  SEGMENT_DEFAULT_LENGTH: intVar(1, 3600).default(20),
+  SEGMENT_DEFAULT_LENGTH: intVar(MIN_SEGMENT_SECONDS, MAX_SEGMENT_SECONDS).default(20),
   // Files over HTTP (docs/adr/0021-files-over-http.md).
   MAX_UPLOAD_BYTES: intVar(1, Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_INPUT_BYTES),
   UPLOAD_MIN_FREE_BYTES: intVar(0, Number.MAX_SAFE_INTEGER).default(1024 ** 3),

@@ -65,6 +65,21 @@ ensure_ffmpeg() {
   apt_install ffmpeg || die "ffmpeg and ffprobe are required: install them (Debian/Ubuntu: sudo apt-get install ffmpeg) or set FFMPEG_PATH and FFPROBE_PATH"
 }
 
+# The worker's probe server (docs/adr/0033-probe-server.md) is compiled against
+# FFmpeg's libraries. Without their development files the build skips it and
+# the worker starts ffprobe per file, as before: `ensure_ffmpeg_dev say` goes
+# on, `ensure_ffmpeg_dev die` (the tests, which test the server) stops.
+ensure_ffmpeg_dev() {
+  local or="${1:-say}"
+  if command -v cc >/dev/null && command -v pkg-config >/dev/null &&
+    pkg-config --exists libavformat libavcodec libavutil; then
+    return
+  fi
+  say "FFmpeg's development files are missing (the worker's probe server): installing them with apt-get"
+  apt_install gcc libc6-dev pkg-config libavformat-dev libavcodec-dev libavutil-dev ||
+    "$or" "could not install FFmpeg's development files (Debian/Ubuntu: sudo apt-get install gcc pkg-config libavformat-dev libavcodec-dev libavutil-dev); without them the worker starts ffprobe per file"
+}
+
 # "v20.20.2" from PREFIX/include/node/node_version.h
 header_version() {
   printf 'v%s' "$(sed -n 's/^#define NODE_\(MAJOR\|MINOR\|PATCH\)_VERSION \([0-9]*\)$/\2/p' "$1/include/node/node_version.h" | paste -sd.)"

@@ -220,6 +220,10 @@ describe.skipIf(!enabled)("docker: images and compose stack (real engine; no GPU
       const healthBody = (await (await api("/health")).json()) as { ffmpeg: { version: string }; workers: unknown[] };
       expect(healthBody.ffmpeg.version).toMatch(/^\d/);
       expect(healthBody.workers).toHaveLength(1);
+      // The image's probe server runs against the image's own ffprobe libraries (ADR 0033).
+      const [workerId] = await containers("worker");
+      const logs = await docker(["logs", workerId as string]);
+      expect(`${logs.stdout}${logs.stderr}`).toContain('"probing":"probe-server"');
     },
     10 * MINUTE,
   );

@@ -11,6 +11,7 @@ import {
 } from "./capabilities/measure-capabilities.js";
 import { startWorkerHealthFile } from "./health/health-file.js";
 import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
+import { startProber } from "./probe-server/start-prober.js";
 import { checkEvictionPolicy } from "./redis/eviction-policy.js";
 import { bullLockKey, bullWaitingChildrenKey, sweepTemporaryFiles } from "./temp-sweep.js";
 import { WORKER_VERSION } from "./version.js";
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const capabilities = await measureOrExit(config, log);
+  const prober = await startProber(config, log);
+  stopping.last(prober.close);
   const connection = await connectRedis(config, log);
   stopping.last(() => connection.disconnect());
 
@@ -43,6 +46,7 @@ async function main(): Promise<void> {
     hardware: config.hardware,
     ffmpegPath: config.ffmpegPath,
     ffprobePath: config.ffprobePath,
+    probe: prober.probe,
     ...capabilities,
     nvencMaxSessions: config.nvencMaxSessions,
     version: WORKER_VERSION,
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       media_root: mediaRoot,
       redis: redactUrl(config.redisUrl),
       limits: config.limits,
+      probing: prober.using,
     },
     "worker ready",
   );

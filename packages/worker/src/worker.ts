@@ -1,6 +1,7 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import { CANCELLED_BY_CLIENT, type HardwareMode } from "@converter/shared/jobs";
 import { type Logger, throttledWarning } from "@converter/shared/logger";
+import type { MediaProber } from "@converter/shared/probe";
 import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerCounters, WorkerGpu } from "@converter/shared/queue";
 import type { Redis } from "ioredis";
 import { watchCancelRequests } from "./cancel-watcher.js";
@@ -25,6 +26,8 @@ export type ConversionWorkerDeps = {
   hardware: HardwareMode;
   ffmpegPath: string;
   ffprobePath: string;
+  /** The probe server's pool (ADR 0033); ffprobe per file when absent. */
+  probe?: MediaProber;
   encoders: Record<string, boolean>;
   /** `<codec>_nvdec` → proven at start (ADR 0017). */
   decoders?: Record<string, boolean>;

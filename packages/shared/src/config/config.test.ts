@@ -118,9 +118,10 @@ describe("loadApiConfig", () => {
 describe("loadWorkerConfig", () => {
   it.each([
     [{ GPU_DECODE: "sometimes" }, "GPU_DECODE"],
+    [{ PROBE_SERVER: "on" }, "PROBE_SERVER"],
     [{ NVENC_MAX_SESSIONS: "65" }, "NVENC_MAX_SESSIONS"],
     [{ NVENC_MAX_SESSIONS: "-1" }, "NVENC_MAX_SESSIONS"],
-  ])("stops on the GPU setting %j naming %s", (env, variable) => {
+  ])("stops on the worker setting %j naming %s", (env, variable) => {
     expect(() => loadWorkerConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${variable} `));
   });
 
@@ -137,6 +138,7 @@ describe("loadWorkerConfig", () => {
       shutdownGraceMs: 30_000,
       gpuDecode: "auto",
       nvencMaxSessions: 0,
+      probeServer: "auto",
     });
     expect(config.workerName).toMatch(/.+-\d+$/);
     expect(config.limits).toEqual({

@@ -35,7 +35,10 @@ export const DEFAULT_JOB_LIMITS: JobLimits = {
 
 /** When NVDEC decodes a job's video (docs/adr/0017-gpu-pipeline.md). */
 export const GPU_DECODE_MODES = ["auto", "on", "off"] as const;
+
 export type GpuDecodeMode = (typeof GPU_DECODE_MODES)[number];
+export const PROBE_SERVER_MODES = ["auto", "off"] as const;
+export type ProbeServerMode = (typeof PROBE_SERVER_MODES)[number];
 
 const WorkerEnv = z.object({
   ...SHARED_ENV,
@@ -61,6 +64,7 @@ const WorkerEnv = z.object({
   JOB_TIMEOUT_SECONDS: intVar(1, 86_400 * 7).default(DEFAULT_JOB_LIMITS.jobTimeoutSeconds),
   GPU_DECODE: z.enum(GPU_DECODE_MODES).default("auto"),
   NVENC_MAX_SESSIONS: intVar(0, 64).default(0),
+  PROBE_SERVER: z.enum(PROBE_SERVER_MODES).default("auto"),
 });
 
 export type WorkerConfig = {
@@ -97,6 +101,11 @@ export type WorkerConfig = {
   gpuDecode: GpuDecodeMode;
   /** Concurrent NVENC encodes on this worker; 0: no cap until the driver refuses one. */
   nvencMaxSessions: number;
+  /**
+   * auto: probe through the probe server (ADR 0033) when it was built
+   * against the libraries FFPROBE_PATH uses; off: start ffprobe per file.
+   */
+  probeServer: ProbeServerMode;
 };
 
 export function loadWorkerConfig(env: Record<string, string | undefined>): WorkerConfig {
@@ -129,5 +138,6 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     },
     gpuDecode: e.GPU_DECODE,
     nvencMaxSessions: e.NVENC_MAX_SESSIONS,
+    probeServer: e.PROBE_SERVER,
   };
 }

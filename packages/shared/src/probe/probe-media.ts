@@ -4,6 +4,9 @@ import { type MediaInfo, ProbeJson, toMediaInfo } from "./media-info.js";
 
 export type ProbeOutcome = { ok: true; info: MediaInfo } | { ok: false; reason: string };
 
+/** Some way of probing a file: ffprobe per file (probeMedia), or the worker's probe server (ADR 0033). */
+export type MediaProber = (source: ProbeSource) => Promise<ProbeOutcome>;
+
 /** ffprobe only reads headers and a few packets; one that takes longer than this is stuck on a hostile file. */
 export const PROBE_TIMEOUT_MS = 30_000;
 const MAX_PROBE_OUTPUT = 16 * 1024 * 1024;
@@ -22,16 +25,29 @@ export async function probeMedia(ffprobePath: string, source: ProbeSource): Prom
   const file = typeof source === "string" ? source : "/dev/fd/3";
   const args = ["-v", "error", ...inputSafetyArgs(), "-print_format", "json", "-show_format", "-show_streams"];
   const run = await runProbe(ffprobePath, [...args, `file:${file}`], typeof source === "string" ? [] : [source.fd]);
-  if (run.signal === "SIGKILL" && run.timedOut) {
-    return { ok: false, reason: `ffprobe took longer than ${PROBE_TIMEOUT_MS / 1000} s and was stopped` };
-  }
+  if (run.signal === "SIGKILL" && run.timedOut) return PROBE_TIMED_OUT;
   if (run.exitCode !== 0) {
-    const why = run.stderr.trim().split("\n").at(-1) || `ffprobe exited with ${run.exitCode ?? run.signal}`;
-    return { ok: false, reason: `ffprobe could not read the file: ${why}` };
+    return unreadable(run.stderr.trim().split("\n").at(-1) || `ffprobe exited with ${run.exitCode ?? run.signal}`);
   }
+  return outcomeOfJson(run.stdout);
+}
+
+/** ffprobe's timeout, worded the same whichever prober stopped it. */
+export const PROBE_TIMED_OUT: ProbeOutcome = {
+  ok: false,
+  reason: `ffprobe took longer than ${PROBE_TIMEOUT_MS / 1000} s and was stopped`,
+};
+
+/** A file ffprobe could not read, with the last line it printed (or why it printed none). */
+export function unreadable(why: string): ProbeOutcome {
+  return { ok: false, reason: `ffprobe could not read the file: ${why}` };
+}
+
+/** What `-print_format json -show_format -show_streams` printed, checked and read into a MediaInfo. */
+export function outcomeOfJson(text: string): ProbeOutcome {
   let json: unknown;
   try {
-    json = JSON.parse(run.stdout);
+    json = JSON.parse(text);
   } catch {
     return { ok: false, reason: "ffprobe printed no readable description" };
   }

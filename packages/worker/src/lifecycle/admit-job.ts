@@ -3,7 +3,6 @@ import { DEFAULT_JOB_LIMITS, type JobLimits } from "@converter/shared/config/wor
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
 import { resolveInputPath, resolveOutputPath } from "@converter/shared/media-path";
-import { probeMedia } from "@converter/shared/probe";
 import { ConvertJobData, type ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { fdPath } from "../media-files/descriptor-paths.js";
@@ -12,7 +11,7 @@ import { inputSizeBreach } from "./input-limits.js";
 import { permanent } from "./job-failure.js";
 import { type JobFiles, openJobFiles, outputIsInput, targetStat } from "./job-files.js";
 import { finishedResult } from "./job-result.js";
-import type { ProcessorDeps } from "./processor-deps.js";
+import { type ProcessorDeps, probeFile } from "./processor-deps.js";
 import { removeTemporaryFiles } from "./temporary-files.js";
 
 /** A job this run will encode: its payload, its files on this node, and where its log lines go. */
@@ -94,7 +93,7 @@ async function resultOfEarlierRun(deps: ProcessorDeps, admitted: AdmittedJob): P
   }
   const published = await openFileIn(files.outputDir, files.targetName);
   try {
-    const probe = await probeMedia(deps.ffprobePath, { fd: published.fd });
+    const probe = await probeFile(deps, { fd: published.fd });
     if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
     return await finishedResult(deps.workerName, admitted, {
       encoder: data.published.encoder,

@@ -79,7 +79,7 @@ async function convertAdmitted(deps: ProcessorDeps, admitted: AdmittedJob, run: 
     // settleRun let only a usable input's run through.
     const input = outcome.verdict.kind === "usable" ? outcome.verdict.info : undefined;
     if (!input) throw new Error("settled a run whose input was not usable");
-    const info = await verifyOutput(deps.ffprobePath, running, input);
+    const info = await verifyOutput(deps, running, input);
     await publishOutput(running, tempFile, deps.isCancelRequested);
     return await finishedResult(deps.workerName, running, {
       encoder: running.encoder,

@@ -52,7 +52,10 @@ export type RunningEncode = EncodePlan & { temp: FileHandle };
  * this run beside the target.
  */
 export async function planEncode(
-  deps: Pick<ProcessorDeps, "hardware" | "encoders" | "decoders" | "gpuDecodeWithCpuEncode" | "nvenc" | "ffprobePath">,
+  deps: Pick<
+    ProcessorDeps,
+    "hardware" | "encoders" | "decoders" | "gpuDecodeWithCpuEncode" | "nvenc" | "ffprobePath" | "probe"
+  >,
   admitted: AdmittedJob,
   run: { job: Job; token: string | undefined; signal: AbortSignal | undefined },
   early?: EarlyProbe,

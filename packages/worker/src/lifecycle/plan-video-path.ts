@@ -1,12 +1,12 @@
 import { isNvencEncoder, VIDEO_ENCODERS } from "@converter/shared/ffmpeg";
 import type { ResolvedOptions, VideoPipeline } from "@converter/shared/jobs";
-import { probeMedia, type StreamInfo } from "@converter/shared/probe";
+import type { StreamInfo } from "@converter/shared/probe";
 import type { Job } from "bullmq";
 import { chooseDecodePath, type DecodeChoice } from "../capabilities/choose-decode-path.js";
 import { chooseVideoEncoder } from "../capabilities/choose-encoder.js";
 import type { AdmittedJob } from "./admit-job.js";
 import { permanent } from "./job-failure.js";
-import type { ProcessorDeps } from "./processor-deps.js";
+import { type ProcessorDeps, probeFile } from "./processor-deps.js";
 import { putBack } from "./put-back.js";
 
 /** How long a job that requires NVENC waits in the queue when every session of its worker is taken. */
@@ -23,7 +23,7 @@ export type VideoPath = {
 
 type PathDeps = Pick<
   ProcessorDeps,
-  "hardware" | "encoders" | "decoders" | "gpuDecodeWithCpuEncode" | "nvenc" | "ffprobePath"
+  "hardware" | "encoders" | "decoders" | "gpuDecodeWithCpuEncode" | "nvenc" | "ffprobePath" | "probe"
 >;
 
 /**
@@ -87,7 +87,7 @@ async function decodeChoice(
   const withoutInput = chooseDecodePath(context);
   if (withoutInput.note === null) return withoutInput;
   if (probedVideo !== undefined) return chooseDecodePath({ ...context, input: probedVideo ?? undefined });
-  const probe = await probeMedia(deps.ffprobePath, { fd: admitted.files.input.fd }).catch(() => undefined);
+  const probe = await probeFile(deps, { fd: admitted.files.input.fd }).catch(() => undefined);
   const video = probe?.ok ? (probe.info.video ?? undefined) : undefined;
   return chooseDecodePath({ ...context, input: video });
 }

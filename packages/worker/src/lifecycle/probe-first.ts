@@ -1,8 +1,8 @@
-import { type ProbeOutcome, probeMedia } from "@converter/shared/probe";
+import type { ProbeOutcome } from "@converter/shared/probe";
 import type { AdmittedJob } from "./admit-job.js";
 import { type InputVerdict, judgeInput, verdictFailure } from "./input-verdict.js";
 import { transient } from "./job-failure.js";
-import type { ProcessorDeps } from "./processor-deps.js";
+import { type ProcessorDeps, probeFile } from "./processor-deps.js";
 import { shownPaths } from "./shown-paths.js";
 import { type CopyPlan, decideStreamCopy, whyNoCopy } from "./stream-copy.js";
 
@@ -17,13 +17,13 @@ export type EarlyProbe = { verdict: Extract<InputVerdict, { kind: "usable" }>; c
  * keeps the probe alongside. An unusable input fails here, before ffmpeg.
  */
 export async function probeFirst(
-  deps: Pick<ProcessorDeps, "ffprobePath">,
+  deps: Pick<ProcessorDeps, "ffprobePath" | "probe">,
   admitted: AdmittedJob,
 ): Promise<EarlyProbe | undefined> {
   if (whyNoCopy(admitted.data) !== undefined) return undefined;
   let probe: ProbeOutcome;
   try {
-    probe = await probeMedia(deps.ffprobePath, { fd: admitted.files.input.fd });
+    probe = await probeFile(deps, { fd: admitted.files.input.fd });
   } catch (error) {
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
     throw transient("worker_error", `ffprobe cannot be run on this worker: ${(error as Error).message}`);

@@ -1,6 +1,7 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import type { HardwareMode } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
+import { type MediaProber, type ProbeOutcome, type ProbeSource, probeMedia } from "@converter/shared/probe";
 import type { WorkerCounters } from "@converter/shared/queue";
 import type { NvencSessions } from "../capabilities/nvenc-sessions.js";
 
@@ -11,6 +12,8 @@ export type ProcessorDeps = {
   mediaRoot: string;
   ffmpegPath: string;
   ffprobePath: string;
+  /** How this worker probes (the probe server, ADR 0033); ffprobe at ffprobePath per file when absent. */
+  probe?: MediaProber;
   hardware: HardwareMode;
   encoders: Record<string, boolean>;
   /** `<codec>_nvdec` → proven by the start-up test decode (ADR 0017); none on a CPU worker. */
@@ -35,3 +38,11 @@ export type ProcessorDeps = {
   /** What one job may take (docs/adr/0007-hostile-input.md); the documented defaults when left out. */
   limits?: JobLimits;
 };
+
+/** Probes a file the way this worker does: its prober, or ffprobe per file. */
+export function probeFile(
+  deps: Pick<ProcessorDeps, "ffprobePath" | "probe">,
+  source: ProbeSource,
+): Promise<ProbeOutcome> {
+  return deps.probe ? deps.probe(source) : probeMedia(deps.ffprobePath, source);
+}

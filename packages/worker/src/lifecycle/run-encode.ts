@@ -1,5 +1,4 @@
 import { formatCommandLine } from "@converter/shared/ffmpeg";
-import { probeMedia } from "@converter/shared/probe";
 import type { JobProgress } from "@converter/shared/queue";
 import { expectedDuration, type ProgressReport, ProgressTracker } from "../ffmpeg/progress-tracker.js";
 import { type FfmpegOutcome, runFfmpeg } from "../ffmpeg/run-ffmpeg.js";
@@ -7,7 +6,7 @@ import { fdPath } from "../media-files/descriptor-paths.js";
 import { describeMedia, type InputVerdict, judgeInput } from "./input-verdict.js";
 import { transient } from "./job-failure.js";
 import type { EncodePlan, RunningEncode } from "./plan-encode.js";
-import type { ProcessorDeps } from "./processor-deps.js";
+import { type ProcessorDeps, probeFile } from "./processor-deps.js";
 import { watchForStall } from "./stall-watchdog.js";
 import { type StopReason, stopReasonOf } from "./stop-reason.js";
 
@@ -120,7 +119,7 @@ async function judgeInputAlongside(
     // Probed before ffmpeg already when a copy was possible (ADR 0022).
     verdict =
       plan.early?.verdict ??
-      judgeInput(await probeMedia(deps.ffprobePath, { fd: plan.files.input.fd }), plan.data.options, plan.limits);
+      judgeInput(await probeFile(deps, { fd: plan.files.input.fd }), plan.data.options, plan.limits);
   } catch (error) {
     // ffprobe itself cannot run here (FFPROBE_PATH wrong): this worker's fault, not the media's.
     verdict = { kind: "broken", reason: `ffprobe cannot be run on this worker: ${(error as Error).message}` };

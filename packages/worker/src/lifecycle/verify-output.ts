@@ -1,9 +1,10 @@
 import type { ResolvedOptions } from "@converter/shared/jobs";
-import { type MediaInfo, probeMedia } from "@converter/shared/probe";
+import type { MediaInfo } from "@converter/shared/probe";
 import { expectedDuration } from "../ffmpeg/progress-tracker.js";
 import { diskFull, freeBytes, MIN_FREE_BYTES } from "./disk-space.js";
 import { type PermanentFailure, permanent, type TransientFailure } from "./job-failure.js";
 import type { RunningEncode } from "./plan-encode.js";
+import { type ProcessorDeps, probeFile } from "./processor-deps.js";
 import { shownPaths } from "./shown-paths.js";
 
 /**
@@ -14,8 +15,12 @@ import { shownPaths } from "./shown-paths.js";
  * most `duration`): a cut-short file that ffmpeg did not report. When the
  * disk is full by then, that is the failure (disk_full, retried).
  */
-export async function verifyOutput(ffprobePath: string, plan: RunningEncode, input: MediaInfo): Promise<MediaInfo> {
-  const written = await probeMedia(ffprobePath, { fd: plan.temp.fd });
+export async function verifyOutput(
+  deps: Pick<ProcessorDeps, "ffprobePath" | "probe">,
+  plan: RunningEncode,
+  input: MediaInfo,
+): Promise<MediaInfo> {
+  const written = await probeFile(deps, { fd: plan.temp.fd });
   const problem = written.ok
     ? outputProblem(input, plan.data.options, written.info)
     : `ffmpeg finished but its output is unreadable: ${shownPaths(plan, written.reason)}`;

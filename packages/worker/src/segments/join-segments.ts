@@ -1,7 +1,7 @@
 import path from "node:path";
 import { MUXERS } from "@converter/shared/ffmpeg";
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
-import { probeMedia, probeStreamCounts } from "@converter/shared/probe";
+import { probeStreamCounts } from "@converter/shared/probe";
 import {
   ConvertJobReturn,
   type SegmentPlan,
@@ -15,7 +15,7 @@ import type { AdmittedJob } from "../lifecycle/admit-job.js";
 import { withoutNodePaths } from "../lifecycle/file-failure.js";
 import { PermanentFailure, permanent, transient } from "../lifecycle/job-failure.js";
 import { finishedResult } from "../lifecycle/job-result.js";
-import type { ProcessorDeps } from "../lifecycle/processor-deps.js";
+import { type ProcessorDeps, probeFile } from "../lifecycle/processor-deps.js";
 import { publishOutput } from "../lifecycle/publish-output.js";
 import { exitFailure, timeoutFailure } from "../lifecycle/settle-run.js";
 import { stopReasonOf } from "../lifecycle/stop-reason.js";
@@ -88,7 +88,7 @@ export async function joinSegments(
     if (failed) throw failed;
     const joined = await probeStreamCounts(deps.ffprobePath, { fd: temp.fd });
     const problem = joined ? joinProblem(plan, joined) : "the joined output is unreadable";
-    const probed = await probeMedia(deps.ffprobePath, { fd: temp.fd });
+    const probed = await probeFile(deps, { fd: temp.fd });
     if (problem || !probed.ok) {
       throw permanent("ffmpeg_failed", problem ?? "the joined output is unreadable");
     }

@@ -16,7 +16,7 @@ import { newJobId } from "@converter/shared/ids";
 import type { ResolvedOptions } from "@converter/shared/jobs";
 import { createLogger } from "@converter/shared/logger";
 import { findPreset } from "@converter/shared/presets";
-import { type ConvertJobData, type ConvertJobReturn, decodeFailure } from "@converter/shared/queue";
+import { type ConvertJobData, type ConvertJobReturn, decodeFailure, jobLogLines } from "@converter/shared/queue";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -143,7 +143,7 @@ async function runToEnd(data: ConvertJobData) {
   await job.waitUntilFinished(events, 120_000).catch(() => undefined);
   const finished = await queue.getJob(data.job_id);
   if (!finished) throw new Error("job vanished");
-  const logs = (await queue.getJobLogs(data.job_id)).logs;
+  const logs = jobLogLines((await queue.getJobLogs(data.job_id)).logs);
   return { job: finished, state: await finished.getState(), logs };
 }
 

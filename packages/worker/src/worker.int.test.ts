@@ -25,6 +25,7 @@ import {
   cancelChannel,
   cancelMarkerKey,
   decodeFailure,
+  jobLogLines,
 } from "@converter/shared/queue";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
@@ -140,7 +141,11 @@ async function runToEnd(data: ConvertJobData) {
   }
   const finished = await queue.getJob(data.job_id);
   if (!finished) throw new Error("job vanished");
-  return { job: finished, state: await finished.getState(), logs: (await queue.getJobLogs(data.job_id)).logs };
+  return {
+    job: finished,
+    state: await finished.getState(),
+    logs: jobLogLines((await queue.getJobLogs(data.job_id)).logs),
+  };
 }
 
 const leftovers = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".partial")) : []);
@@ -460,7 +465,7 @@ describe("job control on the worker (real Redis, real ffmpeg)", () => {
     );
     const job = await queue.getJob(jobId);
     if (!job) throw new Error("job vanished");
-    return { job, state: await job.getState(), logs: (await queue.getJobLogs(jobId)).logs };
+    return { job, state: await job.getState(), logs: jobLogLines((await queue.getJobLogs(jobId)).logs) };
   }
 
   it("stops a running job on a cancel message: ffmpeg killed, no file left, failed as cancelled once", async () => {

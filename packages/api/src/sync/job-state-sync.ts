@@ -1,5 +1,5 @@
 import type { Logger } from "@converter/shared/logger";
-import { ConvertJobReturn, decodeFailure, JobProgress } from "@converter/shared/queue";
+import { ConvertJobReturn, decodeFailure, JobProgress, jobLogLines } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
@@ -36,7 +36,7 @@ export class JobStateSync {
 
   async logsOf(jobId: string): Promise<string[] | undefined> {
     try {
-      return (await this.queue.getJobLogs(jobId, 0, -1, true)).logs;
+      return jobLogLines((await this.queue.getJobLogs(jobId, 0, -1, true)).logs);
     } catch (error) {
       this.log.warn({ err: error, job_id: jobId }, "could not read job logs from redis");
       return undefined;

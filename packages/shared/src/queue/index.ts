@@ -4,6 +4,7 @@
  * worker heartbeat, and the names of the keys and channels they share.
  */
 export * from "./job-failure.js";
+export * from "./job-log.js";
 export * from "./job-payload.js";
 export * from "./job-routes.js";
 export * from "./queue-keys.js";

@@ -7,6 +7,7 @@ import { ConvertJobData, type ConvertJobReturn } from "@converter/shared/queue";
 import type { Job } from "bullmq";
 import { fdPath } from "../media-files/descriptor-paths.js";
 import { openFileIn } from "../media-files/open-beneath.js";
+import { batchedJobLog, type JobLog } from "./batched-job-log.js";
 import { inputSizeBreach } from "./input-limits.js";
 import { permanent } from "./job-failure.js";
 import { type JobFiles, openJobFiles, outputIsInput, targetStat } from "./job-files.js";
@@ -18,7 +19,7 @@ import { removeTemporaryFiles } from "./temporary-files.js";
 export type AdmittedJob = {
   data: ConvertJobData;
   log: Logger;
-  jobLog: (line: string) => Promise<unknown>;
+  jobLog: JobLog;
   /** Real paths the job's paths resolved to on this node: for messages and logs, never opened by name again. */
   inputPath: string;
   targetPath: string;
@@ -42,7 +43,7 @@ export async function admitJob(deps: ProcessorDeps, job: Job): Promise<Admission
   if (!parsed.success) throw permanent("worker_error", "the queued job has an unreadable payload");
   const data = parsed.data;
   const log = deps.log.child({ job_id: data.job_id, request_id: data.request_id, attempt: job.attemptsMade + 1 });
-  const jobLog = (line: string) => job.log(line).catch(() => undefined);
+  const jobLog = batchedJobLog(job);
   if (await deps.isCancelRequested(data.job_id)) {
     await jobLog("cancelled before it started");
     throw permanent(CANCELLED_BY_CLIENT.code, CANCELLED_BY_CLIENT.message);

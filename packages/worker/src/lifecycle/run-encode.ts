@@ -73,7 +73,7 @@ export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promi
         const next = tracker.next(sample);
         if (next) report(next);
       },
-      onStderrLine: (line) => void plan.jobLog(line),
+      onStderrLine: (line) => plan.jobLog.meanwhile(line),
     });
   } catch (error) {
     await judging;

@@ -1,13 +1,13 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { createLogger } from "@converter/shared/logger";
 import { type ProbeSource, probeMedia } from "@converter/shared/probe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeClip } from "../../../../tests/support/media.js";
+import { eventually, makeClip } from "../../../../tests/support/media.js";
 import { createProbeServerPool } from "./probe-server-pool.js";
 import { ProbeServerProcess } from "./probe-server-process.js";
 import { PROBE_SERVER_BINARY, startProber } from "./start-prober.js";
@@ -186,8 +186,9 @@ describe("probe server processes (real binary)", () => {
       const quick = await pool.probe(files["tone.flac"] as string);
       expect(quick).toMatchObject({ ok: true, info: { audio: { codec: "flac" } } });
       expect(started).toBe(2);
-      // Feeding the FIFO garbage lets the held probe finish, with ffprobe's verdict.
-      writeFileSync(fifo, "not media".repeat(1000));
+      // Feeding the FIFO garbage lets the held probe finish, with ffprobe's verdict. Written from the
+      // thread pool: opening a FIFO waits for its reader, which must not stop this event loop.
+      await writeFile(fifo, "not media".repeat(1000));
       expect(await held).toMatchObject({ ok: false, reason: expect.stringMatching(/could not read the file/) });
     } finally {
       pool.close();
@@ -214,10 +215,11 @@ describe("probe server processes (real binary)", () => {
     execFileSync("mkfifo", [fifo]);
     try {
       const answer = pool.probe(fifo);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      servers[0]?.close();
+      // The server cannot answer before the FIFO has data: killed any time before, it dies mid-answer.
+      const first = await eventually(() => servers[0], { what: "the first server to start" });
+      first.close();
       // ffprobe now waits on the FIFO too: give it garbage.
-      setTimeout(() => writeFileSync(fifo, "not media".repeat(1000)), 200);
+      setTimeout(() => void writeFile(fifo, "not media".repeat(1000)), 200);
       expect(await answer).toMatchObject({ ok: false, reason: expect.stringMatching(/could not read the file/) });
       expect(fallbacks).toEqual([fifo]);
       expect(await pool.probe(files["tone.wav"] as string)).toEqual(await ffprobe(files["tone.wav"] as string));

@@ -9,7 +9,7 @@ import type { ApiClient } from "../lib/api-client.js";
 import { directCommandOf } from "../lib/direct-ffmpeg.js";
 import { workerFfmpegSeconds } from "../lib/job-log.js";
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
-import { cpuDelta, cpuSeconds } from "../lib/process-cpu.js";
+import { type CpuSeconds, cpuDelta, cpuSeconds, cpuSecondsWithLiveChildren } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
 import { round } from "../lib/stats.js";
 
@@ -42,9 +42,13 @@ export const shortJobs: Measurement = {
     await makeClip(deployment.media(INPUT), { seconds: 1, ffmpegPath: deployment.workerConfig.ffmpegPath });
     await api.waitCompleted(await api.submit({ ...job(0, 0), output: "out/warm-up.mp4" }), 60_000);
     const rssStart = rssMb(deployment.apiPid);
-    // Where the CPU goes: the API, the workers' own code, and what the workers ran (ffmpeg, ffprobe).
+    // Where the CPU goes: the API, the workers' own code, and what the workers ran (ffmpeg, and
+    // ffprobe or the probe servers).
     const pids = { api: deployment.apiPid, workers: deployment.workerPids };
-    const cpuBefore = { api: cpuSeconds(pids.api), workers: pids.workers.map((pid) => cpuSeconds(pid)) };
+    const cpuBefore = {
+      api: cpuSeconds(pids.api),
+      workers: pids.workers.map((pid) => cpuSecondsWithLiveChildren(pid)),
+    };
     const half = Math.ceil(options.shortJobs / 2);
     const rounds = [half, options.shortJobs - half].filter((n) => n > 0);
     let serviceMs = 0;
@@ -60,7 +64,7 @@ export const shortJobs: Measurement = {
     deployment.assertRunning();
     const apiCpu = cpuDelta(cpuBefore.api, cpuSeconds(pids.api)).self;
     const workerCpu = pids.workers
-      .map((pid, n) => cpuDelta(cpuBefore.workers[n] as ReturnType<typeof cpuSeconds>, cpuSeconds(pid)))
+      .map((pid, n) => cpuDelta(cpuBefore.workers[n] as CpuSeconds, cpuSecondsWithLiveChildren(pid)))
       .reduce((sum, d) => ({ self: sum.self + d.self, children: sum.children + d.children }), { self: 0, children: 0 });
 
     log(`the same ${jobs.length} ffmpeg commands with xargs -P2`);
@@ -103,7 +107,7 @@ export const shortJobs: Measurement = {
       ],
       notes: [
         `ffmpeg ran ${round(ffmpegSeconds, 1)} s in the workers; worker time per job around it: ${round(perJobOverheadMs, 1)} ms`,
-        `CPU per job: API ${perJob(apiCpu)}, worker node ${perJob(workerCpu.self)}, worker's ffmpeg + ffprobe ${perJob(workerCpu.children)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
+        `CPU per job: API ${perJob(apiCpu)}, worker node ${perJob(workerCpu.self)}, worker's ffmpeg + probes ${perJob(workerCpu.children)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
         `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", then ")} after each round of ${rounds.join(" and ")} jobs`,
       ],
       data: {

@@ -31,8 +31,8 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  const capabilities = await measureOrExit(config, log);
-  const prober = await startProber(config, log);
+  const { ffprobeVersion, ...capabilities } = await measureOrExit(config, log);
+  const prober = await startProber(config, ffprobeVersion, log);
   stopping.last(prober.close);
   const connection = await connectRedis(config, log);
   stopping.last(() => connection.disconnect());

@@ -14,6 +14,9 @@ const MAX_PROBE_OUTPUT = 16 * 1024 * 1024;
 /** A file ffprobe reads: a path, or a descriptor the worker opened (ffprobe gets it as its fd 3). */
 export type ProbeSource = string | { fd: number };
 
+/** How ffprobe names a file it was given by descriptor, in its messages too. */
+export const PROBED_FD_PATH = "/dev/fd/3";
+
 /**
  * Reads container and stream facts with ffprobe. A file ffprobe cannot parse
  * is an expected outcome (bad media), not an exception. Like ffmpeg, it may
@@ -22,7 +25,7 @@ export type ProbeSource = string | { fd: number };
  * swap (docs/adr/0020-media-files-by-descriptor.md; the API probes by path, resolved under the media root).
  */
 export async function probeMedia(ffprobePath: string, source: ProbeSource): Promise<ProbeOutcome> {
-  const file = typeof source === "string" ? source : "/dev/fd/3";
+  const file = typeof source === "string" ? source : PROBED_FD_PATH;
   const args = ["-v", "error", ...inputSafetyArgs(), "-print_format", "json", "-show_format", "-show_streams"];
   const run = await runProbe(ffprobePath, [...args, `file:${file}`], typeof source === "string" ? [] : [source.fd]);
   if (run.signal === "SIGKILL" && run.timedOut) return PROBE_TIMED_OUT;

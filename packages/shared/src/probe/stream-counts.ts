@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { type ProbeSource, runProbe } from "./probe-media.js";
+import { PROBED_FD_PATH, type ProbeSource, runProbe } from "./probe-media.js";
 
 /** Per stream kind: its packets (for video, one per frame), when it starts and how long it lasts, in seconds. */
 export type StreamCount = { packets: number; start: number; duration: number | null };
@@ -23,7 +23,7 @@ const CountsJson = z.object({
  * ffprobe cannot read the file.
  */
 export async function probeStreamCounts(ffprobePath: string, source: ProbeSource): Promise<StreamCounts | undefined> {
-  const file = typeof source === "string" ? source : "/dev/fd/3";
+  const file = typeof source === "string" ? source : PROBED_FD_PATH;
   const args = [
     "-v",
     "error",

@@ -9,11 +9,6 @@ export type EncoderCapabilities = {
   notes: Record<string, string>;
 };
 
-/** Whether a binary (ffprobe, say) starts and answers `-version`. */
-export async function canRun(binary: string): Promise<boolean> {
-  return (await run(binary, ["-version"], 10_000)).ok;
-}
-
 /** Names in `ffmpeg -encoders`: what this build was compiled with, not what works. */
 export async function listedEncoders(ffmpegPath: string): Promise<Set<string>> {
   const { ok, stdout } = await run(ffmpegPath, ["-hide_banner", "-encoders"], 10_000);

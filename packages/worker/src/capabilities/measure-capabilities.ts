@@ -4,14 +4,17 @@ import type { Logger } from "@converter/shared/logger";
 import type { WorkerGpu } from "@converter/shared/queue";
 import { describeGpu } from "./describe-gpu.js";
 import { detectGpuDecoders, removeSamples } from "./detect-decoders.js";
-import { canRun, detectEncoders } from "./detect-encoders.js";
+import { detectEncoders } from "./detect-encoders.js";
 import { measureGpuDecodeGain } from "./measure-gpu-decode.js";
+import { runBriefly } from "./run-briefly.js";
 
 export type MeasuredCapabilities = {
   encoders: Record<string, boolean>;
   decoders: Record<string, boolean>;
   gpuDecodeWithCpuEncode: boolean;
   gpu: WorkerGpu | null;
+  /** What `ffprobe -version` printed: the probe server's libraries are checked against it (ADR 0033). */
+  ffprobeVersion: string;
 };
 
 export class CapabilityError extends Error {
@@ -37,12 +40,13 @@ export async function measureCapabilities(
     throw new CapabilityError(`ffmpeg cannot be run (${(error as Error).message}); install it or set FFMPEG_PATH`);
   }
   log.info({ hardware: config.hardware, encoders: measured.encoders, nvenc: measured.notes }, "encoders measured");
-  if (!(await canRun(config.ffprobePath))) {
+  const ffprobe = await runBriefly(config.ffprobePath, ["-version"], 10_000);
+  if (!ffprobe.ok) {
     throw new CapabilityError(`ffprobe cannot be run (${config.ffprobePath}); install it or set FFPROBE_PATH`);
   }
   const gpu = config.hardware === "cpu" ? null : await describeGpu();
   const decode = await measureDecoders(config, measured.encoders, log);
-  return { encoders: measured.encoders, ...decode, gpu };
+  return { encoders: measured.encoders, ...decode, gpu, ffprobeVersion: ffprobe.stdout };
 }
 
 async function measureDecoders(

@@ -3,6 +3,7 @@ import {
   type MediaProber,
   outcomeOfJson,
   PROBE_TIMED_OUT,
+  PROBED_FD_PATH,
   type ProbeOutcome,
   type ProbeSource,
   unreadable,
@@ -102,5 +103,5 @@ export function createProbeServerPool(options: ProbeServerPoolOptions): ProbeSer
 function outcomeOf(answer: ServerAnswer, path: string, source: ProbeSource): ProbeOutcome {
   if (answer.kind === "timeout") return PROBE_TIMED_OUT;
   if (answer.kind === "ok") return outcomeOfJson(answer.text);
-  return unreadable(typeof source === "string" ? answer.text : answer.text.replaceAll(path, "/dev/fd/3"));
+  return unreadable(typeof source === "string" ? answer.text : answer.text.replaceAll(path, PROBED_FD_PATH));
 }

@@ -16,6 +16,8 @@ const run = promisify(execFile);
 const dir = mkdtempSync(path.join(tmpdir(), "probe-server-int-"));
 const log = createLogger({ name: "test", level: "silent" });
 const ffprobe = (source: ProbeSource) => probeMedia("ffprobe", source);
+/** What the worker's start-up check reads from ffprobe, and startProber compares the server with. */
+const ffprobeVersion = execFileSync("ffprobe", ["-version"], { encoding: "utf8" });
 
 /** ffmpeg with lavfi sources into `name`: what a client might send. */
 async function make(name: string, args: string[]): Promise<string> {
@@ -232,7 +234,11 @@ describe("probe server processes (real binary)", () => {
 
 describe("startProber", () => {
   it("uses the server when it links the libraries ffprobe reports", async () => {
-    const prober = await startProber({ probeServer: "auto", ffprobePath: "ffprobe", concurrency: 1 }, log);
+    const prober = await startProber(
+      { probeServer: "auto", ffprobePath: "ffprobe", concurrency: 1 },
+      ffprobeVersion,
+      log,
+    );
     try {
       expect(prober.using).toBe("probe-server");
       expect(await prober.probe(files["h264-aac.mp4"] as string)).toEqual(
@@ -244,10 +250,11 @@ describe("startProber", () => {
   });
 
   it("starts ffprobe per file when told PROBE_SERVER=off or when the binary is missing", async () => {
-    const off = await startProber({ probeServer: "off", ffprobePath: "ffprobe", concurrency: 1 }, log);
+    const off = await startProber({ probeServer: "off", ffprobePath: "ffprobe", concurrency: 1 }, ffprobeVersion, log);
     expect(off.using).toBe("ffprobe (PROBE_SERVER=off)");
     const missing = await startProber(
       { probeServer: "auto", ffprobePath: "ffprobe", concurrency: 1 },
+      ffprobeVersion,
       log,
       path.join(dir, "no-such-binary"),
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { librariesDiffer } from "./start-prober.js";
 
-// What Debian 12's `ffprobe -hide_banner -version` prints, and a newer build's.
+// The library lines of Debian 12's `ffprobe -version`, and of a newer build's.
 const debian = `ffprobe version 5.1.9-0+deb12u1 Copyright (c) 2007-2026 the FFmpeg developers
 libavutil      57. 28.100 / 57. 28.100
 libavcodec     59. 37.100 / 59. 37.100

@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import type { ProbeServerMode } from "@converter/shared/config/worker";
 import type { Logger } from "@converter/shared/logger";
 import { type MediaProber, probeMedia } from "@converter/shared/probe";
-import { runBriefly } from "../capabilities/run-briefly.js";
 import { createProbeServerPool } from "./probe-server-pool.js";
 import { ProbeServerProcess, type ServerVersions } from "./probe-server-process.js";
 
@@ -20,11 +19,13 @@ export type Prober = {
 /**
  * The worker's prober (ADR 0033): the probe server when PROBE_SERVER=auto,
  * its binary was built, and it links the very libraries FFPROBE_PATH's
- * ffprobe reports (so both describe a file the same way); ffprobe per file
- * otherwise.
+ * ffprobe reports in `ffprobeVersion` (its `-version`, run once at start by
+ * measureCapabilities), so both describe a file the same way; ffprobe per
+ * file otherwise.
  */
 export async function startProber(
   config: { probeServer: ProbeServerMode; ffprobePath: string; concurrency: number },
+  ffprobeVersion: string,
   log: Logger,
   binary = PROBE_SERVER_BINARY,
 ): Promise<Prober> {
@@ -38,8 +39,7 @@ export async function startProber(
   } catch (error) {
     return perFile(`probe-server cannot run: ${(error as Error).message}`);
   }
-  const version = await runBriefly(config.ffprobePath, ["-hide_banner", "-version"], 10_000);
-  const mismatch = version.ok ? librariesDiffer(first.versions, version.stdout) : "ffprobe -version failed";
+  const mismatch = librariesDiffer(first.versions, ffprobeVersion);
   if (mismatch) {
     first.server.close();
     return perFile(`probe-server links other libraries than ${config.ffprobePath}: ${mismatch}`);

@@ -3,6 +3,7 @@ import type { WorkerConfig } from "@converter/shared/config/worker";
 import { buildFfmpegArgs, formatCommandLine } from "@converter/shared/ffmpeg";
 import type { JobView } from "@converter/shared/jobs";
 import { resolveInputPath } from "@converter/shared/media-path";
+import { tuneChildMalloc } from "../../packages/worker/src/ffmpeg/glibc-tunables.js";
 // The descriptors the worker hands ffmpeg its files as, so the comparison with its logged command is exact.
 import { INPUT_FD_PATH, OUTPUT_FD_PATH } from "../../packages/worker/src/lifecycle/plan-encode.js";
 
@@ -11,6 +12,8 @@ export type DirectCommand = {
   ffmpegPath: string;
   args: string[];
   outputPath: string;
+  /** The environment the worker gives ffmpeg (its GLIBC_TUNABLES, ADR 0034), so the baseline runs alike. */
+  env: NodeJS.ProcessEnv;
   /** The command line the worker logged for the job. */
   workerCommandLine: string;
 };
@@ -29,7 +32,7 @@ export type DirectCommand = {
 export async function directCommandOf(
   job: JobView,
   logs: readonly string[],
-  worker: Pick<WorkerConfig, "mediaRoot" | "ffmpegPath" | "limits">,
+  worker: Pick<WorkerConfig, "mediaRoot" | "ffmpegPath" | "limits" | "ffmpegGlibcTunables">,
   outputPath: string,
 ): Promise<DirectCommand> {
   const input = await resolveInputPath(worker.mediaRoot, job.input);
@@ -58,12 +61,20 @@ export async function directCommandOf(
     ffmpegPath: worker.ffmpegPath,
     args: argsFor(input.value.absolute, outputPath),
     outputPath,
+    env: ffmpegEnvironment(worker),
     workerCommandLine: logged,
   };
 }
 
+/** This process's environment with the GLIBC_TUNABLES the worker gives its ffmpeg (ADR 0034). */
+export function ffmpegEnvironment(worker: Pick<WorkerConfig, "ffmpegGlibcTunables">): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  tuneChildMalloc(worker.ffmpegGlibcTunables, env);
+  return env;
+}
+
 /**
- * Runs the command as the worker runs ffmpeg (no shell; stdout and stderr
+ * Runs the command as the worker runs ffmpeg (no shell; its environment; stdout and stderr
  * piped and drained; detached, so in a session of its own: the worker's
  * ffmpeg is detached too, and under the kernel's per-session autogroup
  * scheduling both then get the same share of the CPU). Resolves with the
@@ -77,6 +88,7 @@ export function runDirect(command: DirectCommand, signal: AbortSignal): Promise<
       stdio: ["ignore", "pipe", "pipe"],
       shell: false,
       detached: true,
+      env: command.env,
       signal,
       killSignal: "SIGKILL",
     });

@@ -6,7 +6,7 @@ import { formatCommandLine } from "@converter/shared/ffmpeg";
 import type { JobView } from "@converter/shared/jobs";
 import { makeClip } from "../../tests/support/media.js";
 import type { ApiClient } from "../lib/api-client.js";
-import { directCommandOf } from "../lib/direct-ffmpeg.js";
+import { directCommandOf, ffmpegEnvironment } from "../lib/direct-ffmpeg.js";
 import { workerFfmpegSeconds } from "../lib/job-log.js";
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
 import { type CpuSeconds, cpuDelta, cpuSeconds, cpuSecondsWithLiveChildren } from "../lib/process-cpu.js";
@@ -78,9 +78,17 @@ export const shortJobs: Measurement = {
       const command = await directCommandOf(view, logs, deployment.workerConfig, path.join(scratch, `${n}.mp4`));
       lines.push(formatCommandLine(command.ffmpegPath, command.args));
     }
+    // In the environment the worker gives ffmpeg (ADR 0034's malloc settings), so the ratio is the service's own cost.
     const benchBefore = cpuSeconds("self");
-    const baselineMs = await xargsParallel(lines, 2, signal);
+    const baselineMs = await xargsParallel(lines, 2, ffmpegEnvironment(deployment.workerConfig), signal);
     const baselineCpu = cpuDelta(benchBefore, cpuSeconds("self")).children;
+    // And as a hand-written script would run them, with glibc's defaults: what those settings bring.
+    const tuned = deployment.workerConfig.ffmpegGlibcTunables !== undefined;
+    let untunedMs: number | undefined;
+    if (tuned) {
+      log(`the same ${jobs.length} ffmpeg commands with xargs -P2, glibc's malloc defaults`);
+      untunedMs = await xargsParallel(lines, 2, ffmpegEnvironment({ ffmpegGlibcTunables: undefined }), signal);
+    }
     rmSync(scratch, { recursive: true, force: true });
 
     const ratio = serviceMs / baselineMs;
@@ -103,6 +111,18 @@ export const shortJobs: Measurement = {
           goal: `<= ${GOAL_RATIO}`,
           goalMet: ratio <= GOAL_RATIO,
         },
+        ...(untunedMs === undefined
+          ? []
+          : [
+              {
+                metric: "the same commands, xargs -P2: worker's malloc settings / glibc's defaults",
+                value: `${(baselineMs / 1000).toFixed(1)} s`,
+                baseline: `${(untunedMs / 1000).toFixed(1)} s`,
+                ratio: round(baselineMs / untunedMs, 3),
+                goal: null,
+                goalMet: null,
+              },
+            ]),
         absoluteRow("API RSS after the short jobs", `${rssEnd} MB`, `<= ${GOAL_RSS_MB} MB`, rssEnd <= GOAL_RSS_MB),
       ],
       notes: [
@@ -114,6 +134,7 @@ export const shortJobs: Measurement = {
         jobs: jobs.length,
         service_ms: round(serviceMs, 0),
         baseline_ms: round(baselineMs, 0),
+        baseline_glibc_defaults_ms: untunedMs === undefined ? null : round(untunedMs, 0),
         ratio: round(ratio, 3),
         worker_ffmpeg_seconds: round(ffmpegSeconds, 2),
         rss_mb: { start: rssStart, after_rounds: rssAfterRound },
@@ -154,11 +175,17 @@ async function runThroughService(
 }
 
 /** `xargs -P<parallel>` over shell-quoted command lines; ms from start to the last one's exit. */
-function xargsParallel(lines: readonly string[], parallel: number, signal: AbortSignal): Promise<number> {
+function xargsParallel(
+  lines: readonly string[],
+  parallel: number,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn("xargs", ["-d", "\\n", `-P${parallel}`, "-I{}", "sh", "-c", "{} </dev/null >/dev/null 2>&1"], {
       stdio: ["pipe", "ignore", "inherit"],
+      env,
       signal,
     });
     child.once("error", reject);

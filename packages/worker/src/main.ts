@@ -9,6 +9,7 @@ import {
   type MeasuredCapabilities,
   measureCapabilities,
 } from "./capabilities/measure-capabilities.js";
+import { tuneChildMalloc } from "./ffmpeg/glibc-tunables.js";
 import { startWorkerHealthFile } from "./health/health-file.js";
 import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { startProber } from "./probe-server/start-prober.js";
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
+  // Before the start-up test encodes, so that they run ffmpeg as the jobs will.
+  tuneChildMalloc(config.ffmpegGlibcTunables);
   const { ffprobeVersion, ...capabilities } = await measureOrExit(config, log);
   const prober = await startProber(config, ffprobeVersion, log);
   stopping.last(prober.close);
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
       redis: redactUrl(config.redisUrl),
       limits: config.limits,
       probing: prober.using,
+      ffmpeg_glibc_tunables: config.ffmpegGlibcTunables ?? "off",
     },
     "worker ready",
   );

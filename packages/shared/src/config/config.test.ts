@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadApiConfig } from "./api-config.js";
 import { ConfigError } from "./env.js";
-import { loadWorkerConfig } from "./worker-config.js";
+import { DEFAULT_FFMPEG_GLIBC_TUNABLES, loadWorkerConfig } from "./worker-config.js";
 
 describe("loadApiConfig", () => {
   it("has the documented defaults", () => {
@@ -119,6 +119,9 @@ describe("loadWorkerConfig", () => {
   it.each([
     [{ GPU_DECODE: "sometimes" }, "GPU_DECODE"],
     [{ PROBE_SERVER: "on" }, "PROBE_SERVER"],
+    [{ FFMPEG_GLIBC_TUNABLES: "on" }, "FFMPEG_GLIBC_TUNABLES"],
+    [{ FFMPEG_GLIBC_TUNABLES: "glibc.malloc.hugetlb=1:" }, "FFMPEG_GLIBC_TUNABLES"],
+    [{ FFMPEG_GLIBC_TUNABLES: "LD_PRELOAD=/tmp/x.so" }, "FFMPEG_GLIBC_TUNABLES"],
     [{ NVENC_MAX_SESSIONS: "65" }, "NVENC_MAX_SESSIONS"],
     [{ NVENC_MAX_SESSIONS: "-1" }, "NVENC_MAX_SESSIONS"],
   ])("stops on the worker setting %j naming %s", (env, variable) => {
@@ -139,6 +142,7 @@ describe("loadWorkerConfig", () => {
       gpuDecode: "auto",
       nvencMaxSessions: 0,
       probeServer: "auto",
+      ffmpegGlibcTunables: DEFAULT_FFMPEG_GLIBC_TUNABLES,
     });
     expect(config.workerName).toMatch(/.+-\d+$/);
     expect(config.limits).toEqual({
@@ -151,6 +155,13 @@ describe("loadWorkerConfig", () => {
       maxOutputBytes: 20 * 1024 ** 3,
       jobTimeoutSeconds: 21_600,
     });
+  });
+
+  it("runs ffmpeg with glibc's defaults when FFMPEG_GLIBC_TUNABLES=off, and with the operator's tunables when given", () => {
+    expect(loadWorkerConfig({ FFMPEG_GLIBC_TUNABLES: "off" }).ffmpegGlibcTunables).toBeUndefined();
+    expect(loadWorkerConfig({ FFMPEG_GLIBC_TUNABLES: "glibc.malloc.hugetlb=0" }).ffmpegGlibcTunables).toBe(
+      "glibc.malloc.hugetlb=0",
+    );
   });
 
   it("reads every limit from its variable", () => {

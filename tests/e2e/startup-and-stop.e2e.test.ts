@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { DEFAULT_FFMPEG_GLIBC_TUNABLES } from "@converter/shared/config/worker";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServiceProcess } from "../support/processes.js";
 import { RedisServer } from "../support/redis-server.js";
@@ -91,5 +93,38 @@ describe("stopping while Redis is away (real processes)", () => {
       { readyLine: "encoders measured" },
     );
     expect(await worker.stop("SIGTERM", 15_000)).toBe(0);
+  });
+});
+
+describe("the programs a worker starts (ADR 0034, real processes)", () => {
+  it("get FFMPEG_GLIBC_TUNABLES as their GLIBC_TUNABLES, and nothing with FFMPEG_GLIBC_TUNABLES=off", async () => {
+    // /proc/<pid>/environ will not do: glibc parses GLIBC_TUNABLES in place at start, cutting it at the
+    // first ':' there (getenv sees an intact copy). So FFMPEG_PATH is a script that writes down what it
+    // got, then runs the real ffmpeg: the worker's start-up test encodes go through it.
+    const folder = mkdtempSync(path.join(tmpdir(), "ffc-tunables-"));
+    cleanups.push(() => rmSync(folder, { recursive: true, force: true }));
+    const seen = path.join(folder, "seen");
+    const ffmpeg = path.join(folder, "ffmpeg");
+    const real = execFileSync("sh", ["-c", "command -v ffmpeg"], { encoding: "utf8" }).trim();
+    writeFileSync(ffmpeg, `#!/bin/sh\nprintf '%s\\n' "\${GLIBC_TUNABLES-unset}" >> '${seen}'\nexec '${real}' "$@"\n`, {
+      mode: 0o755,
+    });
+    for (const [setting, expected] of [
+      [undefined, DEFAULT_FFMPEG_GLIBC_TUNABLES],
+      ["off", "unset"],
+    ] as const) {
+      rmSync(seen, { force: true });
+      const d = deployment({
+        FFMPEG_PATH: ffmpeg,
+        ...(setting === undefined ? {} : { FFMPEG_GLIBC_TUNABLES: setting }),
+      });
+      const worker = await d.startWorker();
+      const ready = worker.output.find((line) => line.includes('"msg":"worker ready"')) ?? "";
+      expect(ready).toContain(`"ffmpeg_glibc_tunables":"${setting ?? DEFAULT_FFMPEG_GLIBC_TUNABLES}"`);
+      const runs = readFileSync(seen, "utf8").trim().split("\n");
+      expect(runs.length).toBeGreaterThan(1);
+      expect(new Set(runs)).toEqual(new Set([expected]));
+      await worker.stop("SIGTERM", 15_000);
+    }
   });
 });

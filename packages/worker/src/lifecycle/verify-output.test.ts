@@ -1,8 +1,12 @@
+import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { findPreset } from "@converter/shared/presets";
 import type { MediaInfo } from "@converter/shared/probe";
 import { describe, expect, it } from "vitest";
 import { audioStreamInfo, mediaInfo, streamInfo } from "../test-support.js";
-import { outputProblem } from "./verify-output.js";
+import type { RunningEncode } from "./plan-encode.js";
+import { outputProblem, verifyOutput } from "./verify-output.js";
 
 const h264 = findPreset("h264")?.options;
 const mp3 = findPreset("audio-mp3")?.options;
@@ -55,5 +59,35 @@ describe("what keeps a finished output from being published", () => {
     // An audio-only input through a video preset keeps only its audio.
     const tone = media({ video: null, streamCount: 1, frameSizes: [] });
     expect(outputProblem(tone, h264, tone)).toBeUndefined();
+  });
+});
+
+describe("verifyOutput (real ffprobe)", () => {
+  it("names the output, as the client wrote it, when the finished file is unreadable", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "verify-output-"));
+    const tempPath = path.join(folder, ".result.mp4.job.run.partial");
+    await writeFile(tempPath, "not a media file at all, just text that no demuxer takes");
+    const temp = await open(tempPath, "r");
+    try {
+      // Only what verifyOutput reads of a run: the output's descriptor, the job's names and its folder.
+      const plan = {
+        temp,
+        tempPath,
+        inputPath: "/srv/media/in/source.mkv",
+        targetPath: path.join(folder, "result.mp4"),
+        data: { input: "in/source.mkv", output: "out/result.mp4", options: h264 },
+        files: { outputDir: folder },
+      } as unknown as RunningEncode;
+      const failure = await verifyOutput({ ffprobePath: "ffprobe" }, plan, media()).then(
+        () => expect.fail("an unreadable output passed"),
+        (error: { failure: { code: string; message: string } }) => error.failure,
+      );
+      expect(failure.code).toBe("ffmpeg_failed");
+      expect(failure.message).toMatch(/^ffmpeg finished but its output is unreadable: .*out\/result\.mp4: /);
+      expect(failure.message).not.toMatch(/source\.mkv|\/dev\/fd|\/proc\//);
+    } finally {
+      await temp.close();
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

@@ -320,8 +320,26 @@ describe("the web page in a real browser", () => {
     expect(await page.inputValue('[name="input"]')).toMatch(/notes\.txt$/);
   });
 
-  it("filters the jobs by status", async () => {
+  it("filters the jobs by status, and a slow answer for an earlier filter does not replace a later one", async () => {
     const { page } = session;
+    // The list for "completed" answers only after the one for "failed" was shown: the page must keep the later one.
+    let releaseCompleted = () => {};
+    const completedHeld = new Promise<void>((resolve) => (releaseCompleted = resolve));
+    await page.route("**/jobs?*", async (route) => {
+      if (new URL(route.request().url()).searchParams.get("status") === "completed") await completedHeld;
+      await route.continue();
+    });
+    const completedAnswer = page.waitForResponse((response) => response.url().includes("status=completed"));
+    await page.selectOption("#status-filter", "completed");
+    await page.selectOption("#status-filter", "failed");
+    await page.locator("#no-jobs").waitFor();
+    releaseCompleted();
+    await (await completedAnswer).finished();
+    await page.waitForTimeout(250); // time for the page to handle the late answer, were it to use it
+    await page.unroute("**/jobs?*");
+    expect(await page.locator("#no-jobs").isVisible()).toBe(true);
+    expect(await page.locator("li.job").count()).toBe(0);
+
     await page.selectOption("#status-filter", "completed");
     await expect
       .poll(
@@ -338,6 +356,7 @@ describe("the web page in a real browser", () => {
 
   it("shows a segmented job's children done and the workers that ran them", async () => {
     const { page } = session;
+    await page.selectOption("#status-filter", ""); // whatever an earlier test left chosen
     const res = await deployment.convert(
       {
         input: "library/segmentable.mp4",

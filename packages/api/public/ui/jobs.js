@@ -9,6 +9,8 @@ import { api, el, formatSeconds, messageOf } from "./http.js";
  */
 const rows = new Map();
 let filter = "";
+/** Bumped by each fresh load: a slow answer for an earlier filter must not replace the list of a later one. */
+let generation = 0;
 
 export function initJobs() {
   const select = document.getElementById("status-filter");
@@ -26,13 +28,14 @@ export function showJob(job) {
 }
 
 async function load(cursor) {
+  const mine = cursor ? generation : ++generation;
   const list = document.getElementById("jobs");
   const more = document.getElementById("more-jobs");
   const query = new URLSearchParams({ limit: "20" });
   if (filter) query.set("status", filter);
   if (cursor) query.set("cursor", cursor);
   const answer = await api("GET", `/jobs?${query}`);
-  if (!answer.ok) return;
+  if (!answer.ok || mine !== generation) return;
   if (!cursor) {
     list.replaceChildren();
     rows.clear();

@@ -83,9 +83,8 @@ export const shortJobs: Measurement = {
     const baselineMs = await xargsParallel(lines, 2, ffmpegEnvironment(deployment.workerConfig), signal);
     const baselineCpu = cpuDelta(benchBefore, cpuSeconds("self")).children;
     // And as a hand-written script would run them, with glibc's defaults: what those settings bring.
-    const tuned = deployment.workerConfig.ffmpegGlibcTunables !== undefined;
     let untunedMs: number | undefined;
-    if (tuned) {
+    if (deployment.workerConfig.ffmpegGlibcTunables !== undefined) {
       log(`the same ${jobs.length} ffmpeg commands with xargs -P2, glibc's malloc defaults`);
       untunedMs = await xargsParallel(lines, 2, ffmpegEnvironment({ ffmpegGlibcTunables: undefined }), signal);
     }

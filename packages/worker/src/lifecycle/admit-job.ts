@@ -94,7 +94,7 @@ async function resultOfEarlierRun(deps: ProcessorDeps, admitted: AdmittedJob): P
   }
   const published = await openFileIn(files.outputDir, files.targetName);
   try {
-    const probe = await probeFile(deps, { fd: published.fd });
+    const probe = await probeFile(deps, { fd: published.fd }, data.output);
     if (!probe.ok) throw permanent("ffmpeg_failed", `the published output is unreadable: ${probe.reason}`);
     return await finishedResult(deps.workerName, admitted, {
       encoder: data.published.encoder,

@@ -1,7 +1,13 @@
 import type { JobLimits } from "@converter/shared/config/worker";
 import type { HardwareMode } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
-import { type MediaProber, type ProbeOutcome, type ProbeSource, probeMedia } from "@converter/shared/probe";
+import {
+  type MediaProber,
+  PROBED_FD_PATH,
+  type ProbeOutcome,
+  type ProbeSource,
+  probeMedia,
+} from "@converter/shared/probe";
 import type { WorkerCounters } from "@converter/shared/queue";
 import type { NvencSessions } from "../capabilities/nvenc-sessions.js";
 
@@ -39,10 +45,21 @@ export type ProcessorDeps = {
   limits?: JobLimits;
 };
 
-/** Probes a file the way this worker does: its prober, or ffprobe per file. */
-export function probeFile(
+/**
+ * Probes a file the way this worker does: its prober, or ffprobe per file.
+ * A failure names a file given by descriptor as ffprobe does, /dev/fd/3,
+ * which shownPaths reads as ffmpeg's input; `shownAs` names it instead (the
+ * output, as the client wrote it, when that is what was probed).
+ */
+export async function probeFile(
   deps: Pick<ProcessorDeps, "ffprobePath" | "probe">,
   source: ProbeSource,
+  shownAs?: string,
 ): Promise<ProbeOutcome> {
-  return deps.probe ? deps.probe(source) : probeMedia(deps.ffprobePath, source);
+  const outcome = await (deps.probe ? deps.probe(source) : probeMedia(deps.ffprobePath, source));
+  if (outcome.ok || shownAs === undefined) return outcome;
+  return {
+    ok: false,
+    reason: outcome.reason.replaceAll(`file:${PROBED_FD_PATH}`, shownAs).replaceAll(PROBED_FD_PATH, shownAs),
+  };
 }

@@ -1,5 +1,5 @@
 import type { ResolvedOptions } from "@converter/shared/jobs";
-import { type MediaInfo, PROBED_FD_PATH } from "@converter/shared/probe";
+import type { MediaInfo } from "@converter/shared/probe";
 import { expectedDuration } from "../ffmpeg/progress-tracker.js";
 import { diskFull, freeBytes, MIN_FREE_BYTES } from "./disk-space.js";
 import { type PermanentFailure, permanent, type TransientFailure } from "./job-failure.js";
@@ -20,21 +20,12 @@ export async function verifyOutput(
   plan: RunningEncode,
   input: MediaInfo,
 ): Promise<MediaInfo> {
-  const written = await probeFile(deps, { fd: plan.temp.fd });
+  const written = await probeFile(deps, { fd: plan.temp.fd }, plan.data.output);
   const problem = written.ok
     ? outputProblem(input, plan.data.options, written.info)
-    : `ffmpeg finished but its output is unreadable: ${shownPaths(plan, outputNamed(plan, written.reason))}`;
+    : `ffmpeg finished but its output is unreadable: ${shownPaths(plan, written.reason)}`;
   if (problem === undefined && written.ok) return written.info;
   throw await unlessDiskFull(plan, permanent("ffmpeg_failed", problem ?? "the output is unreadable"));
-}
-
-/**
- * The prober names the file it was handed by descriptor as ffprobe does,
- * /dev/fd/3, which is also the descriptor ffmpeg reads its input from, so
- * shownPaths would name the input: here it is the output.
- */
-function outputNamed(plan: RunningEncode, reason: string): string {
-  return reason.replaceAll(`file:${PROBED_FD_PATH}`, plan.data.output).replaceAll(PROBED_FD_PATH, plan.data.output);
 }
 
 /** What keeps a readable output from being published, or undefined when nothing does. */

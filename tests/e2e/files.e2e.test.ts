@@ -242,9 +242,12 @@ describe("uploads that fail leave nothing behind", () => {
       what: "the upload to start",
     });
     req.destroy();
-    await eventually(() => (uploadedFiles().some((f) => f.endsWith("gone.bin")) ? undefined : true), {
-      what: "the partial upload to be removed",
-    });
+    // The API removes the upload's folder with everything in it (a recursive rm: the file goes first,
+    // then the folder), so wait for both, not only the file.
+    const removed = () =>
+      !uploadedFiles().some((f) => f.endsWith("gone.bin")) && uploadFolders().length === before.length;
+    await eventually(() => (removed() ? true : undefined), { what: "the partial upload and its folder to be removed" });
+    expect(uploadedFiles().filter((f) => f.endsWith("gone.bin"))).toEqual([]);
     expect(uploadFolders()).toEqual(before);
   });
 

@@ -1,7 +1,9 @@
+import { createServer } from "node:http";
 import type { Socket } from "node:net";
 import { AppError, type ErrorBody, type ErrorCode } from "@converter/shared/errors";
 import type { Logger } from "@converter/shared/logger";
-import { serve } from "@hono/node-server";
+import { getRequestListener } from "@hono/node-server";
+import type { HotReadLane } from "./hot-reads/hot-read-lane.js";
 
 type FetchApp = { fetch: (request: Request) => Response | Promise<Response> };
 
@@ -13,21 +15,29 @@ const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
 };
 
 /**
- * Listens with @hono/node-server. Requests Node itself refuses before any
- * route sees them (a malformed request line, headers over Node's 16 KiB
- * limit, a request that never finished arriving) get the contract's error
- * shape too, instead of Node's bare status line.
+ * Listens with @hono/node-server's request listener, as its `serve` does,
+ * after the hot-read lane when there is one (ADR 0035): what the lane does
+ * not take, Hono serves. Requests Node itself refuses before any route sees
+ * them (a malformed request line, headers over Node's 16 KiB limit, a request
+ * that never finished arriving) get the contract's error shape too, instead
+ * of Node's bare status line.
  */
 export function listen(
   app: FetchApp,
-  options: { port: number; host: string; log: Logger; onListening: (port: number) => void },
+  options: { port: number; host: string; log: Logger; onListening: (port: number) => void; hotReads?: HotReadLane },
 ) {
+  const viaHono = getRequestListener(app.fetch, { hostname: options.host });
+  const hotReads = options.hotReads;
   // Node's default 5-minute limit on a whole request would cut off any large upload (ADR 0021);
   // headersTimeout still bounds a client that never finishes its headers.
-  const serverOptions = { requestTimeout: 0 };
-  const server = serve({ fetch: app.fetch, port: options.port, hostname: options.host, serverOptions }, (info) =>
-    options.onListening(info.port),
-  );
+  const server = createServer({ requestTimeout: 0 }, (incoming, outgoing) => {
+    if (hotReads?.(incoming, outgoing)) return;
+    void viaHono(incoming, outgoing);
+  });
+  server.listen(options.port, options.host, () => {
+    const address = server.address();
+    options.onListening(typeof address === "object" && address ? address.port : options.port);
+  });
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
     options.log.debug({ err: error.code ?? error.message }, "request refused by the HTTP parser");
     answerClientError(error, socket);

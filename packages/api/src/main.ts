@@ -5,8 +5,10 @@ import { createLogger, type Logger, redactUrl, throttledWarning } from "@convert
 import { realMediaRoot } from "@converter/shared/media-path";
 import { Redis } from "ioredis";
 import { createApp } from "./app.js";
+import type { AppDeps } from "./deps.js";
 import { JobEventLog } from "./events/job-event-log.js";
 import { FleetMonitor } from "./fleet/fleet-monitor.js";
+import { hotReadLane } from "./hot-reads/hot-read-lane.js";
 import { listen } from "./http-server.js";
 import { type ApiMetrics, createApiMetrics } from "./metrics/api-metrics.js";
 import { bullJobQueue } from "./queue/bull-job-queue.js";
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
   const sync = await startSync({ config, log, db, redis, queues, webhooks, jobEnded, events });
   stopping.bounded(() => sync.stop());
 
-  const app = createApp({
+  const deps: AppDeps = {
     config,
     version: API_VERSION,
     log,
@@ -117,11 +119,12 @@ async function main(): Promise<void> {
     metrics,
     ...files.routes,
     events,
-  });
-  const server = listen(app, {
+  };
+  const server = listen(createApp(deps), {
     port: config.port,
     host: config.host,
     log,
+    hotReads: await hotReadLane(deps),
     onListening: (port) => {
       const database = path.resolve(config.databasePath);
       log.info({ port, host: config.host, media_root: mediaRoot, database, queue: config.queueName }, "api listening");

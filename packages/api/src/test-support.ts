@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
-import { createLogger } from "@converter/shared/logger";
+import { createLogger, type Logger } from "@converter/shared/logger";
 import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
@@ -110,6 +110,8 @@ export function buildTestApp(
     workers?: WorkerHeartbeat[];
     metricsPublic?: boolean;
     sseHeartbeatMs?: number;
+    /** Where the app logs; silent when left out. */
+    log?: Logger;
   } = {},
 ) {
   const mediaRoot = realpathSync(mkdtempSync(path.join(tmpdir(), "api-test-")));
@@ -126,7 +128,7 @@ export function buildTestApp(
   const store = new JobStore(db, events);
   const queue = new RecordingQueue();
   let health: Health = healthyReport;
-  const log = createLogger({ name: "test", level: "silent" });
+  const log = options.log ?? createLogger({ name: "test", level: "silent" });
   const uploads = new UploadService({
     db,
     mediaRoot,
@@ -172,6 +174,8 @@ export function buildTestApp(
   };
   return {
     app: createApp(deps),
+    /** What the app was built from: for the hot-read lane (hot-reads/), which serves beside it. */
+    deps,
     /** Writes, as the events consumer would make them. */
     store,
     /** Reads, as a client sees jobs. */

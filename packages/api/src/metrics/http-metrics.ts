@@ -11,27 +11,32 @@ type Labels = "method" | "route" | "status";
  * id itself, so the label set stays small) and the status.
  */
 export function httpMetrics(histogram: Histogram<Labels>) {
-  // One child per label set, found by a string key: prom-client otherwise sorts
-  // and hashes the label object on every observation (issue 12's profile).
-  const children = new Map<string, ReturnType<Histogram<Labels>["labels"]>>();
-  const childFor = (method: string, route: string, status: string) => {
-    const key = `${method} ${status} ${route}`;
-    let child = children.get(key);
-    if (!child) {
-      child = histogram.labels({ method, route, status });
-      children.set(key, child);
-    }
-    return child;
-  };
+  const timed = requestTimer(histogram);
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     try {
       await next();
     } finally {
       const handler = matchedRoutes(c).findLast((route) => route.method !== "ALL");
-      childFor(c.req.method, handler?.path ?? "(unmatched)", String(c.res.status)).observe(
-        (performance.now() - started) / 1000,
-      );
+      timed(c.req.method, handler?.path ?? "(unmatched)", c.res.status, started);
     }
   });
+}
+
+/** Records one request, `started` being its `performance.now()`; `route` is the pattern, as Hono names it. */
+export type RequestTimer = (method: string, route: string, status: number, started: number) => void;
+
+export function requestTimer(histogram: Histogram<Labels>): RequestTimer {
+  // One child per label set, found by a string key: prom-client otherwise sorts
+  // and hashes the label object on every observation (issue 12's profile).
+  const children = new Map<string, ReturnType<Histogram<Labels>["labels"]>>();
+  return (method, route, status, started) => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = histogram.labels({ method, route, status: String(status) });
+      children.set(key, child);
+    }
+    child.observe((performance.now() - started) / 1000);
+  };
 }

@@ -13,8 +13,7 @@ import { nodeResponse } from "./response-headers.js";
  */
 export function requestContext(log: Logger) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const sent = requestHeader(c, "x-request-id");
-    const requestId = sent && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
+    const requestId = requestIdFor(requestHeader(c, "x-request-id"));
     c.set("requestId", requestId);
     c.set("log", childOnFirstUse(log, { request_id: requestId }));
     // On Node's response when there is one: c.header would leave @hono/node-server's fast path (response-headers.ts).
@@ -23,19 +22,30 @@ export function requestContext(log: Logger) {
     else c.header("X-Request-Id", requestId);
     const started = performance.now();
     await next();
-    if (!log.isLevelEnabled("info")) return;
-    // The base logger with the id first: the same line the child would print, without making one.
-    log.info(
-      {
-        request_id: requestId,
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
-      },
-      "request",
-    );
+    logRequestLine(log, requestId, c.req.method, c.req.path, c.res.status, started);
   });
+}
+
+/** The client's X-Request-Id when it is sane, a new one otherwise. */
+export function requestIdFor(sent: string | undefined): string {
+  return sent && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID();
+}
+
+/** One line per request at `info`; `started` is the request's `performance.now()`. */
+export function logRequestLine(
+  log: Logger,
+  requestId: string,
+  method: string,
+  path: string,
+  status: number,
+  started: number,
+): void {
+  if (!log.isLevelEnabled("info")) return;
+  // The base logger with the id first: the same line the child would print, without making one.
+  log.info(
+    { request_id: requestId, method, path, status, duration_ms: Math.round((performance.now() - started) * 10) / 10 },
+    "request",
+  );
 }
 
 /**

@@ -25,7 +25,7 @@ const uiHeaders = secureHeaders({ ...SECURE_HEADER_OPTIONS, referrerPolicy: "sam
  * framed either, nor post forms or load plugins elsewhere. Their own scripts
  * (an inline start-up script in Swagger UI's page) are left as they are.
  */
-const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'";
+export const JSON_POLICY = "default-src 'none'; frame-ancestors 'none'";
 const HTML_POLICY = "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 /**
  * The web page (docs/adr/0023-web-page.md) is ours through and through: its
@@ -42,7 +42,7 @@ const mayServeHtml = (path: string) => path.startsWith("/docs") || path.startsWi
 
 /** The headers secureHeaders sets, read once from a throwaway response: the same list on both paths below. */
 let staticHeaders: [string, string][] | undefined;
-async function secureHeaderList(): Promise<[string, string][]> {
+export async function secureHeaderList(): Promise<[string, string][]> {
   if (!staticHeaders) {
     const { Hono } = await import("hono");
     const probe = new Hono().use(secureHeaders(SECURE_HEADER_OPTIONS)).get("/", (c) => c.body(null, 204));

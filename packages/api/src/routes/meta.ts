@@ -66,9 +66,12 @@ const healthRoute = createRoute({
   },
 });
 
+/** What `GET /` answers; the hot-read lane (hot-reads/) answers the same. */
+export const serviceIdentity = (version: string) => ({ name: "ffmpeg-converter", version, docs: "/docs" });
+
 export function metaRoutes(deps: AppDeps) {
   return new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
-    .openapi(rootRoute, (c) => c.json({ name: "ffmpeg-converter", version: deps.version, docs: "/docs" }, 200))
+    .openapi(rootRoute, (c) => c.json(serviceIdentity(deps.version), 200))
     .openapi(healthRoute, async (c) => {
       const health = await deps.health.check();
       return health.status === "ok" ? c.json(health, 200) : c.json(health, 503);

@@ -56,6 +56,11 @@ export class JobService {
     return job;
   }
 
+  /** The job's view as JSON, or undefined: for a caller that answers a missing job some other way than job_not_found. */
+  viewJson(jobId: string): string | undefined {
+    return this.views.json(jobId);
+  }
+
   list(query: { status?: JobStatus; limit: number; cursor?: string }): JobList {
     return this.views.list(query);
   }

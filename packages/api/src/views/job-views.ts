@@ -4,6 +4,7 @@ import type { Db } from "../store/db.js";
 import { jobs, webhookDeliveries } from "../store/schema.js";
 import { cursorNotIssued, decodeCursor, encodeCursor } from "./cursor.js";
 import { type JobRouting, toJobView } from "./job-view.js";
+import { JobViewCache } from "./job-view-cache.js";
 
 /**
  * Every column a view shows: not `logs` (up to 200 ffmpeg lines of JSON, for
@@ -28,6 +29,7 @@ export class JobViews {
   private readonly byId;
   private readonly logsById;
   private readonly pages = new Map<string, ReturnType<JobViews["pageQuery"]>>();
+  private readonly kept: JobViewCache;
 
   constructor(
     private readonly db: Db,
@@ -40,11 +42,17 @@ export class JobViews {
       .from(jobs)
       .where(eq(jobs.id, sql.placeholder("id")))
       .prepare();
+    this.kept = JobViewCache.of(db.$client);
   }
 
   get(id: string): JobView | undefined {
     const found = this.byId.get({ id });
     return found ? toJobView(found.job, found.delivery, this.routing) : undefined;
+  }
+
+  /** The same view as JSON, kept between the job's changes (ADR 0035): for a client that polls it. */
+  json(id: string): string | undefined {
+    return this.kept.json(id, () => this.get(id));
   }
 
   /** Newest first, `limit` at a time; `cursor` is the previous page's `next_cursor`. */

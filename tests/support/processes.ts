@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The Node flags the API runs with everywhere: scripts/server, docker/Dockerfile, the tests and the bench. */
-export const API_NODE_FLAGS = ["--max-semi-space-size=2"];
+export const API_NODE_FLAGS = ["--max-semi-space-size=2", "--heap-growing-percent=50"];
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 

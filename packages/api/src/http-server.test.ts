@@ -1,8 +1,8 @@
-import { connect } from "node:net";
 import { createLogger } from "@converter/shared/logger";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { listen } from "./http-server.js";
+import { sendRaw } from "./test-support.js";
 
 let close: (() => void) | undefined;
 afterEach(() => close?.());
@@ -21,20 +21,6 @@ async function server(): Promise<number> {
   });
 }
 
-/** Sends raw bytes, resolves with everything the server wrote before closing. */
-function raw(port: number, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.on("data", (chunk) => {
-      answer += chunk.toString("utf8");
-    });
-    socket.on("error", reject);
-    socket.on("close", () => resolve(answer));
-    socket.write(bytes);
-  });
-}
-
 function parsed(answer: string) {
   const [head = "", body = ""] = answer.split("\r\n\r\n");
   const status = Number(head.split(" ")[1]);
@@ -44,7 +30,7 @@ function parsed(answer: string) {
 describe("what Node itself answers, in the contract's error shape (real HTTP over a socket)", () => {
   it("a malformed request line: 400 bad_request", async () => {
     const port = await server();
-    const { status, head, body } = parsed(await raw(port, "GARBAGE\r\n\r\n"));
+    const { status, head, body } = parsed(await sendRaw(port, "GARBAGE\r\n\r\n"));
     expect(status).toBe(400);
     expect(head).toMatch(/content-type: application\/json/i);
     expect(body.error.code).toBe("bad_request");
@@ -52,7 +38,7 @@ describe("what Node itself answers, in the contract's error shape (real HTTP ove
 
   it("headers larger than Node takes: 431 header_too_large", async () => {
     const port = await server();
-    const answer = await raw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    const answer = await sendRaw(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
     const { status, body } = parsed(answer);
     expect(status).toBe(431);
     expect(body.error.code).toBe("header_too_large");
@@ -60,7 +46,7 @@ describe("what Node itself answers, in the contract's error shape (real HTTP ove
 
   it("a well-formed request still reaches the app", async () => {
     const port = await server();
-    const answer = await raw(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const answer = await sendRaw(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     expect(answer).toMatch(/^HTTP\/1\.1 200/);
   });
 });

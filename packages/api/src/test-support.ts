@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
@@ -77,6 +78,30 @@ export const sampleReturn: ConvertJobReturn = {
   encoder: "libx264",
   worker: "w",
 };
+
+/** A worker's progress report at `percent`, for tests that move a job along. */
+export const sampleProgress = (percent: number) => ({
+  percent,
+  fps: 30,
+  speed: 2,
+  eta_seconds: 3,
+  encoder: "libx264",
+  worker: "w1",
+});
+
+/** Sends raw bytes to a local port; resolves with everything the server wrote before it closed the socket. */
+export function sendRaw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk.toString("utf8");
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve(answer));
+    socket.write(bytes);
+  });
+}
 
 export const healthyReport: Health = {
   status: "ok",

@@ -1,9 +1,8 @@
-import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { createLogger } from "@converter/shared/logger";
 import { afterEach, describe, expect, it } from "vitest";
 import { listen } from "../http-server.js";
-import { buildTestApp, postConvert, sampleReturn } from "../test-support.js";
+import { buildTestApp, postConvert, sampleProgress, sampleReturn, sendRaw } from "../test-support.js";
 import { type HotReadLane, hotReadLane } from "./hot-read-lane.js";
 
 const KEY = "hot-read-lane-test-key-0123456789";
@@ -72,23 +71,10 @@ async function serve(built: TestApp, lane?: HotReadLane): Promise<Served> {
 }
 
 /** One request as raw bytes; the whole answer as the client got it, with the per-request header values masked. */
-function raw(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let answer = "";
-    socket.on("data", (chunk) => {
-      answer += chunk.toString("utf8");
-    });
-    socket.on("error", reject);
-    socket.on("close", () =>
-      resolve(
-        answer
-          .replace(/^X-Request-Id: [0-9a-f-]{36}$/m, "X-Request-Id: <generated>")
-          .replace(/^Date: .*$/m, "Date: <now>"),
-      ),
-    );
-    socket.write(request);
-  });
+async function raw(port: number, request: string): Promise<string> {
+  return (await sendRaw(port, request))
+    .replace(/^X-Request-Id: [0-9a-f-]{36}$/m, "X-Request-Id: <generated>")
+    .replace(/^Date: .*$/m, "Date: <now>");
 }
 
 const get = (path: string, headers: Record<string, string> = {}, method = "GET") =>
@@ -180,14 +166,7 @@ describe("the hot-read lane answers what Hono answers, byte for byte (real HTTP 
     const read = async () =>
       JSON.parse((await raw(laned.port, get(`/status/${app.ids.running}`))).split("\r\n\r\n")[1] ?? "");
     expect(await read()).toMatchObject({ status: "in_progress", progress: 0 });
-    app.built.store.updateProgress(app.ids.running, {
-      percent: 42,
-      fps: 30,
-      speed: 2,
-      eta_seconds: 3,
-      encoder: "libx264",
-      worker: "w1",
-    });
+    app.built.store.updateProgress(app.ids.running, sampleProgress(42));
     expect(await read()).toMatchObject({ status: "in_progress", progress: 42 });
     app.built.store.markCompleted(app.ids.running, sampleReturn, "2026-01-01T00:00:03.000Z", []);
     expect(await read()).toMatchObject({ status: "completed", progress: 100 });

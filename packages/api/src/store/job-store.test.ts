@@ -1,6 +1,6 @@
 import { findPreset } from "@converter/shared/presets";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sampleReturn } from "../test-support.js";
+import { sampleProgress, sampleReturn } from "../test-support.js";
 import { JobViews } from "../views/job-views.js";
 import { type Db, openDatabase } from "./db.js";
 import { JobStore, LOG_TAIL_LINES } from "./job-store.js";
@@ -29,23 +29,14 @@ const row = (id: string, output = `out/${id}.mp4`): NewJobRow => ({
   createdAt: new Date().toISOString(),
 });
 
-const progress = (percent: number) => ({
-  percent,
-  fps: 30,
-  speed: 2,
-  eta_seconds: 3,
-  encoder: "libx264",
-  worker: "w1",
-});
-
 describe("JobStore", () => {
   it("keeps progress monotonic and below 100 until completion", () => {
     store.insertIfOutputFree(row("a"));
     store.markActive("a", "2026-01-01T00:00:00.000Z", 1);
-    store.updateProgress("a", progress(40));
-    store.updateProgress("a", progress(20));
+    store.updateProgress("a", sampleProgress(40));
+    store.updateProgress("a", sampleProgress(20));
     expect(views.get("a")).toMatchObject({ status: "in_progress", progress: 40, attempts: 1, encoder: "libx264" });
-    store.updateProgress("a", progress(100));
+    store.updateProgress("a", sampleProgress(100));
     expect(views.get("a")?.progress).toBe(99.9);
     store.markCompleted("a", sampleReturn, "2026-01-01T00:00:01.000Z", ["cmd"]);
     expect(views.get("a")).toMatchObject({ status: "completed", progress: 100, result: sampleReturn.result });
@@ -54,7 +45,7 @@ describe("JobStore", () => {
   it("never lets a late event move a finished job", () => {
     store.insertIfOutputFree(row("a"));
     store.markFailed("a", { code: "invalid_media", message: "bad" }, "2026-01-01T00:00:01.000Z", []);
-    store.updateProgress("a", progress(50));
+    store.updateProgress("a", sampleProgress(50));
     store.markActive("a", "2026-01-01T00:00:02.000Z", 2);
     store.markQueued("a");
     store.markCompleted("a", sampleReturn, "2026-01-01T00:00:03.000Z", []);

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Db, inTransaction, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
 import type { NewJobRow } from "../store/schema.js";
-import { sampleReturn } from "../test-support.js";
+import { sampleProgress, sampleReturn } from "../test-support.js";
 import { WebhookStore } from "../webhooks/webhook-store.js";
 import { JobViewCache } from "./job-view-cache.js";
 import { JobViews } from "./job-views.js";
@@ -47,15 +47,6 @@ const submitted = (id: string, webhookUrl: string | null = null): NewJobRow => (
   webhookUrl,
 });
 
-const progress = (percent: number) => ({
-  percent,
-  fps: 30,
-  speed: 2,
-  eta_seconds: 3,
-  encoder: "libx264",
-  worker: "w1",
-});
-
 /** What the view is now, read past any cache: the cache must always answer exactly this. */
 const fresh = (id: string): string | undefined => {
   const view: JobView | undefined = new JobViews(db, { queueName: "conversions", waitingReason: () => reason }).get(id);
@@ -68,8 +59,8 @@ describe("JobViewCache: a kept view never outlives the rows it was read from (re
     store.insertIfOutputFree(submitted("a"));
     const steps: [string, () => void][] = [
       ["active", () => store.markActive("a", "2026-01-01T00:00:01.000Z", 1)],
-      ["progress 10", () => store.updateProgress("a", progress(10))],
-      ["progress 55", () => store.updateProgress("a", progress(55))],
+      ["progress 10", () => store.updateProgress("a", sampleProgress(10))],
+      ["progress 55", () => store.updateProgress("a", sampleProgress(55))],
       ["failed", () => store.markFailed("a", { code: "ffmpeg_failed", message: "x" }, "2026-01-01T00:00:02Z", [])],
       ["retried", () => expect(store.requeueForRetry("a")).toEqual({ ok: true })],
       ["active again", () => store.markActive("a", "2026-01-03T00:00:00.000Z", 2)],
@@ -135,11 +126,11 @@ describe("JobViewCache: a kept view never outlives the rows it was read from (re
   it("does not keep a view read inside a transaction that then rolls back", () => {
     store.insertIfOutputFree(submitted("f"));
     store.markActive("f", "2026-01-01T00:00:01.000Z", 1);
-    store.updateProgress("f", progress(20));
+    store.updateProgress("f", sampleProgress(20));
     const committed = views.json("f");
     expect(() =>
       inTransaction(db, () => {
-        store.updateProgress("f", progress(80));
+        store.updateProgress("f", sampleProgress(80));
         expect(JSON.parse(views.json("f") ?? "").progress).toBe(80);
         throw new Error("roll back");
       }),

@@ -1,8 +1,10 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { JobStatus, JobView } from "@converter/shared/jobs";
 import { findPreset } from "@converter/shared/presets";
 import { describe, expect, it } from "vitest";
 import type { JobEvent } from "./job-event.js";
-import { JobEventLog } from "./job-event-log.js";
+import { EVENT_OVERHEAD_BYTES, JobEventLog } from "./job-event-log.js";
 
 const preset = findPreset("h264");
 if (!preset) throw new Error("no h264 preset");
@@ -119,19 +121,47 @@ describe("JobEventLog", () => {
     expect(after.log.replayAfter(lastSeen)).toMatchObject({ kind: "snapshot" });
   });
 
-  it("keeps at most maxBytes of event JSON, and replays exactly the kept events", () => {
+  it("keeps at most maxBytes of event JSON and per-event overhead, and replays exactly the kept events", () => {
     const { log, seen, change } = logOver(10_000, 1_000_000, 20_000);
     for (let n = 0; n < 3000; n++) change(job(`j${n}`, "queued"));
-    // The newest events whose JSON fits in 20,000 bytes are kept.
+    // The newest events whose JSON, with EVENT_OVERHEAD_BYTES each, fits in 20,000 bytes are kept.
+    const cost = (event: JobEvent | undefined) => (event?.data.length ?? 0) + EVENT_OVERHEAD_BYTES;
     let oldestKept = seen.length;
-    for (let bytes = 0; oldestKept > 0 && bytes + (seen[oldestKept - 1]?.data.length ?? 0) <= 20_000; ) {
+    for (let bytes = 0; oldestKept > 0 && bytes + cost(seen[oldestKept - 1]) <= 20_000; ) {
       oldestKept--;
-      bytes += seen[oldestKept]?.data.length ?? 0;
+      bytes += cost(seen[oldestKept]);
     }
     expect(seen.length - oldestKept).toBeGreaterThan(5);
     // The events after the newest evicted one come back, in order; anything older is a snapshot.
     expect(log.replayAfter(seen[oldestKept - 1]?.id ?? 0)).toEqual({ kind: "events", events: seen.slice(oldestKept) });
     expect(log.replayAfter(seen[oldestKept - 2]?.id ?? 0)).toMatchObject({ kind: "snapshot" });
+  });
+
+  it("lets an evicted event be collected at once, not when its slot is reused (real V8 garbage collection)", async () => {
+    setFlagsFromString("--expose-gc");
+    const collect = runInNewContext("gc") as () => void;
+    const jobs = new Map<string, JobView>();
+    let now = 1_000_000;
+    const log = new JobEventLog(
+      (id) => jobs.get(id),
+      10_000,
+      () => now++,
+      4 * (EVENT_OVERHEAD_BYTES + 2000),
+    );
+    let first: WeakRef<JobEvent> | undefined;
+    const unsubscribe = log.subscribe((event) => {
+      first ??= new WeakRef(event);
+    });
+    for (let n = 0; n < 50; n++) {
+      jobs.set(`j${n}`, job(`j${n}`, "queued"));
+      log.jobChanged(`j${n}`);
+    }
+    unsubscribe();
+    expect(log.replayAfter(0)).toMatchObject({ kind: "snapshot" });
+    // A WeakRef's target lives at least until the current job ends.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    collect();
+    expect(first?.deref()).toBeUndefined();
   });
 
   it("keeps the newest event even when it alone is larger than maxBytes", () => {

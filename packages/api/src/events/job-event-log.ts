@@ -11,11 +11,18 @@ export type Replay = { kind: "events"; events: JobEvent[] } | { kind: "snapshot"
 /** How many recent events are kept for clients that reconnect with Last-Event-ID. */
 const DEFAULT_CAPACITY = 10_000;
 /**
- * And at most this much of their JSON: a status event carries the whole job
+ * And at most this much of their JSON, with EVENT_OVERHEAD_BYTES each: a status event carries the whole job
  * (about 1.5 KB), so 10,000 of them held 15 MB that a busy API kept for
  * good (issue 12's memory soak). A reconnect past what is kept gets a snapshot.
  */
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
+/**
+ * What an event costs beside its JSON, counted against maxBytes too: the
+ * event object, its id and job id, and the pieces V8 builds the JSON string
+ * of. A heap snapshot of a soak put them at about 240 bytes an event, so a
+ * log of small progress events held twice its nominal bytes (issue 12).
+ */
+export const EVENT_OVERHEAD_BYTES = 256;
 
 /**
  * The API's live record of job changes, for Server-Sent Events. JobStore
@@ -27,8 +34,11 @@ const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
  * what changed since then.
  */
 export class JobEventLog implements JobChangeListener {
-  /** The kept events are events[head..]; the evicted ones before head are dropped in batches. */
-  private events: JobEvent[] = [];
+  /**
+   * The kept events are events[head..]. An evicted event's slot is emptied at
+   * once, so its JSON can be collected; the empty slots are dropped in batches.
+   */
+  private events: (JobEvent | undefined)[] = [];
   private head = 0;
   private bytes = 0;
   private readonly lastStatus = new Map<string, JobStatus>();
@@ -56,7 +66,7 @@ export class JobEventLog implements JobChangeListener {
     const data = JSON.stringify(type === "progress" ? progressOf(job) : job);
     const event: JobEvent = { id: this.nextId(), type, jobId, data };
     this.events.push(event);
-    this.bytes += data.length;
+    this.bytes += data.length + EVENT_OVERHEAD_BYTES;
     this.evict();
     for (const listener of this.listeners) listener(event);
   }
@@ -81,8 +91,9 @@ export class JobEventLog implements JobChangeListener {
       this.events.length - this.head > this.capacity ||
       (this.bytes > this.maxBytes && this.head < this.events.length - 1)
     ) {
-      const evicted = this.events[this.head++] as JobEvent;
-      this.bytes -= evicted.data.length;
+      const evicted = this.events[this.head] as JobEvent;
+      this.events[this.head++] = undefined;
+      this.bytes -= evicted.data.length + EVENT_OVERHEAD_BYTES;
       this.coveredAfter = evicted.id;
     }
     if (this.head > 1024 && this.head * 2 > this.events.length) {

@@ -10,16 +10,18 @@ const CHANGED_FUNCTION = "converter_job_view_changed";
  * lacks the function is not affected. Every statement that touches a job or
  * its webhook deliveries fires them, whichever code runs it.
  */
-const TRIGGERS = [
-  ["jobs", "UPDATE", "OLD.id"],
-  ["jobs", "DELETE", "OLD.id"],
-  ["webhook_deliveries", "INSERT", "NEW.job_id"],
-  ["webhook_deliveries", "UPDATE", "OLD.job_id"],
-  ["webhook_deliveries", "DELETE", "OLD.job_id"],
-]
+const TRIGGERS = (
+  [
+    ["jobs", "UPDATE", "OLD.id"],
+    ["jobs", "DELETE", "OLD.id"],
+    ["webhook_deliveries", "INSERT", "NEW.job_id"],
+    ["webhook_deliveries", "UPDATE", "OLD.job_id"],
+    ["webhook_deliveries", "DELETE", "OLD.job_id"],
+  ] as const
+)
   .map(
     ([table, event, id]) =>
-      `CREATE TEMP TRIGGER IF NOT EXISTS converter_view_${table}_${event?.toLowerCase()} AFTER ${event} ON main.${table} ` +
+      `CREATE TEMP TRIGGER IF NOT EXISTS converter_view_${table}_${event.toLowerCase()} AFTER ${event} ON main.${table} ` +
       `BEGIN SELECT ${CHANGED_FUNCTION}(${id}); END;`,
   )
   .join("\n");
@@ -65,7 +67,10 @@ export class JobViewCache {
 
   private static readonly perConnection = new WeakMap<Database.Database, JobViewCache>();
 
-  /** The connection's one cache: its triggers and callback are the connection's too. */
+  /**
+   * The connection's one cache: its triggers and callback are the connection's too.
+   * `capacity` counts only when the connection's cache is first made.
+   */
   static of(sqlite: Database.Database, capacity = DEFAULT_CAPACITY): JobViewCache {
     let cache = JobViewCache.perConnection.get(sqlite);
     if (!cache) {

@@ -1,7 +1,7 @@
 import { CANCELLED_BY_CLIENT } from "@converter/shared/jobs";
 import type { Logger } from "@converter/shared/logger";
 import { parseSegmentChildId, type SegmentRef } from "@converter/shared/queue";
-import { QueueEvents } from "bullmq";
+import { QueueEvents, type QueueEventsOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ConversionQueue } from "../queue/conversion-queue.js";
 import type { JobStore } from "../store/job-store.js";
@@ -41,9 +41,19 @@ export class JobEventsConsumer {
     this.subscribe();
   }
 
+  /**
+   * Starts reading after the newest event there is now. BullMQ's default
+   * ("$") would mean after the newest event at its first XREAD, which it sends
+   * a round trip or two after this returns: an event in between (a job an
+   * operator removed as the API started; a CI run here caught a test doing
+   * just that) would never be recorded.
+   */
   async start(): Promise<void> {
-    void this.events.run().catch((error) => this.deps.log.error({ err: error }, "queue events consumer stopped"));
     await this.events.waitUntilReady();
+    const [newest] = await this.deps.connection.xrevrange(this.events.toKey("events"), "+", "-", "COUNT", 1);
+    // No stream yet: from its first entry, all of which come after this moment.
+    (this.events.opts as QueueEventsOptions).lastEventId = newest?.[0] ?? "0-0";
+    void this.events.run().catch((error) => this.deps.log.error({ err: error }, "queue events consumer stopped"));
   }
 
   /** Resolves once every event received so far has been written. */

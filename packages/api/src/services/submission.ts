@@ -81,6 +81,9 @@ export class Submissions {
       stream_copy: streamCopyOf(request),
       ...(segments ? { segments } : {}),
     };
+    // The job as accepted (the contract's 202 says queued): read after enqueue, a worker that
+    // took it at once could already show in_progress (a CI run here saw it).
+    const accepted = this.read(jobId);
     try {
       await this.deps.queue.enqueue(data, priority);
     } catch (cause) {
@@ -92,7 +95,7 @@ export class Submissions {
       throw queueUnreachableError("the job was not accepted", cause);
     }
     this.store.announce(jobId);
-    return this.read(jobId);
+    return accepted;
   }
 
   /** Every check of a request, cheapest first; the webhook_url's may wait on DNS, so it comes last. */

@@ -81,8 +81,8 @@ export class Submissions {
       stream_copy: streamCopyOf(request),
       ...(segments ? { segments } : {}),
     };
-    // The job as accepted (the contract's 202 says queued): read after enqueue, a worker that
-    // took it at once could already show in_progress (a CI run here saw it).
+    // The job as accepted, queued as the contract's 202 says. Read before enqueue: after it, a
+    // worker that took the job at once could already show in_progress (a CI run here saw it).
     const accepted = this.read(jobId);
     try {
       await this.deps.queue.enqueue(data, priority);

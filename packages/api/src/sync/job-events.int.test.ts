@@ -1,4 +1,4 @@
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { newJobId } from "@converter/shared/ids";
@@ -270,6 +270,24 @@ describe("cancel and retry through the real queue", () => {
     });
   });
   afterEach(() => rmSync(mediaRoot, { recursive: true, force: true }));
+
+  it("answers a submission with the job as accepted (queued), even when a worker took it before enqueue returned", async () => {
+    mkdirSync(path.join(mediaRoot, "in"));
+    writeFileSync(path.join(mediaRoot, "in", "a.mkv"), "not probed at submission");
+    const real = bullJobQueue(queue, redis);
+    // The race a CI run caught: a worker claims the job and the consumer records it within enqueue's round trip.
+    const takenAtOnce = {
+      ...real,
+      async enqueue(data: ConvertJobData, priority: number) {
+        await real.enqueue(data, priority);
+        store.markActive(data.job_id, new Date().toISOString(), 1);
+      },
+    };
+    jobs = new JobService({ db, queue: takenAtOnce, mediaRoot, maxQueuedJobs: 100, cancelWaitMs: 5000 });
+    const { job: accepted } = await jobs.submitOnce({ input: "in/a.mkv", output: "out/a.mp4", preset: "h264" }, "r");
+    expect(accepted.status).toBe("queued");
+    expect(views.get(accepted.job_id)?.status).toBe("in_progress");
+  });
 
   it("cancels a waiting job: removed from BullMQ, recorded as the client's cancel", async () => {
     await startConsumer();

@@ -1,4 +1,5 @@
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
+import { cpuSeconds } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
 import { burst } from "../lib/request-burst.js";
 import { percentile, round } from "../lib/stats.js";
@@ -31,7 +32,12 @@ export const submissionBurst: Measurement = {
     // No warm-up: a burst meets the API as it is, and a warm-up's jobs would count against the queue limit.
     const rssBefore = rssMb(deployment.apiPid);
     log(`POST /convert x ${options.submissions} at concurrency ${CONNECTIONS}`);
+    // CPU, steadier than the rates: the load generator (this process) shares the two cores with the API.
+    const apiCpuBefore = cpuSeconds(deployment.apiPid).self;
+    const clientCpuBefore = cpuSeconds("self").self;
     const result = await burst(`${api.baseUrl}/convert`, options.submissions, CONNECTIONS, body("burst"));
+    const apiCpuMsPerRequest = ((cpuSeconds(deployment.apiPid).self - apiCpuBefore) * 1000) / options.submissions;
+    const clientCpuMsPerRequest = ((cpuSeconds("self").self - clientCpuBefore) * 1000) / options.submissions;
     const rssAfter = rssMb(deployment.apiPid);
     deployment.assertRunning();
     const accepted = result.statuses[202] ?? 0;
@@ -60,6 +66,7 @@ export const submissionBurst: Measurement = {
       ],
       notes: [
         `${accepted} x 202, ${refused} x 429 in ${round(result.seconds, 2)} s; p50 ${round(p50, 1)} ms, p99 ${round(p99, 1)} ms (p99 of the first ${expectedAccepted} sent: ${round(percentile(acceptedLatencies, 99), 1)} ms)`,
+        `CPU per request: the API ${round(apiCpuMsPerRequest, 3)} ms, the load generator ${round(clientCpuMsPerRequest, 3)} ms`,
         `API RSS ${rssBefore} MB before, ${rssAfter} MB after the burst`,
       ],
       data: {
@@ -67,6 +74,8 @@ export const submissionBurst: Measurement = {
         p50_ms: round(p50, 2),
         p99_ms: round(p99, 2),
         statuses: result.statuses,
+        api_cpu_ms_per_request: round(apiCpuMsPerRequest, 3),
+        client_cpu_ms_per_request: round(clientCpuMsPerRequest, 3),
         rss_before_mb: rssBefore,
         rss_after_mb: rssAfter,
       },

@@ -131,6 +131,8 @@ describe("GET /metrics", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
     const text = await res.text();
     expect(text).toContain('converter_jobs{status="completed"} 1');
+    // Every status, 0 when none: a dashboard's series does not vanish when the queue empties.
+    expect(text).toContain('converter_jobs{status="queued"} 0');
     expect(text).toContain('converter_workers_live{capability="any"} 2');
     expect(text).toContain('converter_workers_live{capability="h264_nvenc"} 1');
     expect(text).toContain('converter_workers_live{capability="h264_nvdec"} 1');

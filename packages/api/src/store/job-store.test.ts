@@ -83,4 +83,50 @@ describe("JobStore", () => {
     expect(store.countQueued()).toBe(1);
     expect(store.liveIds().sort()).toEqual(["a", "b"]);
   });
+
+  it("keeps the per-status counts equal to the rows through every write a job's life makes", () => {
+    const countedRows = () =>
+      Object.fromEntries(
+        (db.$client.prepare("SELECT status, count(*) AS n FROM jobs GROUP BY status").all() as CountRow[]).map((r) => [
+          r.status,
+          r.n,
+        ]),
+      );
+    const keptCounts = () =>
+      Object.fromEntries(
+        (db.$client.prepare("SELECT status, n FROM job_status_counts WHERE n > 0").all() as CountRow[]).map((r) => [
+          r.status,
+          r.n,
+        ]),
+      );
+    const steps: [string, () => unknown][] = [
+      ["insert a, b, c", () => ["a", "b", "c"].map((id) => store.insertIfOutputFree(row(id)))],
+      ["refused insert (output busy)", () => store.insertIfOutputFree(row("d", "out/a.mp4"))],
+      ["a active", () => store.markActive("a", "2026-01-01T00:00:00.000Z", 1)],
+      ["a active again (no change)", () => store.markActive("a", "2026-01-01T00:00:00.500Z", 1)],
+      ["a progress", () => store.updateProgress("a", sampleProgress(50))],
+      ["a completed", () => store.markCompleted("a", sampleReturn, "2026-01-01T00:00:01.000Z", [])],
+      [
+        "b failed",
+        () => store.markFailed("b", { code: "invalid_media", message: "bad" }, "2026-01-01T00:00:01.000Z", []),
+      ],
+      [
+        "c cancelled",
+        () => store.markFailed("c", { code: "cancelled", message: "removed" }, "2026-01-01T00:00:01.000Z", []),
+      ],
+      ["b retried", () => store.requeueForRetry("b")],
+      ["b active", () => store.markActive("b", "2026-01-01T00:00:02.000Z", 1)],
+      ["b back to queued", () => store.markQueued("b")],
+      ["a taken back", () => store.delete("a")],
+      ["c pruned", () => store.pruneEndedBefore("2026-01-02T00:00:00.000Z", 10)],
+    ];
+    for (const [step, write] of steps) {
+      write();
+      expect(keptCounts(), step).toEqual(countedRows());
+      expect(store.countQueued(), step).toBe(countedRows().queued ?? 0);
+    }
+    expect(keptCounts()).toEqual({ queued: 1 });
+  });
 });
+
+type CountRow = { status: string; n: number };

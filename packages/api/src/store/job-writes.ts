@@ -1,7 +1,7 @@
 import { LIVE_STATUSES } from "@converter/shared/jobs";
-import { and, count, eq, inArray, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, ne, sql } from "drizzle-orm";
 import type { Db } from "./db.js";
-import { jobs, type NewJobRow } from "./schema.js";
+import { jobStatusCounts, jobs, type NewJobRow } from "./schema.js";
 
 /** The columns a submission sets; the rest start at their defaults. */
 export type SubmittedJobRow = Pick<
@@ -64,7 +64,12 @@ export function prepareJobWrites(db: Db) {
       } satisfies Record<keyof SubmittedJobRow, unknown>)
       .prepare(),
     getRow: db.select().from(jobs).where(byId).prepare(),
-    countQueued: db.select({ n: count() }).from(jobs).where(eq(jobs.status, "queued")).prepare(),
+    // One row the triggers keep (migration 0007): counting the queued jobs' index range grew with the queue.
+    countQueued: db
+      .select({ n: jobStatusCounts.n })
+      .from(jobStatusCounts)
+      .where(eq(jobStatusCounts.status, "queued"))
+      .prepare(),
     liveWriter: db
       .select({ id: jobs.id })
       .from(jobs)

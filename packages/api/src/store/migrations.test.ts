@@ -37,8 +37,8 @@ function options() {
   return findPreset("h264")?.options;
 }
 
-/** A database file as an API of an earlier version left it: the migrations up to `lastTag` applied. */
-function databaseAt(lastTag: string): string {
+/** A database file as an API of an earlier version left it: the migrations up to `lastTag` applied, then `rows`. */
+function databaseAt(lastTag: string, rows = WEBHOOK_ROUND_OF_OLD_JOBS_SQL): string {
   const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
   dirs.push(dir);
   const folder = path.join(dir, "drizzle");
@@ -51,7 +51,7 @@ function databaseAt(lastTag: string): string {
   const file = path.join(dir, "jobs.db");
   const sqlite = new Database(file);
   migrate(drizzle(sqlite), { migrationsFolder: folder });
-  sqlite.exec(WEBHOOK_ROUND_OF_OLD_JOBS_SQL);
+  sqlite.exec(rows);
   sqlite.close();
   return file;
 }
@@ -76,6 +76,38 @@ describe("migration 0003: webhook deliveries get a table of their own", () => {
     ]);
     const columns = db.$client.prepare("SELECT name FROM pragma_table_info('jobs')").all() as { name: string }[];
     expect(columns.map((c) => c.name).filter((name) => name.startsWith("webhook_"))).toEqual(["webhook_url"]);
+    db.$client.close();
+  });
+});
+
+describe("migration 0007: the per-status counts the triggers keep", () => {
+  it("starts from the rows an earlier version left, and follows every insert, status change and delete", () => {
+    const job = (id: string, status: string) =>
+      `('${id}', '${status}', '${id}.mkv', '${id}.mp4', 'h264', '{}', 0, 5, 'r', '2026-11-01T00:00:00.000Z')`;
+    const db = openDatabase(
+      databaseAt(
+        "0006_segments",
+        `INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
+         VALUES ${[job("delivered", "completed"), job("old", "failed"), job("plain", "completed")].join(", ")};`,
+      ),
+    );
+    const kept = () => db.$client.prepare("SELECT status, n FROM job_status_counts ORDER BY status").all();
+    expect(kept()).toEqual([
+      { status: "completed", n: 2 },
+      { status: "failed", n: 1 },
+    ]);
+    db.$client.exec(`
+      INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
+      VALUES ${job("new", "queued")};
+      UPDATE jobs SET status = 'queued' WHERE id = 'old';
+      UPDATE jobs SET progress = 50 WHERE id = 'new';
+      DELETE FROM jobs WHERE id = 'plain';
+    `);
+    expect(kept()).toEqual([
+      { status: "completed", n: 1 },
+      { status: "failed", n: 0 },
+      { status: "queued", n: 2 },
+    ]);
     db.$client.close();
   });
 });

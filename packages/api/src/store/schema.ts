@@ -62,6 +62,18 @@ export type JobRow = typeof jobs.$inferSelect;
 export type NewJobRow = typeof jobs.$inferInsert;
 
 /**
+ * How many jobs are in each status, kept by triggers on `jobs` (migration
+ * 0007) in the same transaction as the write that moves a job: the queue
+ * limit every submission checks, and /metrics, read one row instead of
+ * counting an index range that grows with the queue (ADR 0032, seventh pass).
+ * Nothing in the code writes it.
+ */
+export const jobStatusCounts = sqliteTable("job_status_counts", {
+  status: text("status", { enum: JOB_STATUSES }).primaryKey(),
+  n: integer("n").notNull(),
+});
+
+/**
  * The terminal-state webhook of each run of a job: `round` is the job's
  * `retries` when the run ended, so a retried job that ends again gets a
  * delivery of its own. A run with a `webhook_url` and no row here has not

@@ -1,11 +1,17 @@
+import { JOB_STATUSES } from "@converter/shared/jobs";
 import { count } from "drizzle-orm";
 import type { Db } from "../store/db.js";
-import { jobs, webhookDeliveries } from "../store/schema.js";
+import { jobStatusCounts, webhookDeliveries } from "../store/schema.js";
 
-/** How many job records are in each status, for /metrics (the status index answers it). */
+/**
+ * How many job records are in each status, for /metrics: the counts the
+ * triggers keep (migration 0007), every status included, 0 when none, so
+ * a scrape never finds a series gone.
+ */
 export function jobCountsByStatus(db: Db): Record<string, number> {
-  const rows = db.select({ status: jobs.status, n: count() }).from(jobs).groupBy(jobs.status).all();
-  return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+  const counts: Record<string, number> = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0]));
+  for (const row of db.select().from(jobStatusCounts).all()) counts[row.status] = row.n;
+  return counts;
 }
 
 /** How many webhook deliveries are pending, delivered or failed for good, for /metrics. */

@@ -3,15 +3,19 @@ import { once } from "node:events";
 import path from "node:path";
 import { REPO_ROOT } from "../../tests/support/processes.js";
 
-/** The bare Hono baseline (bench/baselines/bare-hono-server.mjs) as a process of its own, like the API. */
+/**
+ * The bare Hono baseline (bench/baselines/bare-hono-server.mjs) as a process of its own, like the API;
+ * `withPost` adds its POST /convert (submission-burst's baseline).
+ */
 export class BareHonoServer {
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
   ) {}
 
-  static async start(): Promise<BareHonoServer> {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "bench", "baselines", "bare-hono-server.mjs")], {
+  static async start({ withPost = false } = {}): Promise<BareHonoServer> {
+    const script = path.join(REPO_ROOT, "bench", "baselines", "bare-hono-server.mjs");
+    const child = spawn(process.execPath, [script, ...(withPost ? ["--with-post"] : [])], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const [chunk] = (await Promise.race([

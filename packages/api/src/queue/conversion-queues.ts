@@ -1,6 +1,6 @@
 import type { ResolvedOptions } from "@converter/shared/jobs";
 import { JOB_ROUTES, type JobRoute, routeOf, routeQueueName } from "@converter/shared/queue";
-import type { Job } from "bullmq";
+import type { Job, JobType } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
 
@@ -11,6 +11,10 @@ import { type ConversionQueue, createConversionQueue } from "./conversion-queue.
  * here to find it. A job an older API queued waits in the base queue
  * (QUEUE_NAME, the `any` route), which is why `locate` looks there too.
  */
+/** BullMQ's states of a job on its queue that no worker holds yet: the API shows each as queued. */
+const WAITING_STATES = ["wait", "paused", "prioritized", "delayed"] as const satisfies readonly JobType[];
+const IDS_PER_READ = 10_000;
+
 export class ConversionQueues {
   private constructor(
     private readonly byRoute: ReadonlyMap<JobRoute, ConversionQueue>,
@@ -57,6 +61,25 @@ export class ConversionQueues {
       if (job) return { queue, job };
     }
     return undefined;
+  }
+
+  /**
+   * The ids of every job waiting for a worker in any route's queue, ids only
+   * (no job hashes), read a page at a time so no one read holds Redis long.
+   * A job that moves while the pages are read may be missed, never invented.
+   */
+  async waitingIds(pageSize = IDS_PER_READ): Promise<Set<string>> {
+    const ids = new Set<string>();
+    for (const queue of this.all()) {
+      for (const state of WAITING_STATES) {
+        for (let start = 0; ; start += pageSize) {
+          const page = await queue.getRanges([state], start, start + pageSize - 1);
+          for (const id of page) ids.add(id);
+          if (page.length < pageSize) break;
+        }
+      }
+    }
+    return ids;
   }
 
   async close(): Promise<void> {

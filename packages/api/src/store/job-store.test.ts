@@ -81,7 +81,22 @@ describe("JobStore", () => {
     store.insertIfOutputFree(row("b"));
     store.markActive("b", "2026-01-01T00:00:00.000Z", 1);
     expect(store.countQueued()).toBe(1);
-    expect(store.liveIds().sort()).toEqual(["a", "b"]);
+    expect(store.liveJobs().sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+      { id: "a", status: "queued" },
+      { id: "b", status: "in_progress" },
+    ]);
+  });
+
+  it("moves only a running job back to queued, and announces nothing for a job already queued", () => {
+    const announced: string[] = [];
+    const announcing = new JobStore(db, { jobChanged: (id) => announced.push(id) });
+    announcing.insertIfOutputFree(row("a"));
+    announcing.markQueued("a");
+    expect(announced).toEqual([]);
+    announcing.markActive("a", "2026-01-01T00:00:00.000Z", 1);
+    announcing.markQueued("a");
+    expect(announced).toEqual(["a", "a"]);
+    expect(views.get("a")?.status).toBe("queued");
   });
 
   it("keeps the per-status counts equal to the rows through every write a job's life makes", () => {

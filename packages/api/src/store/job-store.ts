@@ -149,13 +149,9 @@ export class JobStore {
     return this.writes.countQueued.get()?.n ?? 0;
   }
 
-  liveIds(): string[] {
-    return this.db
-      .select({ id: jobs.id })
-      .from(jobs)
-      .where(isLive)
-      .all()
-      .map((r) => r.id);
+  /** Every live job's id and status (reconciliation's list; the status index answers it). */
+  liveJobs(): { id: string; status: JobStatus }[] {
+    return this.db.select({ id: jobs.id, status: jobs.status }).from(jobs).where(isLive).all();
   }
 
   /**

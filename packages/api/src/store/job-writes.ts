@@ -91,10 +91,12 @@ export function prepareJobWrites(db: Db) {
       })
       .where(and(byId, isLive))
       .prepare(),
+    // Only a running job moves: one already queued is left untouched, so nothing is announced for it
+    // (each reconciliation told live-event clients of every waiting job once a minute).
     markQueued: db
       .update(jobs)
       .set({ status: "queued", fps: null, speed: null, etaSeconds: null })
-      .where(and(byId, isLive))
+      .where(and(byId, eq(jobs.status, "in_progress")))
       .prepare(),
     updateProgress: db
       .update(jobs)

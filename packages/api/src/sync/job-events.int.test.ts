@@ -237,6 +237,29 @@ describe("reconciliation at start (real Redis)", () => {
     expect(views.get(broken)).toMatchObject({ status: "failed", error: { code: "ffmpeg_failed" } });
   });
 
+  it("leaves jobs that wait on the queue as they are, and announces none of them", async () => {
+    const announced: string[] = [];
+    store = new JobStore(db, { jobChanged: (id) => announced.push(id) });
+    sync = new JobStateSync(queue, store, log);
+    const done = await submit();
+    await startWorker(async () => sampleReturn);
+    await eventually(async () => ((await queue.getJobCounts("completed")).completed === 1 ? true : undefined));
+    await worker?.close();
+    worker = undefined;
+    const waiting = [await submit(), await submit(), await submit()];
+    expect(views.get(done)?.status).toBe("queued"); // no consumer ran: SQLite is stale
+
+    const report = await reconcilePastGrace();
+    expect(report).toMatchObject({ checked: 4, waiting: 3, reEnqueued: 0, updated: { completed: 1 } });
+    expect(announced).toEqual([done]);
+    for (const id of waiting) expect(views.get(id)?.status).toBe("queued");
+  });
+
+  it("reads the ids of waiting jobs page by page, across pages", async () => {
+    const ids = [await submit(), await submit(), await submit(), await submit(), await submit()];
+    expect([...(await ConversionQueues.single(queue).waitingIds(2))].sort()).toEqual([...ids].sort());
+  });
+
   it("enqueues again a job Redis lost, so it is not left queued forever", async () => {
     const id = await submit();
     await queue.obliterate({ force: true }); // Redis lost everything (no persistence, a restore, a flush)

@@ -19,6 +19,8 @@ export type BenchOptions = {
   shortJobs: number;
   /** Seconds of mixed reads and submissions while the API's memory is sampled (memory-soak); 0 skips it. */
   soakSeconds: number;
+  /** Jobs queued before the deep samples of queue-depth; 0 skips it. */
+  queueDepth: number;
   json: boolean;
   /** The measurements to run, by name; null runs all of them. */
   only: string[] | null;
@@ -40,6 +42,7 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   --submissions N    POST /convert requests at concurrency 50 (default 1100; 0 skips it)
   --short-jobs N     one-second clips, 2 workers vs xargs -P2 (default 1000; 0 skips it)
   --soak-seconds S   mixed reads and submissions with the API's RSS sampled (default 600; 0 skips it)
+  --queue-depth N    queued jobs for the deep samples of queue-depth (default 20000, at least 3000; 0 skips it)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help
@@ -76,6 +79,7 @@ export function parseOptions(argv: readonly string[], known: readonly string[]):
     submissions: number("--submissions", values.submissions, 1100, { min: 0, integer: true }),
     shortJobs: number("--short-jobs", values["short-jobs"], 1000, { min: 0, integer: true }),
     soakSeconds: number("--soak-seconds", values["soak-seconds"], 600, { min: 0, integer: true }),
+    queueDepth: number("--queue-depth", values["queue-depth"], 20_000, { min: 0, integer: true }),
     json: values.json ?? false,
     only,
     help: values.help ?? false,
@@ -97,6 +101,7 @@ function parse(argv: readonly string[]) {
       submissions: { type: "string" },
       "short-jobs": { type: "string" },
       "soak-seconds": { type: "string" },
+      "queue-depth": { type: "string" },
       only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

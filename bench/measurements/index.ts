@@ -5,6 +5,7 @@ import { downloadVsCat } from "./download-vs-cat.js";
 import { httpReads } from "./http-reads.js";
 import { idleEventStreams } from "./idle-event-streams.js";
 import { memorySoak } from "./memory-soak.js";
+import { queueDepth } from "./queue-depth.js";
 import { segmentedEncoding } from "./segmented-encoding.js";
 import { serviceVsFfmpeg } from "./service-vs-ffmpeg.js";
 import { shortJobs } from "./short-jobs.js";
@@ -16,6 +17,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
   serviceVsFfmpeg,
   httpReads,
   submissionBurst,
+  queueDepth,
   shortJobs,
   dispatchLatency,
   copyVsEncode,

@@ -1,0 +1,161 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { absoluteRow, type Measurement } from "../lib/measurement.js";
+import { cpuSeconds } from "../lib/process-cpu.js";
+import { burst } from "../lib/request-burst.js";
+import { round } from "../lib/stats.js";
+import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
+
+const CONNECTIONS = 50;
+/** Submissions per timed sample, and the depth of the shallow one. */
+const SAMPLE = 1000;
+/** Submissions cancelled at once before anything is timed: the JIT warms up, the queue stays empty. */
+const WARM_UP = 3000;
+const WARM_UP_LANES = 10;
+const RECONCILE_SECONDS = 5;
+const IDLE_SECONDS = 20;
+const GOAL_SUBMISSION_RATIO = 1.2;
+
+/** Counts the job events GET /events sends while it is open. */
+class EventCounter {
+  count = 0;
+  private readonly controller = new AbortController();
+  private readonly reading: Promise<void>;
+
+  constructor(url: string) {
+    this.reading = this.read(url).catch((error: Error) => {
+      if (error.name !== "AbortError") throw error;
+    });
+  }
+
+  private async read(url: string): Promise<void> {
+    const res = await fetch(url, { signal: this.controller.signal });
+    if (res.status !== 200 || !res.body) throw new Error(`GET /events answered ${res.status}`);
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) {
+      this.count += (decoder.decode(chunk as Uint8Array, { stream: true }).match(/^event:/gm) ?? []).length;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.controller.abort();
+    await this.reading;
+  }
+}
+
+/**
+ * What a deep queue costs the API: no worker, so every job stays queued.
+ * After a warm-up whose jobs are cancelled at once, submissions are timed
+ * (API CPU per request) at SAMPLE queued and again at
+ * --queue-depth; then, with the queue idle, the API's CPU over IDLE_SECONDS
+ * with a reconciliation every RECONCILE_SECONDS, and the job events a
+ * GET /events client receives meanwhile (nothing changed: there should be
+ * none). Baseline: the same figures at the shallow depth, in the same run.
+ */
+export const queueDepth: Measurement = {
+  name: "queue-depth",
+  summary: "submission and idle (reconciliation) API CPU at --queue-depth queued jobs / at 1,000, no worker",
+  deployment: {
+    workers: 0,
+    env: { MAX_QUEUED_JOBS: "10000000", RECONCILE_INTERVAL_SECONDS: String(RECONCILE_SECONDS) },
+  },
+  skip: (options) => (options.queueDepth === 0 ? "--queue-depth 0" : undefined),
+  async run({ deployment, options, log }) {
+    const { api } = deployment;
+    const depth = Math.max(options.queueDepth, 3 * SAMPLE);
+    await makeTinyClip(deployment);
+    let submitted = 0;
+    const submit = async (count: number) => {
+      const first = submitted;
+      submitted += count;
+      const result = await burst(`${api.baseUrl}/convert`, count, CONNECTIONS, (n) => ({
+        input: TINY_INPUT,
+        output: `out/depth-${first + n}.mp4`,
+        preset: "h264",
+      }));
+      if (result.statuses[202] !== count) throw new Error(`submissions answered ${JSON.stringify(result.statuses)}`);
+    };
+    const apiCpu = () => cpuSeconds(deployment.apiPid).self;
+    const timedSubmissions = async () => {
+      const before = apiCpu();
+      await submit(SAMPLE);
+      return ((apiCpu() - before) * 1000) / SAMPLE;
+    };
+    const idle = async () => {
+      const events = new EventCounter(`${api.baseUrl}/events`);
+      await sleep(1000); // connected, and the submissions' own events sent
+      const counted = events.count;
+      const before = apiCpu();
+      await sleep(IDLE_SECONDS * 1000);
+      const cpuMsPerInterval = ((apiCpu() - before) * 1000) / (IDLE_SECONDS / RECONCILE_SECONDS);
+      const eventsPerMinute = ((events.count - counted) * 60) / IDLE_SECONDS;
+      await events.close();
+      return { cpuMsPerInterval, eventsPerMinute };
+    };
+
+    log(`${WARM_UP} submissions, each cancelled (warm-up), then ${SAMPLE} untimed and ${SAMPLE} timed`);
+    let warmed = 0;
+    const warmUpLane = async () => {
+      while (warmed < WARM_UP) {
+        const jobId = await api.submit({ input: TINY_INPUT, output: `out/warm-${warmed++}.mp4`, preset: "h264" });
+        const answer = await api.request("DELETE", `/jobs/${jobId}`);
+        if (answer.status !== 200) throw new Error(`DELETE /jobs/${jobId} answered ${answer.status}`);
+      }
+    };
+    await Promise.all(Array.from({ length: WARM_UP_LANES }, warmUpLane));
+    await submit(SAMPLE);
+    const shallowSubmit = await timedSubmissions();
+    log(`idle for ${IDLE_SECONDS} s at ${submitted} queued`);
+    const shallowIdle = await idle();
+    const shallowDepth = submitted;
+    log(`filling the queue to ${depth}`);
+    await submit(depth - SAMPLE - submitted);
+    const deepSubmit = await timedSubmissions();
+    log(`idle for ${IDLE_SECONDS} s at ${submitted} queued`);
+    const deepIdle = await idle();
+    deployment.assertRunning();
+
+    const submitRatio = deepSubmit / shallowSubmit;
+    const ms = (value: number) => `${round(value, 3)} ms`;
+    return {
+      rows: [
+        {
+          metric: `POST /convert API CPU per request at ${submitted} queued / at ${SAMPLE}-${2 * SAMPLE}`,
+          value: ms(deepSubmit),
+          baseline: `${ms(shallowSubmit)} (at ${SAMPLE}-${2 * SAMPLE} queued)`,
+          ratio: round(submitRatio, 3),
+          goal: `<= ${GOAL_SUBMISSION_RATIO}`,
+          goalMet: submitRatio <= GOAL_SUBMISSION_RATIO,
+        },
+        {
+          // Per interval, not per run: a run longer than the interval is followed at once by the next.
+          metric: `idle API CPU per ${RECONCILE_SECONDS} s (a reconciliation each) at ${submitted} queued / at ${shallowDepth}`,
+          value: `${round(deepIdle.cpuMsPerInterval, 1)} ms`,
+          baseline: `${round(shallowIdle.cpuMsPerInterval, 1)} ms (at ${shallowDepth} queued)`,
+          ratio: round(deepIdle.cpuMsPerInterval / Math.max(shallowIdle.cpuMsPerInterval, 1), 3),
+          goal: null,
+          goalMet: null,
+        },
+        absoluteRow(
+          `GET /events job events while ${submitted} jobs wait, nothing changing`,
+          `${round(deepIdle.eventsPerMinute, 1)}/min`,
+          "0/min",
+          deepIdle.eventsPerMinute === 0,
+        ),
+      ],
+      notes: [
+        `submissions at concurrency ${CONNECTIONS}, ${SAMPLE} timed at each depth; idle ${IDLE_SECONDS} s with RECONCILE_INTERVAL_SECONDS=${RECONCILE_SECONDS} (the default is 60), CPU from /proc`,
+        `job events while idle: ${round(shallowIdle.eventsPerMinute, 1)}/min at ${shallowDepth} queued, ${round(deepIdle.eventsPerMinute, 1)}/min at ${submitted}`,
+      ],
+      data: {
+        depth: submitted,
+        shallow_depth: shallowDepth,
+        submission_cpu_ms: { shallow: round(shallowSubmit, 3), deep: round(deepSubmit, 3) },
+        idle_cpu_ms_per_interval: {
+          shallow: round(shallowIdle.cpuMsPerInterval, 1),
+          deep: round(deepIdle.cpuMsPerInterval, 1),
+        },
+        idle_events_per_minute: { shallow: shallowIdle.eventsPerMinute, deep: deepIdle.eventsPerMinute },
+      },
+    };
+  },
+};

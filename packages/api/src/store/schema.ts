@@ -65,7 +65,7 @@ export type NewJobRow = typeof jobs.$inferInsert;
  * How many jobs are in each status, kept by triggers on `jobs` (migration
  * 0007) in the same transaction as the write that moves a job: the queue
  * limit every submission checks, and /metrics, read one row instead of
- * counting an index range that grows with the queue (ADR 0032, seventh pass).
+ * counting an index range that grows with the queue (ADR 0037).
  * Nothing in the code writes it.
  */
 export const jobStatusCounts = sqliteTable("job_status_counts", {

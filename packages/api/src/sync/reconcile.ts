@@ -48,7 +48,7 @@ export async function reconcileLiveJobs(deps: {
   for (const { id, status } of deps.store.liveJobs()) {
     report.checked += 1;
     // What the check below would find for it, and leave as it is, without a look at its hash and state:
-    // one id-only read per queue instead of a few round trips per waiting job (ADR 0032, seventh pass).
+    // one id-only read per queue instead of a few round trips per waiting job (ADR 0037).
     if (status === "queued" && waiting.has(id)) {
       report.waiting += 1;
       continue;

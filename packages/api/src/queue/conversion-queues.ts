@@ -4,6 +4,10 @@ import type { Job, JobType } from "bullmq";
 import type { Redis } from "ioredis";
 import { type ConversionQueue, createConversionQueue } from "./conversion-queue.js";
 
+/** BullMQ's states of a job on its queue that no worker holds yet: the API shows each as queued. */
+const WAITING_STATES = ["wait", "paused", "prioritized", "delayed"] as const satisfies readonly JobType[];
+const IDS_PER_READ = 10_000;
+
 /**
  * One BullMQ queue per job route (docs/adr/0016-jobs-routed-by-capability.md).
  * A job's queue follows from its options (routeOf), so nothing stores it;
@@ -11,10 +15,6 @@ import { type ConversionQueue, createConversionQueue } from "./conversion-queue.
  * here to find it. A job an older API queued waits in the base queue
  * (QUEUE_NAME, the `any` route), which is why `locate` looks there too.
  */
-/** BullMQ's states of a job on its queue that no worker holds yet: the API shows each as queued. */
-const WAITING_STATES = ["wait", "paused", "prioritized", "delayed"] as const satisfies readonly JobType[];
-const IDS_PER_READ = 10_000;
-
 export class ConversionQueues {
   private constructor(
     private readonly byRoute: ReadonlyMap<JobRoute, ConversionQueue>,

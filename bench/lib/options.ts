@@ -42,7 +42,7 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   --submissions N    POST /convert requests at concurrency 50 (default 1100; 0 skips it)
   --short-jobs N     one-second clips, 2 workers vs xargs -P2 (default 1000; 0 skips it)
   --soak-seconds S   mixed reads and submissions with the API's RSS sampled (default 600; 0 skips it)
-  --queue-depth N    queued jobs for the deep samples of queue-depth (default 20000, at least 3000; 0 skips it)
+  --queue-depth N    queued jobs for the deep samples of queue-depth (default 20000, at least 4000; 0 skips it)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help

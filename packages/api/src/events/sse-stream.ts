@@ -33,8 +33,7 @@ export function streamJobEvents(c: Context<AppEnv>, options: JobStreamOptions): 
   const lastEventId = parseEventId(c.req.header("last-event-id"));
   return streamSSE(c, async (stream) => {
     const sender = new OrderedSender(stream);
-    sender.raw(`retry: ${RETRY_MS}\n\n`);
-    for (const event of catchUp(options, lastEventId)) sender.send(event);
+    sender.catchUp([`retry: ${RETRY_MS}\n\n`, ...catchUp(options, lastEventId).map(frameOf)]);
     const unsubscribe = options.log.subscribe((event) => {
       if (options.jobId === undefined || event.jobId === options.jobId) sender.send(event);
     });
@@ -71,18 +70,35 @@ function parseEventId(header: string | undefined): number | undefined {
 /** Sends to one client in order, one write at a time, and drops a client that stopped reading. */
 class OrderedSender {
   private readonly pending: string[] = [];
+  /** Catch-up frames still at the head of `pending`: not counted against MAX_PENDING_EVENTS. */
+  private catchUpLeft = 0;
   private writing = false;
 
   constructor(private readonly stream: SSEStreamingApi) {}
 
+  /**
+   * The stream's first frames: what a client needs before the live events,
+   * however many. It asked for all of them at once, so only what queues up
+   * behind them shows a client that does not read. Counted against the cap,
+   * a catch-up past it (more than MAX_PENDING_EVENTS jobs live, or missed)
+   * dropped the client before a byte was written, and it came back a second
+   * later for the same catch-up, again and again.
+   */
+  catchUp(frames: string[]): void {
+    if (this.stream.closed) return;
+    for (const frame of frames) this.pending.push(frame);
+    this.catchUpLeft += frames.length;
+    void this.drain();
+  }
+
   send(event: JobEvent): void {
-    this.raw(`id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`);
+    this.raw(frameOf(event));
   }
 
   /** A frame as it goes on the wire (data is JSON on one line, so it needs no splitting). */
   raw(frame: string): void {
     if (this.stream.closed) return;
-    if (this.pending.length >= MAX_PENDING_EVENTS) {
+    if (this.pending.length - this.catchUpLeft >= MAX_PENDING_EVENTS) {
       this.stream.abort();
       return;
     }
@@ -95,6 +111,8 @@ class OrderedSender {
     this.writing = true;
     try {
       for (let frame = this.pending.shift(); frame !== undefined; frame = this.pending.shift()) {
+        // The catch-up is the stream's first frames, so the first ones written are its own.
+        if (this.catchUpLeft > 0) this.catchUpLeft -= 1;
         await this.stream.write(frame);
       }
     } catch {
@@ -104,3 +122,5 @@ class OrderedSender {
     }
   }
 }
+
+const frameOf = (event: JobEvent) => `id: ${event.id}\nevent: ${event.type}\ndata: ${event.data}\n\n`;

@@ -1,3 +1,4 @@
+import { findPreset } from "@converter/shared/presets";
 import { afterEach, describe, expect, it } from "vitest";
 import { sseReader } from "../../../../tests/support/sse-reader.js";
 import { buildTestApp, expectError, postConvert, sampleReturn } from "../test-support.js";
@@ -95,5 +96,32 @@ describe("GET /events", () => {
     const state = await stream.nextEvent();
     expect(state.event).toBe("status");
     expect(JSON.parse(state.data)).toMatchObject({ job_id: a, status: "queued" });
+  });
+
+  it("sends a catch-up longer than a slow client's allowance in full, then the live events", async () => {
+    ctx = buildTestApp();
+    const options = findPreset("h264")?.options;
+    const live = 1_500; // more than the 1,000 events a client that does not read may fall behind
+    for (let n = 0; n < live; n++) {
+      ctx.store.insertIfOutputFree({
+        id: `deep-${String(n).padStart(5, "0")}`,
+        status: "queued",
+        input: "incoming/clip.mkv",
+        output: `out/deep-${n}.mp4`,
+        preset: "h264",
+        options,
+        overwrite: false,
+        priority: 5,
+        requestId: "r",
+        createdAt: new Date(Date.UTC(2026, 10, 1, 0, 0, n)).toISOString(),
+      });
+    }
+    const stream = await open("/events", { "last-event-id": String((Date.now() - 60_000) * 1000) });
+    const caughtUp: string[] = [];
+    for (let n = 0; n < live; n++) caughtUp.push(JSON.parse((await stream.nextEvent()).data).job_id);
+    expect(caughtUp).toHaveLength(live);
+    expect(new Set(caughtUp).size).toBe(live);
+    ctx.store.markActive("deep-00000", new Date().toISOString(), 1);
+    expect(JSON.parse((await stream.nextEvent()).data)).toMatchObject({ job_id: "deep-00000", status: "in_progress" });
   });
 });

@@ -14,26 +14,36 @@ const WARM_UP_LANES = 10;
 const RECONCILE_SECONDS = 5;
 const IDLE_SECONDS = 20;
 const GOAL_SUBMISSION_RATIO = 1.2;
+const CATCH_UP_WAIT_MS = 30_000;
 
-/** Counts the job events GET /events sends while it is open. */
+/** Counts the job events GET /events sends while it is open, and whether the server ended the stream. */
 class EventCounter {
   count = 0;
+  ended = false;
   private readonly controller = new AbortController();
   private readonly reading: Promise<void>;
 
-  constructor(url: string) {
-    this.reading = this.read(url).catch((error: Error) => {
+  constructor(url: string, headers: Record<string, string> = {}) {
+    this.reading = this.read(url, headers).catch((error: Error) => {
       if (error.name !== "AbortError") throw error;
     });
   }
 
-  private async read(url: string): Promise<void> {
-    const res = await fetch(url, { signal: this.controller.signal });
+  private async read(url: string, headers: Record<string, string>): Promise<void> {
+    const res = await fetch(url, { headers, signal: this.controller.signal });
     if (res.status !== 200 || !res.body) throw new Error(`GET /events answered ${res.status}`);
     const decoder = new TextDecoder();
     for await (const chunk of res.body) {
       this.count += (decoder.decode(chunk as Uint8Array, { stream: true }).match(/^event:/gm) ?? []).length;
     }
+    this.ended = true;
+  }
+
+  /** Waits until `count` events came, the stream ended or `ms` passed; the count then. */
+  async until(count: number, ms: number): Promise<number> {
+    const deadline = Date.now() + ms;
+    while (this.count < count && !this.ended && Date.now() < deadline) await sleep(50);
+    return this.count;
   }
 
   async close(): Promise<void> {
@@ -49,7 +59,9 @@ class EventCounter {
  * --queue-depth; then, with the queue idle, the API's CPU over IDLE_SECONDS
  * with a reconciliation every RECONCILE_SECONDS, and the job events a
  * GET /events client receives meanwhile (nothing changed: there should be
- * none). Baseline: the same figures at the shallow depth, in the same run.
+ * none); last, a client that comes back with a Last-Event-ID older than the
+ * event log must get the state of every live job. Baseline: the same figures
+ * at the shallow depth, in the same run.
  */
 export const queueDepth: Measurement = {
   name: "queue-depth",
@@ -114,6 +126,16 @@ export const queueDepth: Measurement = {
     const deepSubmit = await timedSubmissions();
     log(`idle for ${IDLE_SECONDS} s at ${submitted} queued`);
     const deepIdle = await idle();
+    // A client back after the API restarted (an id older than the event log): the state of every live job.
+    log(`GET /events with an old Last-Event-ID at ${submitted} queued`);
+    const returning = new EventCounter(`${api.baseUrl}/events`, {
+      "last-event-id": String((Date.now() - 3_600_000) * 1000),
+    });
+    // Every live job, and every one that ended since: the warm-up's, cancelled.
+    const expectedCatchUp = submitted + WARM_UP;
+    const caughtUp = await returning.until(expectedCatchUp, CATCH_UP_WAIT_MS);
+    const endedEarly = returning.ended;
+    await returning.close();
     deployment.assertRunning();
 
     const submitRatio = deepSubmit / shallowSubmit;
@@ -138,6 +160,12 @@ export const queueDepth: Measurement = {
           goalMet: null,
         },
         absoluteRow(
+          `GET /events after an old Last-Event-ID: ${submitted} live jobs, ${WARM_UP} ended since`,
+          `${caughtUp} events${endedEarly ? " (stream ended)" : ""}`,
+          `${expectedCatchUp} events`,
+          caughtUp >= expectedCatchUp,
+        ),
+        absoluteRow(
           `GET /events job events while ${submitted} jobs wait, nothing changing`,
           `${round(deepIdle.eventsPerMinute, 1)}/min`,
           "0/min",
@@ -157,6 +185,7 @@ export const queueDepth: Measurement = {
           deep: round(deepIdle.cpuMsPerInterval, 1),
         },
         idle_events_per_minute: { shallow: shallowIdle.eventsPerMinute, deep: deepIdle.eventsPerMinute },
+        catch_up_events: caughtUp,
       },
     };
   },

@@ -98,6 +98,21 @@ describe("GET /events", () => {
     expect(JSON.parse(state.data)).toMatchObject({ job_id: a, status: "queued" });
   });
 
+  it("sends a returning client the jobs that changed since it left, not every job that waited all along", async () => {
+    ctx = buildTestApp();
+    await submit(); // waits all along: not sent
+    const [b, c] = [await submit(), await submit()];
+    // Queued ten minutes ago and untouched since (set directly: the triggers keep an explicit changed_at).
+    const tenMinutesAgo = new Date(Date.now() - 600_000).toISOString();
+    ctx.db.$client.prepare("UPDATE jobs SET changed_at = ?").run(tenMinutesAgo);
+    ctx.store.markActive(b, new Date().toISOString(), 1);
+    const stream = await open("/events", { "last-event-id": String((Date.now() - 300_000) * 1000) });
+    expect(JSON.parse((await stream.nextEvent()).data)).toMatchObject({ job_id: b, status: "in_progress" });
+    // Next comes the live event: neither the job that waited all along nor c as it stood came before it.
+    ctx.store.markActive(c, new Date().toISOString(), 1);
+    expect(JSON.parse((await stream.nextEvent()).data)).toMatchObject({ job_id: c, status: "in_progress" });
+  });
+
   it("sends a catch-up longer than a slow client's allowance in full, then the live events", async () => {
     ctx = buildTestApp();
     const options = findPreset("h264")?.options;

@@ -111,3 +111,41 @@ describe("migration 0007: the per-status counts the triggers keep", () => {
     db.$client.close();
   });
 });
+
+describe("migration 0008: when each job last changed, kept by triggers", () => {
+  it("dates live jobs at the upgrade and ended ones at their end, then follows every write", () => {
+    const job = (id: string, status: string, finishedAt: string | null) =>
+      `('${id}', '${status}', '${id}.mkv', '${id}.mp4', 'h264', '{}', 0, 5, 'r', '2026-11-01T00:00:00.000Z', ` +
+      `${finishedAt ? `'${finishedAt}'` : "NULL"})`;
+    const upgradedFrom = new Date().toISOString();
+    const db = openDatabase(
+      databaseAt(
+        "0007_job_status_counts",
+        `INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at,
+           finished_at)
+         VALUES ${[job("waiting", "queued", null), job("done", "completed", "2026-11-01T00:01:00.000Z")].join(", ")};`,
+      ),
+    );
+    const changedAt = (id: string) =>
+      (db.$client.prepare("SELECT changed_at FROM jobs WHERE id = ?").get(id) as { changed_at: string }).changed_at;
+    // A client back after the upgrade is sent every live job, as before it.
+    expect(changedAt("waiting") >= upgradedFrom).toBe(true);
+    expect(changedAt("done")).toBe("2026-11-01T00:01:00.000Z");
+    db.$client.exec(`
+      INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
+      VALUES ${job("new", "queued", null).replace(/, NULL\)$/, ")")};
+      INSERT INTO webhook_deliveries (job_id, round, status) VALUES ('done', 0, 'pending');
+    `);
+    expect(changedAt("new") >= upgradedFrom).toBe(true);
+    expect(changedAt("done") >= upgradedFrom).toBe(true);
+    db.$client.prepare("UPDATE jobs SET changed_at = '2020-01-01T00:00:00.000Z'").run();
+    db.$client.prepare("UPDATE jobs SET progress = 10 WHERE id = 'waiting'").run();
+    db.$client.prepare("UPDATE webhook_deliveries SET attempts = 1 WHERE job_id = 'done'").run();
+    expect([changedAt("waiting") >= upgradedFrom, changedAt("done") >= upgradedFrom, changedAt("new")]).toEqual([
+      true,
+      true,
+      "2020-01-01T00:00:00.000Z",
+    ]);
+    db.$client.close();
+  });
+});

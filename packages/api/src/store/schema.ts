@@ -48,6 +48,12 @@ export const jobs = sqliteTable(
     segments: text("segments", { mode: "json" }),
     /** Set when OUTPUT_RETENTION_DAYS removed the output; the record stays until JOB_RETENTION_DAYS. */
     outputDeletedAt: text("output_deleted_at"),
+    /**
+     * When the row or its webhook deliveries last changed: set by triggers
+     * (migration 0008), never by the code. A client back on GET /events is
+     * sent the jobs changed since it left (ADR 0037).
+     */
+    changedAt: text("changed_at"),
   },
   (table) => [
     index("jobs_created_idx").on(table.createdAt, table.id),
@@ -55,6 +61,7 @@ export const jobs = sqliteTable(
     index("jobs_output_status_idx").on(table.output, table.status),
     index("jobs_input_status_idx").on(table.input, table.status),
     index("jobs_finished_idx").on(table.finishedAt),
+    index("jobs_changed_idx").on(table.changedAt),
   ],
 );
 

@@ -162,6 +162,16 @@ export class Deployment {
     throw new Error(`the second worker did not show in GET /health within 60 s\n${this.outputTails()}`);
   }
 
+  /** Stops the API (SIGTERM) and starts it again on the same port, files and queue; resolves once healthy. */
+  async restartApi(): Promise<void> {
+    const at = this.services.findIndex((service) => service.name === "api");
+    const api = this.services[at];
+    if (!api) throw new Error("the API is not running");
+    await api.stop();
+    this.services[at] = await ServiceProcess.start("api", this.env, { readyLine: null, detached: true });
+    await this.waitHealthy(60_000, this.workerPids.length);
+  }
+
   /** GET /health, once the deployment is up. */
   async health(): Promise<HealthView> {
     const health = await this.api.healthyWithWorkers(1);

@@ -15,6 +15,8 @@ const RECONCILE_SECONDS = 5;
 const IDLE_SECONDS = 20;
 const GOAL_SUBMISSION_RATIO = 1.2;
 const CATCH_UP_WAIT_MS = 30_000;
+/** How long the client back after the restart listens for a catch-up that should not come. */
+const AFTER_RESTART_WAIT_MS = 3_000;
 
 /** Counts the job events GET /events sends while it is open, and whether the server ended the stream. */
 class EventCounter {
@@ -59,9 +61,11 @@ class EventCounter {
  * --queue-depth; then, with the queue idle, the API's CPU over IDLE_SECONDS
  * with a reconciliation every RECONCILE_SECONDS, and the job events a
  * GET /events client receives meanwhile (nothing changed: there should be
- * none); last, a client that comes back with a Last-Event-ID older than the
- * event log must get the state of every live job. Baseline: the same figures
- * at the shallow depth, in the same run.
+ * none); then a client that comes back with a Last-Event-ID older than the
+ * event log must get the state of every job changed since; last, after a
+ * restart of the API, a client whose last event came just before it must get
+ * nothing (nothing changed). Baseline: the same figures at the shallow depth,
+ * in the same run.
  */
 export const queueDepth: Measurement = {
   name: "queue-depth",
@@ -136,6 +140,13 @@ export const queueDepth: Measurement = {
     const caughtUp = await returning.until(expectedCatchUp, CATCH_UP_WAIT_MS);
     const endedEarly = returning.ended;
     await returning.close();
+    // A client whose last event came just before the API restarted, nothing changing since: nothing to send.
+    log("restarting the API; GET /events with the last id from before");
+    const lastBeforeRestart = String(Date.now() * 1000);
+    await deployment.restartApi();
+    const afterRestart = new EventCounter(`${api.baseUrl}/events`, { "last-event-id": lastBeforeRestart });
+    const sentAfterRestart = await afterRestart.until(Number.POSITIVE_INFINITY, AFTER_RESTART_WAIT_MS);
+    await afterRestart.close();
     deployment.assertRunning();
 
     const submitRatio = deepSubmit / shallowSubmit;
@@ -166,6 +177,12 @@ export const queueDepth: Measurement = {
           caughtUp >= expectedCatchUp,
         ),
         absoluteRow(
+          `GET /events after an API restart, ${submitted} queued, nothing changed since the client's last event`,
+          `${sentAfterRestart} events`,
+          "0 events",
+          sentAfterRestart === 0,
+        ),
+        absoluteRow(
           `GET /events job events while ${submitted} jobs wait, nothing changing`,
           `${round(deepIdle.eventsPerMinute, 1)}/min`,
           "0/min",
@@ -186,6 +203,7 @@ export const queueDepth: Measurement = {
         },
         idle_events_per_minute: { shallow: shallowIdle.eventsPerMinute, deep: deepIdle.eventsPerMinute },
         catch_up_events: caughtUp,
+        events_after_restart: sentAfterRestart,
       },
     };
   },

@@ -1,4 +1,5 @@
 import http from "node:http";
+import { cpuSeconds } from "./process-cpu.js";
 
 export type BurstResult = {
   /** Requests per second over the whole burst, first request sent to last answer read. */
@@ -63,4 +64,29 @@ export async function burst(
   }
   const seconds = (performance.now() - t0) / 1000;
   return { requestsPerSecond: count / seconds, latenciesMs, statuses, seconds };
+}
+
+export type TimedBurst = BurstResult & {
+  /** The server's CPU per request over the burst (/proc), steadier than the rates. */
+  serverCpuMs: number;
+  /** The load generator's (this process's): it shares the cores with the server. */
+  clientCpuMs: number;
+};
+
+/** A burst (as `burst`), with the server's and this process's CPU per request over it. */
+export async function timedBurst(
+  url: string,
+  serverPid: number,
+  count: number,
+  concurrency: number,
+  body: (n: number) => unknown,
+): Promise<TimedBurst> {
+  const server = cpuSeconds(serverPid).self;
+  const client = cpuSeconds("self").self;
+  const result = await burst(url, count, concurrency, body);
+  return {
+    ...result,
+    serverCpuMs: ((cpuSeconds(serverPid).self - server) * 1000) / count,
+    clientCpuMs: ((cpuSeconds("self").self - client) * 1000) / count,
+  };
 }

@@ -12,3 +12,10 @@ export function makeTinyClip(deployment: Deployment): Promise<string> {
     ffmpegPath: deployment.workerConfig.ffmpegPath,
   });
 }
+
+/** The n-th POST /convert body of a burst of tiny jobs, each to an output of its own (`out/<prefix>-<n>.mp4`). */
+export const tinyJobBody = (prefix: string) => (n: number) => ({
+  input: TINY_INPUT,
+  output: `out/${prefix}-${n}.mp4`,
+  preset: "h264",
+});

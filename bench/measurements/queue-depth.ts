@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
 import { cpuSeconds } from "../lib/process-cpu.js";
-import { burst } from "../lib/request-burst.js";
+import { timedBurst } from "../lib/request-burst.js";
 import { round } from "../lib/stats.js";
-import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
+import { makeTinyClip, tinyJobBody } from "../lib/tiny-clip.js";
 
 const CONNECTIONS = 50;
 /** Submissions per timed sample, and the depth of the shallow one. */
@@ -35,8 +35,11 @@ class EventCounter {
     const res = await fetch(url, { headers, signal: this.controller.signal });
     if (res.status !== 200 || !res.body) throw new Error(`GET /events answered ${res.status}`);
     const decoder = new TextDecoder();
+    let partial = ""; // a chunk may end inside a line, even inside "event:": only whole lines are counted
     for await (const chunk of res.body) {
-      this.count += (decoder.decode(chunk as Uint8Array, { stream: true }).match(/^event:/gm) ?? []).length;
+      const lines = (partial + decoder.decode(chunk as Uint8Array, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      for (const line of lines) if (line.startsWith("event:")) this.count += 1;
     }
     this.ended = true;
   }
@@ -82,22 +85,21 @@ export const queueDepth: Measurement = {
     const depth = Math.max(options.queueDepth, 4 * SAMPLE);
     await makeTinyClip(deployment);
     let submitted = 0;
+    /** `count` submissions, all accepted; the API's CPU per submission. */
     const submit = async (count: number) => {
-      const first = submitted;
+      const prefix = `depth-${submitted}`;
       submitted += count;
-      const result = await burst(`${api.baseUrl}/convert`, count, CONNECTIONS, (n) => ({
-        input: TINY_INPUT,
-        output: `out/depth-${first + n}.mp4`,
-        preset: "h264",
-      }));
+      const result = await timedBurst(
+        `${api.baseUrl}/convert`,
+        deployment.apiPid,
+        count,
+        CONNECTIONS,
+        tinyJobBody(prefix),
+      );
       if (result.statuses[202] !== count) throw new Error(`submissions answered ${JSON.stringify(result.statuses)}`);
+      return result.serverCpuMs;
     };
     const apiCpu = () => cpuSeconds(deployment.apiPid).self;
-    const timedSubmissions = async () => {
-      const before = apiCpu();
-      await submit(SAMPLE);
-      return ((apiCpu() - before) * 1000) / SAMPLE;
-    };
     const idle = async () => {
       const events = new EventCounter(`${api.baseUrl}/events`);
       await sleep(1000); // connected, and the submissions' own events sent
@@ -112,25 +114,26 @@ export const queueDepth: Measurement = {
 
     log(`${WARM_UP} submissions, each cancelled (warm-up), then ${SAMPLE} untimed and ${SAMPLE} timed`);
     let warmed = 0;
+    const warmUpJob = tinyJobBody("warm");
     const warmUpLane = async () => {
       while (warmed < WARM_UP) {
-        const jobId = await api.submit({ input: TINY_INPUT, output: `out/warm-${warmed++}.mp4`, preset: "h264" });
+        const jobId = await api.submit(warmUpJob(warmed++));
         const answer = await api.request("DELETE", `/jobs/${jobId}`);
         if (answer.status !== 200) throw new Error(`DELETE /jobs/${jobId} answered ${answer.status}`);
       }
     };
     await Promise.all(Array.from({ length: WARM_UP_LANES }, warmUpLane));
     await submit(SAMPLE);
-    const shallowSubmit = await timedSubmissions();
+    const shallowSubmit = await submit(SAMPLE);
     log(`idle for ${IDLE_SECONDS} s at ${submitted} queued`);
     const shallowIdle = await idle();
     const shallowDepth = submitted;
     log(`filling the queue to ${depth}`);
     await submit(depth - SAMPLE - submitted);
-    const deepSubmit = await timedSubmissions();
+    const deepSubmit = await submit(SAMPLE);
     log(`idle for ${IDLE_SECONDS} s at ${submitted} queued`);
     const deepIdle = await idle();
-    // A client back after the API restarted (an id older than the event log): the state of every live job.
+    // A client back after an hour away (an id older than the event log): the state of every job changed since.
     log(`GET /events with an old Last-Event-ID at ${submitted} queued`);
     const returning = new EventCounter(`${api.baseUrl}/events`, {
       "last-event-id": String((Date.now() - 3_600_000) * 1000),

@@ -1,38 +1,18 @@
 import { BareHonoServer } from "../lib/bare-server.js";
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
-import { cpuSeconds } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
-import { type BurstResult, burst } from "../lib/request-burst.js";
+import { type TimedBurst, timedBurst } from "../lib/request-burst.js";
 import { percentile, round } from "../lib/stats.js";
-import { makeTinyClip, TINY_INPUT } from "../lib/tiny-clip.js";
+import { makeTinyClip, tinyJobBody } from "../lib/tiny-clip.js";
 
 const CONNECTIONS = 50;
 const QUEUE_LIMIT = 1000;
 const GOAL_RATE = 2000;
 const GOAL_P99_MS = 50;
 
-type TimedBurst = BurstResult & {
-  /** The server's CPU per request over the burst (/proc), steadier than the rates. */
-  serverCpuMs: number;
-  /** The load generator's (this process's): it shares the two cores with the server. */
-  clientCpuMs: number;
-};
-
-/** One burst of `count` POSTs to `url`, with the server's and this process's CPU per request. */
-async function timedBurst(url: string, serverPid: number, count: number, prefix: string): Promise<TimedBurst> {
-  const server = cpuSeconds(serverPid).self;
-  const client = cpuSeconds("self").self;
-  const result = await burst(url, count, CONNECTIONS, (n) => ({
-    input: TINY_INPUT,
-    output: `out/${prefix}-${n}.mp4`,
-    preset: "h264",
-  }));
-  return {
-    ...result,
-    serverCpuMs: ((cpuSeconds(serverPid).self - server) * 1000) / count,
-    clientCpuMs: ((cpuSeconds("self").self - client) * 1000) / count,
-  };
-}
+/** One burst of `count` tiny jobs to `url`, with the server's and this process's CPU per request. */
+const timedJobBurst = (url: string, serverPid: number, count: number, prefix: string) =>
+  timedBurst(url, serverPid, count, CONNECTIONS, tinyJobBody(prefix));
 
 const p99Of = (latencies: number[]) => percentile(latencies, 99) ?? Number.NaN;
 
@@ -56,7 +36,7 @@ export const submissionBurst: Measurement = {
     // No warm-up: a burst meets the API as it is, and a warm-up's jobs would count against the queue limit.
     const rssBefore = rssMb(deployment.apiPid);
     log(`POST /convert x ${options.submissions} at concurrency ${CONNECTIONS}`);
-    const result = await timedBurst(`${api.baseUrl}/convert`, deployment.apiPid, options.submissions, "burst");
+    const result = await timedJobBurst(`${api.baseUrl}/convert`, deployment.apiPid, options.submissions, "burst");
     const rssAfter = rssMb(deployment.apiPid);
     deployment.assertRunning();
     const accepted = result.statuses[202] ?? 0;
@@ -70,7 +50,7 @@ export const submissionBurst: Measurement = {
     const bare = await BareHonoServer.start({ withPost: true });
     let baseline: TimedBurst;
     try {
-      baseline = await timedBurst(new URL("convert", bare.url).href, bare.pid, options.submissions, "bare");
+      baseline = await timedJobBurst(new URL("convert", bare.url).href, bare.pid, options.submissions, "bare");
     } finally {
       await bare.stop();
     }

@@ -37,6 +37,17 @@ function options() {
   return findPreset("h264")?.options;
 }
 
+/** An INSERT of minimal job rows, with the columns every migration since 0000 has. */
+function insertJobs(rows: { id: string; status: string; finishedAt?: string }[]): string {
+  const values = rows.map(
+    ({ id, status, finishedAt }) =>
+      `('${id}', '${status}', '${id}.mkv', '${id}.mp4', 'h264', '{}', 0, 5, 'r', '2026-11-01T00:00:00.000Z', ` +
+      `${finishedAt ? `'${finishedAt}'` : "NULL"})`,
+  );
+  return `INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at,
+    finished_at) VALUES ${values.join(", ")};`;
+}
+
 /** A database file as an API of an earlier version left it: the migrations up to `lastTag` applied, then `rows`. */
 function databaseAt(lastTag: string, rows = WEBHOOK_ROUND_OF_OLD_JOBS_SQL): string {
   const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
@@ -82,13 +93,14 @@ describe("migration 0003: webhook deliveries get a table of their own", () => {
 
 describe("migration 0007: the per-status counts the triggers keep", () => {
   it("starts from the rows an earlier version left, and follows every insert, status change and delete", () => {
-    const job = (id: string, status: string) =>
-      `('${id}', '${status}', '${id}.mkv', '${id}.mp4', 'h264', '{}', 0, 5, 'r', '2026-11-01T00:00:00.000Z')`;
     const db = openDatabase(
       databaseAt(
         "0006_segments",
-        `INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
-         VALUES ${[job("delivered", "completed"), job("old", "failed"), job("plain", "completed")].join(", ")};`,
+        insertJobs([
+          { id: "delivered", status: "completed" },
+          { id: "old", status: "failed" },
+          { id: "plain", status: "completed" },
+        ]),
       ),
     );
     const kept = () => db.$client.prepare("SELECT status, n FROM job_status_counts ORDER BY status").all();
@@ -97,8 +109,7 @@ describe("migration 0007: the per-status counts the triggers keep", () => {
       { status: "failed", n: 1 },
     ]);
     db.$client.exec(`
-      INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
-      VALUES ${job("new", "queued")};
+      ${insertJobs([{ id: "new", status: "queued" }])}
       UPDATE jobs SET status = 'queued' WHERE id = 'old';
       UPDATE jobs SET progress = 50 WHERE id = 'new';
       DELETE FROM jobs WHERE id = 'plain';
@@ -114,16 +125,14 @@ describe("migration 0007: the per-status counts the triggers keep", () => {
 
 describe("migration 0008: when each job last changed, kept by triggers", () => {
   it("dates live jobs at the upgrade and ended ones at their end, then follows every write", () => {
-    const job = (id: string, status: string, finishedAt: string | null) =>
-      `('${id}', '${status}', '${id}.mkv', '${id}.mp4', 'h264', '{}', 0, 5, 'r', '2026-11-01T00:00:00.000Z', ` +
-      `${finishedAt ? `'${finishedAt}'` : "NULL"})`;
     const upgradedFrom = new Date().toISOString();
     const db = openDatabase(
       databaseAt(
         "0007_job_status_counts",
-        `INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at,
-           finished_at)
-         VALUES ${[job("waiting", "queued", null), job("done", "completed", "2026-11-01T00:01:00.000Z")].join(", ")};`,
+        insertJobs([
+          { id: "waiting", status: "queued" },
+          { id: "done", status: "completed", finishedAt: "2026-11-01T00:01:00.000Z" },
+        ]),
       ),
     );
     const changedAt = (id: string) =>
@@ -132,8 +141,7 @@ describe("migration 0008: when each job last changed, kept by triggers", () => {
     expect(changedAt("waiting") >= upgradedFrom).toBe(true);
     expect(changedAt("done")).toBe("2026-11-01T00:01:00.000Z");
     db.$client.exec(`
-      INSERT INTO jobs (id, status, input, output, preset, options, overwrite, priority, request_id, created_at)
-      VALUES ${job("new", "queued", null).replace(/, NULL\)$/, ")")};
+      ${insertJobs([{ id: "new", status: "queued" }])}
       INSERT INTO webhook_deliveries (job_id, round, status) VALUES ('done', 0, 'pending');
     `);
     expect(changedAt("new") >= upgradedFrom).toBe(true);

@@ -5,7 +5,18 @@ import { type MediaInfo, ProbeJson, toMediaInfo } from "./media-info.js";
 export type ProbeOutcome = { ok: true; info: MediaInfo } | { ok: false; reason: string };
 
 /** Some way of probing a file: ffprobe per file (probeMedia), or the worker's probe server (ADR 0033). */
-export type MediaProber = (source: ProbeSource) => Promise<ProbeOutcome>;
+export type MediaProber = (source: ProbeSource, how?: ProbeHow) => Promise<ProbeOutcome>;
+
+/** What a prober may know of the file besides where it is. */
+export type ProbeHow = {
+  /**
+   * Every stream of the file came out of this service's own encoders (no
+   * stream was copied from the client's input), so no byte of a client's
+   * bitstream is in it: the probe server may probe it in its own process
+   * instead of a child (ADR 0039). ffprobe per file ignores it.
+   */
+  ownEncode?: boolean;
+};
 
 /** ffprobe only reads headers and a few packets; one that takes longer than this is stuck on a hostile file. */
 export const PROBE_TIMEOUT_MS = 30_000;

@@ -4,6 +4,7 @@ import type { Logger } from "@converter/shared/logger";
 import {
   type MediaProber,
   PROBED_FD_PATH,
+  type ProbeHow,
   type ProbeOutcome,
   type ProbeSource,
   probeMedia,
@@ -55,8 +56,9 @@ export async function probeFile(
   deps: Pick<ProcessorDeps, "ffprobePath" | "probe">,
   source: ProbeSource,
   shownAs?: string,
+  how?: ProbeHow,
 ): Promise<ProbeOutcome> {
-  const outcome = await (deps.probe ? deps.probe(source) : probeMedia(deps.ffprobePath, source));
+  const outcome = await (deps.probe ? deps.probe(source, how) : probeMedia(deps.ffprobePath, source));
   if (outcome.ok || shownAs === undefined) return outcome;
   return {
     ok: false,

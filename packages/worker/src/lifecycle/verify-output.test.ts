@@ -2,7 +2,7 @@ import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { findPreset } from "@converter/shared/presets";
-import type { MediaInfo } from "@converter/shared/probe";
+import { type MediaInfo, type MediaProber, type ProbeHow, probeMedia } from "@converter/shared/probe";
 import { describe, expect, it } from "vitest";
 import { audioStreamInfo, mediaInfo, streamInfo } from "../test-support.js";
 import type { RunningEncode } from "./plan-encode.js";
@@ -85,6 +85,36 @@ describe("verifyOutput (real ffprobe)", () => {
       expect(failure.code).toBe("ffmpeg_failed");
       expect(failure.message).toMatch(/^ffmpeg finished but its output is unreadable: .*out\/result\.mp4: /);
       expect(failure.message).not.toMatch(/source\.mkv|\/dev\/fd|\/proc\//);
+    } finally {
+      await temp.close();
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("tells the prober an output is its own encode only when no stream was copied into it (ADR 0039)", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "verify-output-"));
+    const tempPath = path.join(folder, ".result.mp4.job.run.partial");
+    await writeFile(tempPath, "");
+    const temp = await open(tempPath, "r");
+    const told: (ProbeHow | undefined)[] = [];
+    // Real ffprobe; the wrapper only records what the prober was told.
+    const probe: MediaProber = (source, how) => {
+      told.push(how);
+      return probeMedia("ffprobe", source);
+    };
+    try {
+      const copying = (video: boolean, audio: boolean) => ({ copy: { video, audio } });
+      for (const early of [undefined, copying(false, false), copying(true, false), copying(false, true)]) {
+        const plan = {
+          temp,
+          tempPath,
+          early,
+          data: { input: "in/source.mkv", output: "out/result.mp4", options: h264 },
+          files: { outputDir: folder },
+        } as unknown as RunningEncode;
+        await verifyOutput({ ffprobePath: "ffprobe", probe }, plan, media()).catch(() => undefined);
+      }
+      expect(told).toEqual([{ ownEncode: true }, { ownEncode: true }, { ownEncode: false }, { ownEncode: false }]);
     } finally {
       await temp.close();
       await rm(folder, { recursive: true, force: true });

@@ -20,7 +20,9 @@ export async function verifyOutput(
   plan: RunningEncode,
   input: MediaInfo,
 ): Promise<MediaInfo> {
-  const written = await probeFile(deps, { fd: plan.temp.fd }, plan.data.output);
+  // No stream copied: every byte of it came out of this worker's encoders (ADR 0039).
+  const ownEncode = !plan.early?.copy.video && !plan.early?.copy.audio;
+  const written = await probeFile(deps, { fd: plan.temp.fd }, plan.data.output, { ownEncode });
   const problem = written.ok
     ? outputProblem(input, plan.data.options, written.info)
     : `ffmpeg finished but its output is unreadable: ${shownPaths(plan, written.reason)}`;

@@ -4,6 +4,7 @@ import {
   outcomeOfJson,
   PROBE_TIMED_OUT,
   PROBED_FD_PATH,
+  type ProbeHow,
   type ProbeOutcome,
   type ProbeSource,
   unreadable,
@@ -67,7 +68,7 @@ export function createProbeServerPool(options: ProbeServerPoolOptions): ProbeSer
     waiters.shift()?.();
   }
 
-  async function probe(source: ProbeSource): Promise<ProbeOutcome> {
+  async function probe(source: ProbeSource, how: ProbeHow = {}): Promise<ProbeOutcome> {
     if (closed) return options.fallback(source);
     // The server is this process's child: /proc/<pid>/fd/<n> opens the very file the worker holds (ADR 0020).
     const path = typeof source === "string" ? source : `/proc/${process.pid}/fd/${source.fd}`;
@@ -80,7 +81,7 @@ export function createProbeServerPool(options: ProbeServerPoolOptions): ProbeSer
     }
     let answer: ServerAnswer;
     try {
-      answer = await server.probe(path);
+      answer = await server.probe(path, how);
     } catch (error) {
       options.log.warn({ err: (error as Error).message }, "probe-server failed; probing this file with ffprobe");
       return options.fallback(source);

@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import type { Readable, Writable } from "node:stream";
-import { INPUT_DEMUXERS, PROBE_TIMEOUT_MS } from "@converter/shared/probe";
+import { INPUT_DEMUXERS, PROBE_TIMEOUT_MS, type ProbeHow } from "@converter/shared/probe";
 
 /** What the server said about one file (native/probe-server.c's protocol). */
 export type ServerAnswer = { kind: "ok" | "fail"; text: string } | { kind: "timeout" };
@@ -23,6 +23,9 @@ export class ProbeServerProcess {
   /** Set while a read waits: called on every chunk and when the process dies. */
   private waiting: (() => void) | undefined;
   private dead: Error | undefined;
+
+  /** Whether the server probes own files in its process ("own" in its hello line; ADR 0039). */
+  private ownInProcess = false;
 
   private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
     child.stdout.on("data", (chunk: Buffer) => {
@@ -52,7 +55,10 @@ export class ProbeServerProcess {
     const server = new ProbeServerProcess(child);
     try {
       const hello = (await server.readLine(START_TIMEOUT_MS)).split(" ");
-      if (hello[0] !== "ready" || hello.length !== 4) throw new Error(`probe-server said "${hello.join(" ")}"`);
+      // A server built before ADR 0039 says no "own": every file then goes to a child.
+      const known = hello.length === 4 || (hello.length === 5 && hello[4] === "own");
+      if (hello[0] !== "ready" || !known) throw new Error(`probe-server said "${hello.join(" ")}"`);
+      server.ownInProcess = hello[4] === "own";
       const [avformat, avcodec, avutil] = hello.slice(1).map(Number) as [number, number, number];
       return { server, versions: { avformat, avcodec, avutil } };
     } catch (error) {
@@ -65,11 +71,14 @@ export class ProbeServerProcess {
     return this.dead === undefined;
   }
 
-  /** Probes one path; one call at a time (the pool sees to that). */
-  async probe(path: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<ServerAnswer> {
+  /**
+   * Probes one path; one call at a time (the pool sees to that). An own
+   * encode (ProbeHow) is probed in the server's process when it can.
+   */
+  async probe(path: string, how: ProbeHow = {}, timeoutMs = PROBE_TIMEOUT_MS): Promise<ServerAnswer> {
     if (path.includes("\n")) throw new Error("a path with a line break cannot be sent to probe-server");
     if (this.dead) throw this.dead;
-    this.child.stdin.write(`${path}\n`);
+    this.child.stdin.write(`${requestLine(path, how.ownEncode === true && this.ownInProcess)}\n`);
     const [kind, length] = (await this.readLine(timeoutMs + SERVER_SLACK_MS)).split(" ");
     const body = await this.readBytes(Number(length), SERVER_SLACK_MS);
     if (kind === "timeout") return { kind };
@@ -129,4 +138,13 @@ export class ProbeServerProcess {
       check();
     });
   }
+}
+
+/**
+ * The line the server reads: "own <path>" to probe in its process, else the
+ * path, made "./own …" if it starts as that request does (a relative name).
+ */
+function requestLine(path: string, inProcess: boolean): string {
+  if (inProcess) return `own ${path}`;
+  return path.startsWith("own ") ? `./${path}` : path;
 }

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -155,6 +155,20 @@ describe("probe server (real FFmpeg libraries) against ffprobe", () => {
     const missing = path.join(dir, "missing.mp4");
     expect(await pool.probe(missing)).toEqual(await ffprobe(missing));
   });
+
+  it("describes an own encode, probed in the server's process, exactly as ffprobe does, and goes on after each failure (ADR 0039)", async () => {
+    // Every file here, readable or not, through the in-process path: a
+    // failure must leave the server serving (the fallback would throw).
+    for (const [name, file] of Object.entries({ ...files, "missing.mp4": path.join(dir, "missing.mp4") })) {
+      expect(await pool.probe(file, { ownEncode: true }), `${name} by path`).toEqual(await ffprobe(file));
+    }
+    const handle = await open(files["h264-aac.mp4"] as string, "r");
+    try {
+      expect(await pool.probe({ fd: handle.fd }, { ownEncode: true })).toEqual(await ffprobe({ fd: handle.fd }));
+    } finally {
+      await handle.close();
+    }
+  });
 });
 
 describe("probe server processes (real binary)", () => {
@@ -163,8 +177,39 @@ describe("probe server processes (real binary)", () => {
     execFileSync("mkfifo", [fifo]);
     const { server } = await ProbeServerProcess.start(PROBE_SERVER_BINARY, 300);
     try {
-      expect(await server.probe(fifo, 300)).toEqual({ kind: "timeout" });
-      expect(await server.probe(files["tone.wav"] as string, 300)).toMatchObject({ kind: "ok" });
+      expect(await server.probe(fifo, {}, 300)).toEqual({ kind: "timeout" });
+      expect(await server.probe(files["tone.wav"] as string, {}, 300)).toMatchObject({ kind: "ok" });
+    } finally {
+      server.close();
+    }
+  });
+
+  it("probes an own encode in the server's process, not a child: a FIFO holds the server itself, which the worker then stops (ADR 0039)", async () => {
+    const fifo = path.join(dir, "own-hangs.mp4");
+    execFileSync("mkfifo", [fifo]);
+    const { server } = await ProbeServerProcess.start(PROBE_SERVER_BINARY, 300);
+    try {
+      // A child would have been stopped at 300 ms with a "timeout" answer.
+      await expect(server.probe(fifo, { ownEncode: true }, 300)).rejects.toThrow(/did not answer within 5300 ms/);
+      expect(server.alive).toBe(false);
+    } finally {
+      server.close();
+    }
+  }, 15_000);
+
+  it('sends a server built before ADR 0039 (no "own" in its hello; a stand-in script) the path alone, and a relative "own …" name as "./own …"', async () => {
+    const requests = path.join(dir, "old-server-requests.txt");
+    const script = path.join(dir, "old-probe-server.sh");
+    writeFileSync(
+      script,
+      `#!/bin/sh\necho "ready 1 2 3"\nwhile read -r line; do echo "$line" >> '${requests}'; printf 'fail 4\\nnope'; done\n`,
+      { mode: 0o755 },
+    );
+    const { server } = await ProbeServerProcess.start(script);
+    try {
+      expect(await server.probe("/proc/1/fd/5", { ownEncode: true })).toEqual({ kind: "fail", text: "nope" });
+      expect(await server.probe("own clip.mp4")).toEqual({ kind: "fail", text: "nope" });
+      expect(readFileSync(requests, "utf8")).toBe("/proc/1/fd/5\n./own clip.mp4\n");
     } finally {
       server.close();
     }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ErrorBody } from "@converter/shared/errors";
 import { createLogger, type Logger } from "@converter/shared/logger";
+import { findPreset } from "@converter/shared/presets";
 import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerHeartbeat } from "@converter/shared/queue";
 import { createApp } from "./app.js";
 import type { AppDeps } from "./deps.js";
@@ -18,11 +19,32 @@ import { JobService } from "./services/job-service.js";
 import { ProbeService } from "./services/probe-service.js";
 import { openDatabase } from "./store/db.js";
 import { JobStore } from "./store/job-store.js";
+import type { NewJobRow } from "./store/schema.js";
 import { createTusUploads } from "./uploads/tus-uploads.js";
 import { UploadService } from "./uploads/upload-service.js";
 import { JobViews } from "./views/job-views.js";
 import type { WebhookNotifier } from "./webhooks/webhook-dispatcher.js";
 import type { WebhookUrlCheck } from "./webhooks/webhook-url-check.js";
+
+/**
+ * A queued job's row as a submission writes it (preset h264), for tests that
+ * insert rows with the store directly; `over` sets what a test cares about.
+ */
+export function queuedJobRow(id: string, over: Partial<NewJobRow> = {}): NewJobRow {
+  return {
+    id,
+    status: "queued",
+    input: "in.mkv",
+    output: `out/${id}.mp4`,
+    preset: "h264",
+    options: findPreset("h264")?.options,
+    overwrite: false,
+    priority: 5,
+    requestId: "r",
+    createdAt: new Date().toISOString(),
+    ...over,
+  };
+}
 
 /**
  * A queue double for tests whose unit is not the queue: records what was

@@ -1,7 +1,6 @@
-import { findPreset } from "@converter/shared/presets";
 import { afterEach, describe, expect, it } from "vitest";
 import { sseReader } from "../../../../tests/support/sse-reader.js";
-import { buildTestApp, expectError, postConvert, sampleReturn } from "../test-support.js";
+import { buildTestApp, expectError, postConvert, queuedJobRow, sampleReturn } from "../test-support.js";
 
 let ctx: ReturnType<typeof buildTestApp>;
 const readers: { close(): Promise<unknown> }[] = [];
@@ -115,21 +114,15 @@ describe("GET /events", () => {
 
   it("sends a catch-up longer than a slow client's allowance in full, then the live events", async () => {
     ctx = buildTestApp();
-    const options = findPreset("h264")?.options;
     const live = 1_500; // more than the 1,000 events a client that does not read may fall behind
     for (let n = 0; n < live; n++) {
-      ctx.store.insertIfOutputFree({
-        id: `deep-${String(n).padStart(5, "0")}`,
-        status: "queued",
-        input: "incoming/clip.mkv",
-        output: `out/deep-${n}.mp4`,
-        preset: "h264",
-        options,
-        overwrite: false,
-        priority: 5,
-        requestId: "r",
-        createdAt: new Date(Date.UTC(2026, 10, 1, 0, 0, n)).toISOString(),
-      });
+      ctx.store.insertIfOutputFree(
+        queuedJobRow(`deep-${String(n).padStart(5, "0")}`, {
+          input: "incoming/clip.mkv",
+          output: `out/deep-${n}.mp4`,
+          createdAt: new Date(Date.UTC(2026, 10, 1, 0, 0, n)).toISOString(),
+        }),
+      );
     }
     const stream = await open("/events", { "last-event-id": String((Date.now() - 60_000) * 1000) });
     const caughtUp: string[] = [];

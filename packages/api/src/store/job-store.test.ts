@@ -1,10 +1,8 @@
-import { findPreset } from "@converter/shared/presets";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { sampleProgress, sampleReturn } from "../test-support.js";
+import { queuedJobRow, sampleProgress, sampleReturn } from "../test-support.js";
 import { JobViews } from "../views/job-views.js";
 import { type Db, openDatabase } from "./db.js";
 import { JobStore, LOG_TAIL_LINES } from "./job-store.js";
-import type { NewJobRow } from "./schema.js";
 
 let db: Db;
 let store: JobStore;
@@ -16,18 +14,7 @@ beforeEach(() => {
 });
 afterEach(() => db.$client.close());
 
-const row = (id: string, output = `out/${id}.mp4`): NewJobRow => ({
-  id,
-  status: "queued",
-  input: "in.mkv",
-  output,
-  preset: "h264",
-  options: findPreset("h264")?.options,
-  overwrite: false,
-  priority: 5,
-  requestId: "r",
-  createdAt: new Date().toISOString(),
-});
+const row = (id: string, output = `out/${id}.mp4`) => queuedJobRow(id, { output });
 
 describe("JobStore", () => {
   it("keeps progress monotonic and below 100 until completion", () => {

@@ -15,7 +15,7 @@ import { ConversionQueues } from "../queue/conversion-queues.js";
 import { JobService } from "../services/job-service.js";
 import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
-import { sampleReturn } from "../test-support.js";
+import { queuedJobRow, sampleReturn } from "../test-support.js";
 import { JobViews } from "../views/job-views.js";
 import { JobEventsConsumer } from "./job-events-consumer.js";
 import { JobStateSync } from "./job-state-sync.js";
@@ -79,18 +79,7 @@ async function submit(): Promise<string> {
     overwrite: false,
     request_id: "r",
   };
-  store.insertIfOutputFree({
-    id,
-    status: "queued",
-    input: data.input,
-    output: data.output,
-    preset: "h264",
-    options,
-    overwrite: false,
-    priority: 5,
-    requestId: "r",
-    createdAt: new Date().toISOString(),
-  });
+  store.insertIfOutputFree(queuedJobRow(id, { input: data.input, output: data.output, options }));
   await bullJobQueue(queue, redis).enqueue(data, 5);
   return id;
 }

@@ -2,13 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { JobView } from "@converter/shared/jobs";
-import { findPreset } from "@converter/shared/presets";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Db, inTransaction, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
-import type { NewJobRow } from "../store/schema.js";
-import { sampleProgress, sampleReturn } from "../test-support.js";
+import { queuedJobRow, sampleProgress, sampleReturn } from "../test-support.js";
 import { WebhookStore } from "../webhooks/webhook-store.js";
 import { JobViewCache } from "./job-view-cache.js";
 import { JobViews } from "./job-views.js";
@@ -33,19 +31,8 @@ afterEach(() => {
   rmSync(folder, { recursive: true, force: true });
 });
 
-const submitted = (id: string, webhookUrl: string | null = null): NewJobRow => ({
-  id,
-  status: "queued",
-  input: "in.mkv",
-  output: `out/${id}.mp4`,
-  preset: "h264",
-  options: findPreset("h264")?.options,
-  overwrite: false,
-  priority: 5,
-  requestId: "r",
-  createdAt: "2026-01-01T00:00:00.000Z",
-  webhookUrl,
-});
+const submitted = (id: string, webhookUrl: string | null = null) =>
+  queuedJobRow(id, { createdAt: "2026-01-01T00:00:00.000Z", webhookUrl });
 
 /** What the view is now, read past any cache: the cache must always answer exactly this. */
 const fresh = (id: string): string | undefined => {

@@ -2,7 +2,6 @@ import { createConnection, createServer, type Server, type Socket } from "node:n
 import { newJobId } from "@converter/shared/ids";
 import type { JobView } from "@converter/shared/jobs";
 import { createLogger } from "@converter/shared/logger";
-import { findPreset } from "@converter/shared/presets";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { eventually } from "../../../../tests/support/media.js";
@@ -15,7 +14,7 @@ import { type Db, openDatabase } from "../store/db.js";
 import { JobStore } from "../store/job-store.js";
 import { JobStateSync } from "../sync/job-state-sync.js";
 import { reconcileLiveJobs } from "../sync/reconcile.js";
-import { sampleReturn } from "../test-support.js";
+import { queuedJobRow, sampleReturn } from "../test-support.js";
 import { JobViews } from "../views/job-views.js";
 import type { Resolver } from "./resolve-target.js";
 import { WebhookDispatcher, type WebhookDispatcherOptions } from "./webhook-dispatcher.js";
@@ -86,21 +85,7 @@ async function receiver(script = answer(200)): Promise<WebhookReceiver> {
 /** A job that has just completed, as the events consumer leaves it. */
 function completedJob(webhookUrl: string): string {
   const id = newJobId();
-  const options = findPreset("h264")?.options;
-  if (!options) throw new Error("no preset");
-  store.insertIfOutputFree({
-    id,
-    status: "queued",
-    input: "in.mkv",
-    output: `out/${id}.mp4`,
-    preset: "h264",
-    options,
-    overwrite: false,
-    priority: 5,
-    webhookUrl,
-    requestId: "r",
-    createdAt: new Date().toISOString(),
-  });
+  store.insertIfOutputFree(queuedJobRow(id, { webhookUrl }));
   store.markCompleted(id, sampleReturn, new Date().toISOString(), undefined);
   return id;
 }

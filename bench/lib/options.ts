@@ -21,6 +21,8 @@ export type BenchOptions = {
   soakSeconds: number;
   /** Jobs queued before the deep samples of queue-depth; 0 skips it. */
   queueDepth: number;
+  /** Program starts per round of each way (ffmpeg-start); 0 skips it. */
+  starts: number;
   json: boolean;
   /** The measurements to run, by name; null runs all of them. */
   only: string[] | null;
@@ -43,6 +45,7 @@ export function usage(measurements: readonly { name: string; summary: string }[]
   --short-jobs N     one-second clips, 2 workers vs xargs -P2 (default 1000; 0 skips it)
   --soak-seconds S   mixed reads and submissions with the API's RSS sampled (default 600; 0 skips it)
   --queue-depth N    queued jobs for the deep samples of queue-depth (default 20000, at least 4000; 0 skips it)
+  --starts N         program starts per round, spawner and Node's spawn (default 300; 0 skips ffmpeg-start)
   --only A,B      run only these measurements (default: all of them)
   --json          print the figures as one JSON object instead of the table
   -h, --help      this help
@@ -80,6 +83,7 @@ export function parseOptions(argv: readonly string[], known: readonly string[]):
     shortJobs: number("--short-jobs", values["short-jobs"], 1000, { min: 0, integer: true }),
     soakSeconds: number("--soak-seconds", values["soak-seconds"], 600, { min: 0, integer: true }),
     queueDepth: number("--queue-depth", values["queue-depth"], 20_000, { min: 0, integer: true }),
+    starts: number("--starts", values.starts, 300, { min: 0, integer: true }),
     json: values.json ?? false,
     only,
     help: values.help ?? false,
@@ -102,6 +106,7 @@ function parse(argv: readonly string[]) {
       "short-jobs": { type: "string" },
       "soak-seconds": { type: "string" },
       "queue-depth": { type: "string" },
+      starts: { type: "string" },
       only: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },

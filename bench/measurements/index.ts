@@ -2,6 +2,7 @@ import type { Measurement } from "../lib/measurement.js";
 import { copyVsEncode } from "./copy-vs-encode.js";
 import { dispatchLatency } from "./dispatch-latency.js";
 import { downloadVsCat } from "./download-vs-cat.js";
+import { ffmpegStart } from "./ffmpeg-start.js";
 import { httpReads } from "./http-reads.js";
 import { idleEventStreams } from "./idle-event-streams.js";
 import { memorySoak } from "./memory-soak.js";
@@ -19,6 +20,7 @@ export const MEASUREMENTS: readonly Measurement[] = [
   submissionBurst,
   queueDepth,
   shortJobs,
+  ffmpegStart,
   dispatchLatency,
   copyVsEncode,
   uploadVsCp,

@@ -10,6 +10,7 @@ import {
   measureCapabilities,
 } from "./capabilities/measure-capabilities.js";
 import { tuneChildMalloc } from "./ffmpeg/glibc-tunables.js";
+import { startSpawning } from "./ffmpeg/start-spawner.js";
 import { startWorkerHealthFile } from "./health/health-file.js";
 import { descriptorPathsWork } from "./media-files/descriptor-paths.js";
 import { startProber } from "./probe-server/start-prober.js";
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   const { ffprobeVersion, ...capabilities } = await measureOrExit(config, log);
   const prober = await startProber(config, ffprobeVersion, log);
   stopping.last(prober.close);
+  const spawning = await startSpawning(config, log);
+  stopping.last(spawning.close);
   const connection = await connectRedis(config, log);
   stopping.last(() => connection.disconnect());
 
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     ffmpegPath: config.ffmpegPath,
     ffprobePath: config.ffprobePath,
     probe: prober.probe,
+    startFfmpeg: spawning.start,
     ...capabilities,
     nvencMaxSessions: config.nvencMaxSessions,
     version: WORKER_VERSION,
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
       redis: redactUrl(config.redisUrl),
       limits: config.limits,
       probing: prober.using,
+      starting_ffmpeg: spawning.using,
       ffmpeg_glibc_tunables: config.ffmpegGlibcTunables ?? "off",
     },
     "worker ready",

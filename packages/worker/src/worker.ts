@@ -6,6 +6,7 @@ import type { ConvertJobData, ConvertJobReturn, JobRoute, WorkerCounters, Worker
 import type { Redis } from "ioredis";
 import { watchCancelRequests } from "./cancel-watcher.js";
 import { NvencSessions } from "./capabilities/nvenc-sessions.js";
+import type { ProcessStarter } from "./ffmpeg/process-starter.js";
 import { startHeartbeat } from "./heartbeat.js";
 import { createConvertProcessor } from "./lifecycle/convert-processor.js";
 import { failureOf } from "./lifecycle/job-failure.js";
@@ -26,6 +27,8 @@ export type ConversionWorkerDeps = {
   hardware: HardwareMode;
   ffmpegPath: string;
   ffprobePath: string;
+  /** The ffmpeg spawner (ADR 0040); Node's spawn when absent. */
+  startFfmpeg?: ProcessStarter;
   /** The probe server's pool (ADR 0033); ffprobe per file when absent. */
   probe?: MediaProber;
   encoders: Record<string, boolean>;

@@ -119,6 +119,7 @@ describe("loadWorkerConfig", () => {
   it.each([
     [{ GPU_DECODE: "sometimes" }, "GPU_DECODE"],
     [{ PROBE_SERVER: "on" }, "PROBE_SERVER"],
+    [{ FFMPEG_SPAWNER: "on" }, "FFMPEG_SPAWNER"],
     [{ FFMPEG_GLIBC_TUNABLES: "on" }, "FFMPEG_GLIBC_TUNABLES"],
     [{ FFMPEG_GLIBC_TUNABLES: "glibc.malloc.hugetlb=1:" }, "FFMPEG_GLIBC_TUNABLES"],
     [{ FFMPEG_GLIBC_TUNABLES: "LD_PRELOAD=/tmp/x.so" }, "FFMPEG_GLIBC_TUNABLES"],
@@ -142,6 +143,7 @@ describe("loadWorkerConfig", () => {
       gpuDecode: "auto",
       nvencMaxSessions: 0,
       probeServer: "auto",
+      ffmpegSpawner: "auto",
       ffmpegGlibcTunables: DEFAULT_FFMPEG_GLIBC_TUNABLES,
     });
     expect(config.workerName).toMatch(/.+-\d+$/);

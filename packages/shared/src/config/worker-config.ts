@@ -39,6 +39,8 @@ export const GPU_DECODE_MODES = ["auto", "on", "off"] as const;
 export type GpuDecodeMode = (typeof GPU_DECODE_MODES)[number];
 export const PROBE_SERVER_MODES = ["auto", "off"] as const;
 export type ProbeServerMode = (typeof PROBE_SERVER_MODES)[number];
+export const FFMPEG_SPAWNER_MODES = ["auto", "off"] as const;
+export type FfmpegSpawnerMode = (typeof FFMPEG_SPAWNER_MODES)[number];
 
 /**
  * glibc's malloc settings for ffmpeg, ffprobe and the probe server
@@ -79,6 +81,7 @@ const WorkerEnv = z.object({
   GPU_DECODE: z.enum(GPU_DECODE_MODES).default("auto"),
   NVENC_MAX_SESSIONS: intVar(0, 64).default(0),
   PROBE_SERVER: z.enum(PROBE_SERVER_MODES).default("auto"),
+  FFMPEG_SPAWNER: z.enum(FFMPEG_SPAWNER_MODES).default("auto"),
   FFMPEG_GLIBC_TUNABLES: z
     .string()
     .refine((value) => value === "off" || GLIBC_TUNABLES_SYNTAX.test(value), {
@@ -126,6 +129,11 @@ export type WorkerConfig = {
    * against the libraries FFPROBE_PATH uses; off: start ffprobe per file.
    */
   probeServer: ProbeServerMode;
+  /**
+   * auto: start ffmpeg through the ffmpeg spawner (ADR 0040) when it was
+   * built and runs; off: with Node's spawn (a fork of the worker).
+   */
+  ffmpegSpawner: FfmpegSpawnerMode;
   /** GLIBC_TUNABLES for every program the worker starts (ffmpeg, ffprobe, the probe server); undefined: theirs as inherited. */
   ffmpegGlibcTunables: string | undefined;
 };
@@ -161,6 +169,7 @@ export function loadWorkerConfig(env: Record<string, string | undefined>): Worke
     gpuDecode: e.GPU_DECODE,
     nvencMaxSessions: e.NVENC_MAX_SESSIONS,
     probeServer: e.PROBE_SERVER,
+    ffmpegSpawner: e.FFMPEG_SPAWNER,
     ffmpegGlibcTunables: e.FFMPEG_GLIBC_TUNABLES === "off" ? undefined : e.FFMPEG_GLIBC_TUNABLES,
   };
 }

@@ -3,11 +3,14 @@ import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inputSafetyArgs, probeMedia } from "@converter/shared/probe";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeClip } from "../../../../tests/support/media.js";
 import { detectEncoders, listedEncoders } from "../capabilities/detect-encoders.js";
+import type { ProcessStarter } from "./process-starter.js";
 import type { ProgressSample } from "./progress-parser.js";
-import { runFfmpeg } from "./run-ffmpeg.js";
+import { type RunFfmpegOptions, runFfmpeg as runWith } from "./run-ffmpeg.js";
+import { SpawnerProcess } from "./spawner-process.js";
+import { FFMPEG_SPAWNER_BINARY } from "./start-spawner.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ffmpeg-int-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,7 +35,18 @@ const encodeForSeconds = (seconds: number) => [
   "-",
 ];
 
-describe("runFfmpeg (real ffmpeg)", () => {
+// Both ways the worker starts ffmpeg (ADR 0040) must behave alike: Node's spawn and the spawner.
+describe.each(["node", "ffmpeg-spawner"] as const)("runFfmpeg (real ffmpeg), started by %s", (starter) => {
+  let spawner: SpawnerProcess | undefined;
+  let start: ProcessStarter | undefined;
+  beforeAll(async () => {
+    if (starter === "node") return;
+    spawner = await SpawnerProcess.start(FFMPEG_SPAWNER_BINARY);
+    start = spawner.start.bind(spawner);
+  });
+  afterAll(() => spawner?.close());
+  const runFfmpeg = (options: RunFfmpegOptions) => runWith({ ...options, ...(start ? { start } : {}) });
+
   it("reports progress samples and exits 0", async () => {
     const samples: ProgressSample[] = [];
     let spawned: number | undefined;
@@ -166,7 +180,7 @@ describe("input safety (real ffmpeg and ffprobe)", () => {
     const input = path.join(dir, "playlist2.mp4");
     writeFileSync(input, lures["playlist.mp4"]);
     const output = path.join(dir, "out.mkv");
-    const outcome = await runFfmpeg({
+    const outcome = await runWith({
       ffmpegPath: "ffmpeg",
       args: [...inputSafetyArgs(), "-i", `file:${input}`, "-c", "copy", "-y", `file:${output}`],
     });

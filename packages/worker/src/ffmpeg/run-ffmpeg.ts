@@ -1,7 +1,6 @@
-import { spawn } from "node:child_process";
 import { isWriteError } from "./failure-cause.js";
+import { type ProcessStarter, startWithNode } from "./process-starter.js";
 import { ProgressParser, type ProgressSample } from "./progress-parser.js";
-import { dieWithParentCommand, setprivExecError } from "./spawn-command.js";
 
 export type FfmpegOutcome = {
   exitCode: number | null;
@@ -43,6 +42,8 @@ export type RunFfmpegOptions = {
   tailLines?: number;
   /** Wall-clock limit (JOB_TIMEOUT_SECONDS): past it the whole process group gets SIGKILL, no grace. */
   timeoutMs?: number;
+  /** How ffmpeg is started: the worker's spawner (ADR 0040), or Node's spawn when absent. */
+  start?: ProcessStarter;
 };
 
 /**
@@ -52,7 +53,8 @@ export type RunFfmpegOptions = {
  * stops it: SIGTERM (ffmpeg finalises and exits), then SIGKILL after the
  * grace period. ffmpeg leads its own process group, and signals go to the
  * group, so nothing it may have started outlives it; and it dies with the
- * worker even when the worker is killed outright (see dieWithParentCommand).
+ * worker even when the worker is killed outright (PR_SET_PDEATHSIG, set by
+ * the ffmpeg spawner or by setpriv: see process-starter.ts).
  *
  * One function on purpose: the child, its abort, its deadline and its two
  * output streams share the state of one process's life, and every way it
@@ -76,21 +78,6 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       });
       return;
     }
-    const command = dieWithParentCommand(options.ffmpegPath, options.args);
-    // setpriv exec()s ffmpeg in place: the group's leader is ffmpeg itself.
-    const child = spawn(command.command, command.args, {
-      stdio: ["ignore", "pipe", "pipe", ...(options.fds ?? [])],
-      shell: false,
-      detached: true,
-    });
-    const killGroup = (how: NodeJS.Signals) => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, how);
-      } catch {
-        // The group is gone already (or never formed): signal the process itself.
-        child.kill(how);
-      }
-    };
     const stderr = new StderrLog(liveLines, tailLines, options.onStderrLine);
     const writeErrors: string[] = [];
     const lines = new LineSplitter((line) => {
@@ -98,57 +85,54 @@ export function runFfmpeg(options: RunFfmpegOptions): Promise<FfmpegOutcome> {
       if (writeErrors.length < 5 && isWriteError(line)) writeErrors.push(line);
     });
     const parser = new ProgressParser((sample) => options.onProgress?.(sample));
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => parser.push(chunk));
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => lines.push(chunk));
 
     let aborted = false;
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let deadline: NodeJS.Timeout | undefined;
     const onAbort = () => {
       aborted = true;
-      killGroup("SIGTERM");
-      killTimer = setTimeout(() => killGroup("SIGKILL"), killGraceMs);
+      child.signalGroup("SIGTERM");
+      killTimer = setTimeout(() => child.signalGroup("SIGKILL"), killGraceMs);
       killTimer.unref();
     };
+
+    const child = (options.start ?? startWithNode)(options.ffmpegPath, options.args, options.fds ?? [], {
+      spawn: (pid) => options.onSpawn?.(pid),
+      stdout: (chunk) => parser.push(chunk),
+      stderr: (chunk) => lines.push(chunk),
+      error: (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(killTimer);
+        clearTimeout(deadline);
+        reject(error);
+      },
+      close: (exitCode, exitSignal) => {
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(killTimer);
+        clearTimeout(deadline);
+        lines.flush();
+        resolve({
+          exitCode,
+          signal: exitSignal,
+          aborted,
+          timedOut,
+          stderrTail: stderr.tail(),
+          unloggedTail: stderr.unlogged(),
+          writeErrors,
+          elapsedMs: performance.now() - started,
+        });
+      },
+    });
+    // Only once it is started: a start that throws (a NUL in an argument) leaves nothing armed.
     signal?.addEventListener("abort", onAbort, { once: true });
     // A hostile input can make ffmpeg ignore SIGTERM while it grinds; the wall-clock limit does not ask.
-    const deadline =
-      options.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => {
-            timedOut = true;
-            killGroup("SIGKILL");
-          }, options.timeoutMs);
-
-    child.once("spawn", () => options.onSpawn?.(child.pid));
-    child.once("error", (error) => {
-      signal?.removeEventListener("abort", onAbort);
-      clearTimeout(deadline);
-      reject(error);
-    });
-    child.once("close", (exitCode, exitSignal) => {
-      signal?.removeEventListener("abort", onAbort);
-      clearTimeout(killTimer);
-      clearTimeout(deadline);
-      lines.flush();
-      const execError = command.viaSetpriv
-        ? setprivExecError(options.ffmpegPath, exitCode, stderr.tail()[0])
-        : undefined;
-      if (execError) {
-        reject(execError);
-        return;
-      }
-      resolve({
-        exitCode,
-        signal: exitSignal,
-        aborted,
-        timedOut,
-        stderrTail: stderr.tail(),
-        unloggedTail: stderr.unlogged(),
-        writeErrors,
-        elapsedMs: performance.now() - started,
-      });
-    });
+    if (options.timeoutMs !== undefined) {
+      deadline = setTimeout(() => {
+        timedOut = true;
+        child.signalGroup("SIGKILL");
+      }, options.timeoutMs);
+    }
   });
 }
 

@@ -11,6 +11,7 @@ import {
 } from "@converter/shared/probe";
 import type { WorkerCounters } from "@converter/shared/queue";
 import type { NvencSessions } from "../capabilities/nvenc-sessions.js";
+import type { ProcessStarter } from "../ffmpeg/process-starter.js";
 
 /** What the convert processor needs of its worker; each lifecycle step takes what it uses of these. */
 export type ProcessorDeps = {
@@ -19,6 +20,8 @@ export type ProcessorDeps = {
   mediaRoot: string;
   ffmpegPath: string;
   ffprobePath: string;
+  /** How this worker starts ffmpeg (the ffmpeg spawner, ADR 0040); Node's spawn when absent. */
+  startFfmpeg?: ProcessStarter;
   /** How this worker probes (the probe server, ADR 0033); ffprobe at ffprobePath per file when absent. */
   probe?: MediaProber;
   hardware: HardwareMode;

@@ -49,6 +49,7 @@ export async function runEncode(deps: ProcessorDeps, plan: RunningEncode): Promi
   try {
     run = await runFfmpeg({
       ffmpegPath: deps.ffmpegPath,
+      ...(deps.startFfmpeg ? { start: deps.startFfmpeg } : {}),
       args: plan.args,
       fds: [plan.files.input.fd, plan.temp.fd],
       signal: stop.signal,

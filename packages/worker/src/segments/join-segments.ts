@@ -69,6 +69,7 @@ export async function joinSegments(
     await admitted.jobLog(`joining ${videoParts.length} video segments${audioPart ? " and the audio" : ""}`);
     const ran = await runFfmpeg({
       ffmpegPath: deps.ffmpegPath,
+      ...(deps.startFfmpeg ? { start: deps.startFfmpeg } : {}),
       args,
       fds: [files.outputDir.fd, temp.fd],
       ...(run.signal ? { signal: run.signal } : {}),

@@ -49,7 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define MAX_CHILDREN 64
+#define MAX_CHILDREN 256 /* MAX_CONCURRENT_JOBS is at most 64; room for ffmpeg still stopping */
 #define MAX_FDS 8
 #define MAX_ARGS 4096
 #define MAX_REQUEST (4 * 1024 * 1024)

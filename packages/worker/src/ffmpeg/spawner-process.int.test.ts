@@ -141,6 +141,10 @@ describe("the ffmpeg spawner (native/ffmpeg-spawner.c, real processes)", () => {
     chmodSync(notExecutable, 0o644);
     expect((await run(spawner, notExecutable, []).done).error).toMatchObject({ code: "EACCES" });
     expect(() => spawner.start("ffmpeg", ["a\0b"], [], {} as ProcessListener)).toThrow(/null byte/);
+    // Beyond what Linux would exec: refused before the spawner, which stays up.
+    expect((await run(spawner, "/bin/echo", ["x".repeat(3 * 1024 * 1024)]).done).error).toMatchObject({
+      code: "E2BIG",
+    });
     // And it goes on serving.
     expect((await run(spawner, "/bin/echo", ["still here"]).done).stdout).toBe("still here\n");
   });

@@ -5,6 +5,12 @@ import { StringDecoder } from "node:string_decoder";
 import type { ProcessListener, StartedProcess } from "./process-starter.js";
 
 const HELLO = "ready ffmpeg-spawner 1";
+/**
+ * Linux refuses a larger argument list itself (ARG_MAX is 2 MiB with the
+ * environment): such a start fails with E2BIG here, before the spawner, which
+ * takes requests up to 4 MiB and treats anything larger as a broken worker.
+ */
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
 const START_TIMEOUT_MS = 10_000;
 
 type Running = {
@@ -119,9 +125,11 @@ export class SpawnerProcess {
       stdout: new StringDecoder("utf8"),
       stderr: new StringDecoder("utf8"),
     };
-    if (this.dead) {
-      const why = this.dead;
-      queueMicrotask(() => listener.error(new Error(`spawn ${program}: ${why.message}`)));
+    if (this.dead || payload.length > MAX_REQUEST_BYTES) {
+      const error = this.dead
+        ? new Error(`spawn ${program}: ${this.dead.message}`)
+        : Object.assign(new Error(`spawn ${program} E2BIG`), { code: "E2BIG", syscall: "spawn", path: program });
+      queueMicrotask(() => listener.error(error));
       return { signalGroup() {} };
     }
     this.running.set(id, running);

@@ -74,6 +74,7 @@ typedef struct {
   int fds[MAX_FDS];
   int nfds;
   int out, err;
+  pid_t parent;
   sigset_t mask;
   volatile int exec_errno;
 } launch_t;
@@ -94,7 +95,8 @@ static void say(const char *format, ...) {
   va_start(args, format);
   int n = vsnprintf(line, sizeof line, format, args);
   va_end(args);
-  write_all(line, (size_t)n);
+  if (n < 0) return;
+  write_all(line, n < (int)sizeof line ? (size_t)n : sizeof line - 1);
 }
 
 static const char *errno_name(int error) {
@@ -120,6 +122,7 @@ static int launch(void *arg) {
   int high[MAX_FDS];
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != l->parent) _exit(127); /* this process died before the line above */
   /* Dispositions this process set (ignored) and its mask survive exec: undo them. */
   signal(SIGPIPE, SIG_DFL);
   signal(SIGINT, SIG_DFL);
@@ -203,6 +206,7 @@ static void spawn_child(long id, char *payload, size_t length) {
   l.out = pipes[0][1];
   l.err = pipes[1][1];
   sigemptyset(&l.mask);
+  l.parent = getpid();
   pid_t pid = clone(launch, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &l);
   if (pid < 0) {
     error = errno;

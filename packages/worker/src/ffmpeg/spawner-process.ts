@@ -61,8 +61,10 @@ export class SpawnerProcess {
     this.die = die;
     child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));
     child.once("error", die);
-    child.once("exit", (code, signal) => die(new Error(`ffmpeg-spawner exited with ${code ?? signal}`)));
-    child.stdin.on("error", die);
+    // "close", not "exit": what it wrote before it died (an exit frame, say) is read first.
+    child.once("close", (code, signal) => die(new Error(`ffmpeg-spawner exited with ${code ?? signal}`)));
+    // A write to a spawner that is dying: its "close" follows and says why.
+    child.stdin.on("error", () => child.kill("SIGKILL"));
   }
 
   /** Starts the binary; requests may be sent at once, they wait in its stdin until it is ready. */

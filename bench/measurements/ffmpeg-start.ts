@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import type { ProcessStarter } from "../../packages/worker/src/ffmpeg/process-starter.js";
 import { runFfmpeg } from "../../packages/worker/src/ffmpeg/run-ffmpeg.js";
 import { SpawnerProcess } from "../../packages/worker/src/ffmpeg/spawner-process.js";
 import { FFMPEG_SPAWNER_BINARY } from "../../packages/worker/src/ffmpeg/start-spawner.js";
 import type { Measurement } from "../lib/measurement.js";
+import { type CpuSeconds, cpuDelta, cpuSeconds } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
 import { median, round } from "../lib/stats.js";
 
@@ -11,14 +11,6 @@ const GOAL_RATIO = 0.5;
 const ROUNDS = 3;
 /** A program that does nothing: what is measured is the start, not the program. */
 const PROGRAM = "/bin/true";
-
-/** A process's own CPU and its reaped children's, in ms, from /proc (ticks of 10 ms). */
-function cpuMs(pid: number): { self: number; children: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const field = (n: number) => Number(fields[n - 3]) * 10;
-  return { self: field(14) + field(15), children: field(16) + field(17) };
-}
 
 /**
  * What it costs the worker to start one program (ADR 0040): runFfmpeg with
@@ -59,15 +51,17 @@ export const ffmpegStart: Measurement = {
           const start = starters[name];
           const once = () => runFfmpeg({ ffmpegPath: PROGRAM, args: [], ...(start ? { start } : {}) });
           for (let i = 0; i < 10; i++) await once();
-          const before = [cpuMs(process.pid), cpuMs(spawnerPid)];
+          // This process and the spawner, each with the children it reaped.
+          const readings = () => [cpuSeconds("self"), cpuSeconds(spawnerPid)];
+          const before = readings();
           const t0 = performance.now();
           for (let i = 0; i < options.starts; i++) await once();
           const wall = (performance.now() - t0) / options.starts;
-          const after = [cpuMs(process.pid), cpuMs(spawnerPid)];
-          const used = after.reduce((sum, cpu, n) => {
-            const was = before[n] as { self: number; children: number };
-            return sum + cpu.self - was.self + cpu.children - was.children;
-          }, 0);
+          const used =
+            readings().reduce((sum, after, n) => {
+              const delta = cpuDelta(before[n] as CpuSeconds, after);
+              return sum + delta.self + delta.children;
+            }, 0) * 1000;
           figures[name].push(used / options.starts);
           figures[name === "spawner" ? "spawnerWall" : "nodeWall"].push(wall);
           log(`round ${round}, ${name}: ${round2(used / options.starts)} ms of CPU, ${round2(wall)} ms a start`);

@@ -43,23 +43,18 @@ export const startWithNode: ProcessStarter = (program, args, fds, listener) => {
     shell: false,
     detached: true,
   });
-  let firstStderrLine: string | undefined;
+  // Enough of stderr to hold setpriv's one line when it cannot exec the program.
   let stderrStart = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => listener.stdout(chunk));
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    if (firstStderrLine === undefined) {
-      stderrStart += chunk;
-      const end = stderrStart.search(/\r?\n|\r/);
-      if (end >= 0 || stderrStart.length > 4096) firstStderrLine = end >= 0 ? stderrStart.slice(0, end) : stderrStart;
-    }
+    if (stderrStart.length < 4096) stderrStart += chunk;
     listener.stderr(chunk);
   });
   child.once("spawn", () => listener.spawn(child.pid));
   child.once("error", (error) => listener.error(error));
   child.once("close", (exitCode, signal) => {
-    const execError = command.viaSetpriv
-      ? setprivExecError(program, exitCode, firstStderrLine ?? (stderrStart || undefined))
-      : undefined;
+    const firstLine = stderrStart.split(/\r?\n|\r/).find((line) => line.trim() !== "");
+    const execError = command.viaSetpriv ? setprivExecError(program, exitCode, firstLine) : undefined;
     if (execError) listener.error(execError);
     else listener.close(exitCode, signal);
   });

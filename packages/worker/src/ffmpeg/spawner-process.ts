@@ -35,34 +35,20 @@ export class SpawnerProcess {
   private nextId = 1;
   private helloSeen = false;
   private dead: Error | undefined;
-  private readonly ready: Promise<void>;
-  private readonly onHello: () => void;
-  private readonly die: (why: Error) => void;
+  private resolveReady: () => void = () => {};
+  private rejectReady: (why: Error) => void = () => {};
+  /** Settles at its hello line, or when it dies first. */
+  private readonly ready = new Promise<void>((resolve, reject) => {
+    this.resolveReady = resolve;
+    this.rejectReady = reject;
+  });
 
   private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
-    let helloSeen: () => void = () => {};
-    let died: (error: Error) => void = () => {};
-    this.ready = new Promise<void>((resolve, reject) => {
-      helloSeen = resolve;
-      died = reject;
-    });
     this.ready.catch(() => {});
-    const die = (why: Error) => {
-      if (this.dead) return;
-      this.dead = why;
-      died(why);
-      for (const running of this.running.values()) {
-        if (running.spawned) running.listener.close(null, "SIGKILL");
-        else running.listener.error(new Error(`spawn ${running.program}: ${why.message}`));
-      }
-      this.running.clear();
-    };
-    this.onHello = () => helloSeen();
-    this.die = die;
     child.stdout.on("data", (chunk: Buffer) => this.receive(chunk));
-    child.once("error", die);
+    child.once("error", (error) => this.die(error));
     // "close", not "exit": what it wrote before it died (an exit frame, say) is read first.
-    child.once("close", (code, signal) => die(new Error(`ffmpeg-spawner exited with ${code ?? signal}`)));
+    child.once("close", (code, signal) => this.die(new Error(`ffmpeg-spawner exited with ${code ?? signal}`)));
     // A write to a spawner that is dying: its "close" follows and says why.
     child.stdin.on("error", () => child.kill("SIGKILL"));
   }
@@ -146,8 +132,20 @@ export class SpawnerProcess {
 
   /** Kills it, and with it (PR_SET_PDEATHSIG) whatever it still runs. */
   close(): void {
-    if (!this.dead) this.die(new Error("ffmpeg-spawner was closed"));
+    this.die(new Error("ffmpeg-spawner was closed"));
     this.child.kill("SIGKILL");
+  }
+
+  /** Once: what it ran has died with it, and what it had not started yet fails. */
+  private die(why: Error): void {
+    if (this.dead) return;
+    this.dead = why;
+    this.rejectReady(why);
+    for (const running of this.running.values()) {
+      if (running.spawned) running.listener.close(null, "SIGKILL");
+      else running.listener.error(new Error(`spawn ${running.program}: ${why.message}`));
+    }
+    this.running.clear();
   }
 
   private receive(chunk: Buffer): void {
@@ -184,7 +182,7 @@ export class SpawnerProcess {
     if (!this.helloSeen) {
       if (`${kind} ${idText} ${a}` !== HELLO) return false;
       this.helloSeen = true;
-      this.onHello();
+      this.resolveReady();
       return true;
     }
     const id = Number(idText);

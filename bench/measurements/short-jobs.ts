@@ -11,7 +11,7 @@ import { workerFfmpegSeconds } from "../lib/job-log.js";
 import { absoluteRow, type Measurement } from "../lib/measurement.js";
 import { type CpuSeconds, cpuDelta, cpuSeconds, cpuSecondsWithLiveChildren } from "../lib/process-cpu.js";
 import { rssMb } from "../lib/process-memory.js";
-import { round } from "../lib/stats.js";
+import { median, round } from "../lib/stats.js";
 
 const INPUT = "incoming/one-second.mp4";
 const GOAL_RATIO = 1.15;
@@ -24,13 +24,19 @@ const job = (n: number, round: number) => ({
   stream_copy: "never",
 });
 
+/** Rounds of service-then-xargs pairs: the machine's speed drifts within a run, and a pair runs back to back. */
+const ROUNDS = 4;
+
 /**
  * Per-job overhead on a workload of short jobs: N one-second 320x240 clips
  * converted by two workers (concurrency 1 each), from the first POST until
  * the last job completed, against `xargs -P2` running the very ffmpeg
  * commands the workers ran (rebuilt from each job's options and checked
- * against the command line it logged). Done as two rounds of N/2 so the
- * API's memory after each shows whether it stays flat.
+ * against the command line it logged). Done in ROUNDS pairs, each a round
+ * of N/ROUNDS jobs through the service and then the same commands under
+ * xargs, so a drift of the machine's speed between pairs does not skew the
+ * ratio (the median of the pairs'); the API's memory after each round shows
+ * whether it stays flat.
  */
 export const shortJobs: Measurement = {
   name: "short-jobs",
@@ -43,81 +49,80 @@ export const shortJobs: Measurement = {
     await api.waitCompleted(await api.submit({ ...job(0, 0), output: "out/warm-up.mp4" }), 60_000);
     const rssStart = rssMb(deployment.apiPid);
     // Where the CPU goes: the API, the workers' own code, and what the workers ran (ffmpeg, and
-    // ffprobe or the probe servers).
+    // ffprobe or the probe servers), counted over the service's rounds only.
     const pids = { api: deployment.apiPid, workers: deployment.workerPids };
-    const cpuBefore = {
-      api: cpuSeconds(pids.api),
-      workers: pids.workers.map((pid) => cpuSecondsWithLiveChildren(pid)),
-    };
-    const half = Math.ceil(options.shortJobs / 2);
-    const rounds = [half, options.shortJobs - half].filter((n) => n > 0);
-    let serviceMs = 0;
-    const jobs: JobView[] = [];
-    const rssAfterRound: number[] = [];
-    for (const [index, count] of rounds.entries()) {
-      log(`round ${index + 1}: ${count} jobs through the service`);
-      const timed = await runThroughService(api, count, index + 1, log);
-      serviceMs += timed.ms;
-      jobs.push(...timed.jobs);
-      rssAfterRound.push(rssMb(deployment.apiPid));
-    }
-    deployment.assertRunning();
-    const apiCpu = cpuDelta(cpuBefore.api, cpuSeconds(pids.api)).self;
-    const workerCpu = pids.workers
-      .map((pid, n) => cpuDelta(cpuBefore.workers[n] as CpuSeconds, cpuSecondsWithLiveChildren(pid)))
-      .reduce((sum, d) => ({ self: sum.self + d.self, children: sum.children + d.children }), { self: 0, children: 0 });
-
-    log(`the same ${jobs.length} ffmpeg commands with xargs -P2`);
+    const serviceCpu = { api: 0, workerNode: 0, workerChildren: 0 };
+    const env = ffmpegEnvironment(deployment.workerConfig);
     const scratch = deployment.media("direct");
     mkdirSync(scratch, { recursive: true });
+    const pairs: { serviceMs: number; baselineMs: number }[] = [];
     const lines: string[] = [];
+    const rssAfterRound: number[] = [];
     let ffmpegSeconds = 0;
-    for (const [n, view] of jobs.entries()) {
-      const logs = await api.logs(view.job_id);
-      ffmpegSeconds += workerFfmpegSeconds(logs) ?? 0;
-      const command = await directCommandOf(view, logs, deployment.workerConfig, path.join(scratch, `${n}.mp4`));
-      lines.push(formatCommandLine(command.ffmpegPath, command.args));
+    let baselineCpu = 0;
+    for (const [index, count] of roundSizes(options.shortJobs).entries()) {
+      log(`round ${index + 1}: ${count} jobs through the service, then their ffmpeg commands with xargs -P2`);
+      const before = { api: cpuSeconds(pids.api), workers: pids.workers.map((pid) => cpuSecondsWithLiveChildren(pid)) };
+      const timed = await runThroughService(api, count, index + 1, log);
+      serviceCpu.api += cpuDelta(before.api, cpuSeconds(pids.api)).self;
+      pids.workers.forEach((pid, n) => {
+        const used = cpuDelta(before.workers[n] as CpuSeconds, cpuSecondsWithLiveChildren(pid));
+        serviceCpu.workerNode += used.self;
+        serviceCpu.workerChildren += used.children;
+      });
+      rssAfterRound.push(rssMb(deployment.apiPid));
+      deployment.assertRunning();
+      const roundLines: string[] = [];
+      for (const view of timed.jobs) {
+        const logs = await api.logs(view.job_id);
+        ffmpegSeconds += workerFfmpegSeconds(logs) ?? 0;
+        const target = path.join(scratch, `${lines.length + roundLines.length}.mp4`);
+        const command = await directCommandOf(view, logs, deployment.workerConfig, target);
+        roundLines.push(formatCommandLine(command.ffmpegPath, command.args));
+      }
+      // In the environment the worker gives ffmpeg (ADR 0034's malloc settings), so the ratio is the service's own cost.
+      const benchBefore = cpuSeconds("self");
+      const baselineMs = await xargsParallel(roundLines, 2, env, signal);
+      baselineCpu += cpuDelta(benchBefore, cpuSeconds("self")).children;
+      pairs.push({ serviceMs: timed.ms, baselineMs });
+      lines.push(...roundLines);
     }
-    // In the environment the worker gives ffmpeg (ADR 0034's malloc settings), so the ratio is the service's own cost.
-    const benchBefore = cpuSeconds("self");
-    const baselineMs = await xargsParallel(lines, 2, ffmpegEnvironment(deployment.workerConfig), signal);
-    const baselineCpu = cpuDelta(benchBefore, cpuSeconds("self")).children;
     // And as a hand-written script would run them, with glibc's defaults: what those settings bring.
     let untunedMs: number | undefined;
+    let tunedMs: number | undefined;
     if (deployment.workerConfig.ffmpegGlibcTunables !== undefined) {
-      log(`the same ${jobs.length} ffmpeg commands with xargs -P2, glibc's malloc defaults`);
+      log(`the ${lines.length} ffmpeg commands with xargs -P2, the worker's malloc settings and then glibc's defaults`);
+      tunedMs = await xargsParallel(lines, 2, env, signal);
       untunedMs = await xargsParallel(lines, 2, ffmpegEnvironment({ ffmpegGlibcTunables: undefined }), signal);
     }
     rmSync(scratch, { recursive: true, force: true });
 
-    const ratio = serviceMs / baselineMs;
-    const perJobOverheadMs = (2 * serviceMs - ffmpegSeconds * 1000) / jobs.length;
+    const jobs = lines.length;
+    const serviceMs = pairs.reduce((sum, pair) => sum + pair.serviceMs, 0);
+    const baselineMs = pairs.reduce((sum, pair) => sum + pair.baselineMs, 0);
+    const pairRatios = pairs.map((pair) => pair.serviceMs / pair.baselineMs);
+    const ratio = median(pairRatios) ?? serviceMs / baselineMs;
+    const perJobOverheadMs = (2 * serviceMs - ffmpegSeconds * 1000) / jobs;
     const rssEnd = rssAfterRound.at(-1) ?? rssStart;
-    const perJob = (seconds: number) => `${round((seconds * 1000) / jobs.length, 1)} ms`;
-    const cpu = {
-      api_s: round(apiCpu, 2),
-      worker_node_s: round(workerCpu.self, 2),
-      worker_children_s: round(workerCpu.children, 2),
-      xargs_ffmpeg_s: round(baselineCpu, 2),
-    };
+    const perJob = (seconds: number) => `${round((seconds * 1000) / jobs, 1)} ms`;
     return {
       rows: [
         {
-          metric: `${jobs.length} one-second clips, 2 workers / xargs -P2`,
+          metric: `${jobs} one-second clips in ${pairs.length} pairs, 2 workers / xargs -P2 (median of the pairs)`,
           value: `${(serviceMs / 1000).toFixed(1)} s`,
           baseline: `${(baselineMs / 1000).toFixed(1)} s`,
           ratio: round(ratio, 3),
           goal: `<= ${GOAL_RATIO}`,
           goalMet: ratio <= GOAL_RATIO,
         },
-        ...(untunedMs === undefined
+        ...(untunedMs === undefined || tunedMs === undefined
           ? []
           : [
               {
                 metric: "the same commands, xargs -P2: worker's malloc settings / glibc's defaults",
-                value: `${(baselineMs / 1000).toFixed(1)} s`,
+                value: `${(tunedMs / 1000).toFixed(1)} s`,
                 baseline: `${(untunedMs / 1000).toFixed(1)} s`,
-                ratio: round(baselineMs / untunedMs, 3),
+                ratio: round(tunedMs / untunedMs, 3),
                 goal: null,
                 goalMet: null,
               },
@@ -125,23 +130,41 @@ export const shortJobs: Measurement = {
         absoluteRow("API RSS after the short jobs", `${rssEnd} MB`, `<= ${GOAL_RSS_MB} MB`, rssEnd <= GOAL_RSS_MB),
       ],
       notes: [
+        `pairs (service / xargs): ${pairs.map((pair, n) => `${(pair.serviceMs / 1000).toFixed(1)} / ${(pair.baselineMs / 1000).toFixed(1)} s = ${round(pairRatios[n] as number, 3)}`).join("; ")}; all jobs together ${round(serviceMs / baselineMs, 3)}`,
         `ffmpeg ran ${round(ffmpegSeconds, 1)} s in the workers; worker time per job around it: ${round(perJobOverheadMs, 1)} ms`,
-        `CPU per job: API ${perJob(apiCpu)}, worker node ${perJob(workerCpu.self)}, worker's ffmpeg + probes ${perJob(workerCpu.children)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
-        `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", then ")} after each round of ${rounds.join(" and ")} jobs`,
+        `CPU per job: API ${perJob(serviceCpu.api)}, worker node ${perJob(serviceCpu.workerNode)}, worker's ffmpeg + probes ${perJob(serviceCpu.workerChildren)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
+        `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", ")} after each round of ${roundSizes(options.shortJobs).join(", ")} jobs`,
       ],
       data: {
-        jobs: jobs.length,
+        jobs,
         service_ms: round(serviceMs, 0),
         baseline_ms: round(baselineMs, 0),
+        pairs: pairs.map((pair, n) => ({
+          service_ms: round(pair.serviceMs, 0),
+          baseline_ms: round(pair.baselineMs, 0),
+          ratio: round(pairRatios[n] as number, 3),
+        })),
         baseline_glibc_defaults_ms: untunedMs === undefined ? null : round(untunedMs, 0),
+        baseline_worker_malloc_ms: tunedMs === undefined ? null : round(tunedMs, 0),
         ratio: round(ratio, 3),
         worker_ffmpeg_seconds: round(ffmpegSeconds, 2),
         rss_mb: { start: rssStart, after_rounds: rssAfterRound },
-        cpu_seconds: cpu,
+        cpu_seconds: {
+          api_s: round(serviceCpu.api, 2),
+          worker_node_s: round(serviceCpu.workerNode, 2),
+          worker_children_s: round(serviceCpu.workerChildren, 2),
+          xargs_ffmpeg_s: round(baselineCpu, 2),
+        },
       },
     };
   },
 };
+
+/** N jobs in ROUNDS rounds as even as can be, none empty: 10 -> 3, 3, 2, 2; 2 -> 1, 1. */
+function roundSizes(total: number): number[] {
+  const rounds = Math.min(ROUNDS, total);
+  return Array.from({ length: rounds }, (_, n) => Math.floor(total / rounds) + (n < total % rounds ? 1 : 0));
+}
 
 /** Submits `count` jobs at once, then waits for all of them; ms from the first POST to the last completion seen. */
 async function runThroughService(

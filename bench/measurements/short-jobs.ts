@@ -60,7 +60,8 @@ export const shortJobs: Measurement = {
     const rssAfterRound: number[] = [];
     let ffmpegSeconds = 0;
     let baselineCpu = 0;
-    for (const [index, count] of roundSizes(options.shortJobs).entries()) {
+    const sizes = roundSizes(options.shortJobs);
+    for (const [index, count] of sizes.entries()) {
       log(`round ${index + 1}: ${count} jobs through the service, then their ffmpeg commands with xargs -P2`);
       const before = { api: cpuSeconds(pids.api), workers: pids.workers.map((pid) => cpuSecondsWithLiveChildren(pid)) };
       const timed = await runThroughService(api, count, index + 1, log);
@@ -133,7 +134,7 @@ export const shortJobs: Measurement = {
         `pairs (service / xargs): ${pairs.map((pair, n) => `${(pair.serviceMs / 1000).toFixed(1)} / ${(pair.baselineMs / 1000).toFixed(1)} s = ${round(pairRatios[n] as number, 3)}`).join("; ")}; all jobs together ${round(serviceMs / baselineMs, 3)}`,
         `ffmpeg ran ${round(ffmpegSeconds, 1)} s in the workers; worker time per job around it: ${round(perJobOverheadMs, 1)} ms`,
         `CPU per job: API ${perJob(serviceCpu.api)}, worker node ${perJob(serviceCpu.workerNode)}, worker's ffmpeg + probes ${perJob(serviceCpu.workerChildren)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
-        `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", ")} after each round of ${roundSizes(options.shortJobs).join(", ")} jobs`,
+        `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", ")} after each round of ${sizes.join(", ")} jobs`,
       ],
       data: {
         jobs,

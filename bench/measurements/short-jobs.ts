@@ -26,6 +26,8 @@ const job = (n: number, round: number) => ({
 
 /** Rounds of service-then-xargs pairs: the machine's speed drifts within a run, and a pair runs back to back. */
 const ROUNDS = 4;
+/** How long the API has had nothing to do when its memory is read at rest: V8's memory reducer acts within it. */
+const REST_MS = 30_000;
 
 /**
  * Per-job overhead on a workload of short jobs: N one-second 320x240 clips
@@ -60,11 +62,13 @@ export const shortJobs: Measurement = {
     const rssAfterRound: number[] = [];
     let ffmpegSeconds = 0;
     let baselineCpu = 0;
+    let lastJobAt = performance.now();
     const sizes = roundSizes(options.shortJobs);
     for (const [index, count] of sizes.entries()) {
       log(`round ${index + 1}: ${count} jobs through the service, then their ffmpeg commands with xargs -P2`);
       const before = { api: cpuSeconds(pids.api), workers: pids.workers.map((pid) => cpuSecondsWithLiveChildren(pid)) };
       const timed = await runThroughService(api, count, index + 1, log);
+      lastJobAt = performance.now();
       serviceCpu.api += cpuDelta(before.api, cpuSeconds(pids.api)).self;
       pids.workers.forEach((pid, n) => {
         const used = cpuDelta(before.workers[n] as CpuSeconds, cpuSecondsWithLiveChildren(pid));
@@ -97,6 +101,11 @@ export const shortJobs: Measurement = {
       untunedMs = await xargsParallel(lines, 2, ffmpegEnvironment({ ffmpegGlibcTunables: undefined }), signal);
     }
     rmSync(scratch, { recursive: true, force: true });
+    // Growth that V8 gives back once the API is idle is its heap's headroom (ADR 0036), not a leak.
+    const idleMs = performance.now() - lastJobAt;
+    if (idleMs < REST_MS) await sleep(REST_MS - idleMs, undefined, { signal });
+    const rssAtRest = rssMb(deployment.apiPid);
+    const restSeconds = Math.round((performance.now() - lastJobAt) / 1000);
 
     const jobs = lines.length;
     const serviceMs = pairs.reduce((sum, pair) => sum + pair.serviceMs, 0);
@@ -129,6 +138,14 @@ export const shortJobs: Measurement = {
               },
             ]),
         absoluteRow("API RSS after the short jobs", `${rssEnd} MB`, `<= ${GOAL_RSS_MB} MB`, rssEnd <= GOAL_RSS_MB),
+        {
+          metric: `API RSS at rest, ${restSeconds} s after the last job`,
+          value: `${rssAtRest} MB`,
+          baseline: null,
+          ratio: null,
+          goal: null,
+          goalMet: null,
+        },
       ],
       notes: [
         `pairs (service / xargs): ${pairs.map((pair, n) => `${(pair.serviceMs / 1000).toFixed(1)} / ${(pair.baselineMs / 1000).toFixed(1)} s = ${round(pairRatios[n] as number, 3)}`).join("; ")}; all jobs together ${round(serviceMs / baselineMs, 3)}`,
@@ -149,7 +166,7 @@ export const shortJobs: Measurement = {
         baseline_worker_malloc_ms: tunedMs === undefined ? null : round(tunedMs, 0),
         ratio: round(ratio, 3),
         worker_ffmpeg_seconds: round(ffmpegSeconds, 2),
-        rss_mb: { start: rssStart, after_rounds: rssAfterRound },
+        rss_mb: { start: rssStart, after_rounds: rssAfterRound, at_rest: rssAtRest, rest_seconds: restSeconds },
         cpu_seconds: {
           api_s: round(serviceCpu.api, 2),
           worker_node_s: round(serviceCpu.workerNode, 2),

@@ -57,7 +57,7 @@ export const shortJobs: Measurement = {
     const env = ffmpegEnvironment(deployment.workerConfig);
     const scratch = deployment.media("direct");
     mkdirSync(scratch, { recursive: true });
-    const pairs: { serviceMs: number; baselineMs: number }[] = [];
+    const pairs: { serviceMs: number; baselineMs: number; ratio: number }[] = [];
     const lines: string[] = [];
     const rssAfterRound: number[] = [];
     let ffmpegSeconds = 0;
@@ -89,7 +89,7 @@ export const shortJobs: Measurement = {
       const benchBefore = cpuSeconds("self");
       const baselineMs = await xargsParallel(roundLines, 2, env, signal);
       baselineCpu += cpuDelta(benchBefore, cpuSeconds("self")).children;
-      pairs.push({ serviceMs: timed.ms, baselineMs });
+      pairs.push({ serviceMs: timed.ms, baselineMs, ratio: timed.ms / baselineMs });
       lines.push(...roundLines);
     }
     // And as a hand-written script would run them, with glibc's defaults: what those settings bring.
@@ -110,8 +110,7 @@ export const shortJobs: Measurement = {
     const jobs = lines.length;
     const serviceMs = pairs.reduce((sum, pair) => sum + pair.serviceMs, 0);
     const baselineMs = pairs.reduce((sum, pair) => sum + pair.baselineMs, 0);
-    const pairRatios = pairs.map((pair) => pair.serviceMs / pair.baselineMs);
-    const ratio = median(pairRatios) ?? serviceMs / baselineMs;
+    const ratio = median(pairs.map((pair) => pair.ratio)) ?? serviceMs / baselineMs;
     const perJobOverheadMs = (2 * serviceMs - ffmpegSeconds * 1000) / jobs;
     const rssEnd = rssAfterRound.at(-1) ?? rssStart;
     const perJob = (seconds: number) => `${round((seconds * 1000) / jobs, 1)} ms`;
@@ -148,7 +147,7 @@ export const shortJobs: Measurement = {
         },
       ],
       notes: [
-        `pairs (service / xargs): ${pairs.map((pair, n) => `${(pair.serviceMs / 1000).toFixed(1)} / ${(pair.baselineMs / 1000).toFixed(1)} s = ${round(pairRatios[n] as number, 3)}`).join("; ")}; all jobs together ${round(serviceMs / baselineMs, 3)}`,
+        `pairs (service / xargs): ${pairs.map((pair) => `${(pair.serviceMs / 1000).toFixed(1)} / ${(pair.baselineMs / 1000).toFixed(1)} s = ${round(pair.ratio, 3)}`).join("; ")}; all jobs together ${round(serviceMs / baselineMs, 3)}`,
         `ffmpeg ran ${round(ffmpegSeconds, 1)} s in the workers; worker time per job around it: ${round(perJobOverheadMs, 1)} ms`,
         `CPU per job: API ${perJob(serviceCpu.api)}, worker node ${perJob(serviceCpu.workerNode)}, worker's ffmpeg + probes ${perJob(serviceCpu.workerChildren)}; xargs' ffmpeg alone ${perJob(baselineCpu)}`,
         `API RSS ${rssStart} MB after the warm-up job, ${rssAfterRound.map((mb) => `${mb} MB`).join(", ")} after each round of ${sizes.join(", ")} jobs`,
@@ -157,10 +156,10 @@ export const shortJobs: Measurement = {
         jobs,
         service_ms: round(serviceMs, 0),
         baseline_ms: round(baselineMs, 0),
-        pairs: pairs.map((pair, n) => ({
+        pairs: pairs.map((pair) => ({
           service_ms: round(pair.serviceMs, 0),
           baseline_ms: round(pair.baselineMs, 0),
-          ratio: round(pairRatios[n] as number, 3),
+          ratio: round(pair.ratio, 3),
         })),
         baseline_glibc_defaults_ms: untunedMs === undefined ? null : round(untunedMs, 0),
         baseline_worker_malloc_ms: tunedMs === undefined ? null : round(tunedMs, 0),
